@@ -1,0 +1,85 @@
+package webui
+
+import (
+	"embed"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// contentTypes fixes the types this package serves, independent of the
+// machine's mime database (some map .js to application/javascript, which
+// browsers accept, but module scripts are spelled text/javascript in the
+// HTML standard).
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".mjs":  "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".png":  "image/png",
+	".ico":  "image/x-icon",
+	".json": "application/json",
+}
+
+// Files returns the embedded static files, rooted at the folder that holds
+// index.html.
+func Files() fs.FS {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		// fs.Sub fails only for an invalid path; "static" is valid.
+		return staticFS
+	}
+	return sub
+}
+
+// Handler serves the embedded interface: index.html at "/", the modules and
+// style sheets under their names, with explicit content types. Unknown paths
+// answer 404; only GET and HEAD are allowed.
+func Handler() http.Handler {
+	files := Files()
+	fileServer := http.FileServerFS(files)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name := path.Clean("/" + r.URL.Path)
+		if name == "/" || name == "/index.html" {
+			serveIndex(w, r, files)
+			return
+		}
+		if ct, ok := contentTypes[strings.ToLower(path.Ext(name))]; ok {
+			w.Header().Set("Content-Type", ct)
+		} else if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		fileServer.ServeHTTP(w, r)
+	})
+}
+
+// serveIndex writes index.html directly: http.FileServer would redirect
+// "/index.html" to "/" and drop the query string the page needs (?room=…).
+func serveIndex(w http.ResponseWriter, r *http.Request, files fs.FS) {
+	body, err := fs.ReadFile(files, "index.html")
+	if err != nil {
+		http.Error(w, "index.html missing", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentTypes[".html"])
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
+}
