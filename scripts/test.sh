@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command (make test): installs what is missing, vets, builds,
+# then runs every test with the race detector inside a private network namespace
+# with only loopback. Browser tests are required to run (ECHTZEIT_REQUIRE_BROWSER=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+echo "== go vet"
+go vet ./...
+
+echo "== build (modules and test binaries are compiled before the network goes away)"
+go mod download
+go build ./...
+go test -race -count=1 -run '^$' ./... >/dev/null
+
+echo "== go test -race (in a private network namespace)"
+export ECHTZEIT_REQUIRE_BROWSER=1
+GOPROXY=off GOFLAGS=-mod=readonly scripts/netns.sh \
+  go test -race -count=1 -timeout 12m ${GOTESTFLAGS:-} ./...
