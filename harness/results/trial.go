@@ -1,0 +1,289 @@
+package results
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Kind is what a trial measures (SPEC §5, §6).
+type Kind string
+
+// Trial kinds.
+const (
+	// KindCameraToBrowser: the camera program (started by the harness, or a remote
+	// one) streams to a Chromium viewer page.
+	KindCameraToBrowser Kind = "camera-to-browser"
+	// KindBrowserToBrowser: a Chromium sender page with the fake camera streams to
+	// a Chromium viewer page.
+	KindBrowserToBrowser Kind = "browser-to-browser"
+	// KindSignalingLoad: N signaling clients in N/2 rooms exchange signals through
+	// the signaling server process.
+	KindSignalingLoad Kind = "signaling-load"
+)
+
+// Kinds lists every trial kind in a stable order.
+var Kinds = []Kind{KindCameraToBrowser, KindBrowserToBrowser, KindSignalingLoad}
+
+// ParseKind returns the Kind named s.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown trial kind %q (want camera-to-browser, browser-to-browser or signaling-load)", s)
+}
+
+// String returns the kind's name.
+func (k Kind) String() string { return string(k) }
+
+// Names of the processes measured per trial (keys of Trial.Processes and values of
+// Sample.Process).
+const (
+	ProcessCamera    = "camera"
+	ProcessSignaling = "signaling"
+	ProcessBrowser   = "browser" // Chromium summed over its whole process tree
+	ProcessHarness   = "harness"
+	// ProcessViewer is the Sample.Process of rows that carry the viewer page's
+	// stats (fps, resolution, bitrate, latency) rather than a process's CPU.
+	ProcessViewer = "viewer"
+	// ProcessLoad is the Sample.Process of signaling-load progress rows.
+	ProcessLoad = "load"
+)
+
+// Params are a trial's coordinates in the scenario's sweep.
+type Params struct {
+	// Width and Height are the requested resolution; Resolution is "WxH".
+	Width      int    `json:"width,omitempty"`
+	Height     int    `json:"height,omitempty"`
+	Resolution string `json:"resolution,omitempty"`
+	// Codec is "vp8" or "h264" (empty for signaling-load).
+	Codec string `json:"codec,omitempty"`
+	// Source is the camera source (synthetic, v4l2, rpicam, file) or "fake" for
+	// Chromium's fake camera.
+	Source string `json:"source,omitempty"`
+	// FPS is the requested frame rate.
+	FPS int `json:"fps,omitempty"`
+	// Participants is the number of signaling clients (signaling-load) or of peers
+	// in the room (2 for the media kinds).
+	Participants int `json:"participants,omitempty"`
+	// SignalRate is the signals per second each load client sends (signaling-load).
+	SignalRate float64 `json:"signalRate,omitempty"`
+	// Repeat numbers the repetitions of the same parameters, from 1.
+	Repeat int `json:"repeat"`
+}
+
+// Phases are the setup phases of a media trial in milliseconds from the start of
+// setup (the viewer page's navigation), nil when the phase was not reached
+// (DESIGN.md: window.echtzeit.snapshot().phases).
+type Phases struct {
+	WSOpen       *float64 `json:"wsOpen"`
+	Hello        *float64 `json:"hello"`
+	Joined       *float64 `json:"joined"`
+	Offer        *float64 `json:"offer"`
+	Answer       *float64 `json:"answer"`
+	ICEConnected *float64 `json:"iceConnected"`
+	FirstFrame   *float64 `json:"firstFrame"`
+}
+
+// PhaseNames lists the phases in the order they happen, as in the JSON.
+var PhaseNames = []string{"wsOpen", "hello", "joined", "offer", "answer", "iceConnected", "firstFrame"}
+
+// Get returns the phase named name (one of PhaseNames), nil if unreached or unknown.
+func (p Phases) Get(name string) *float64 {
+	switch name {
+	case "wsOpen":
+		return p.WSOpen
+	case "hello":
+		return p.Hello
+	case "joined":
+		return p.Joined
+	case "offer":
+		return p.Offer
+	case "answer":
+		return p.Answer
+	case "iceConnected":
+		return p.ICEConnected
+	case "firstFrame":
+		return p.FirstFrame
+	}
+	return nil
+}
+
+// ProcessStats is the CPU and memory of one process (tree) over a trial's
+// measurement window.
+type ProcessStats struct {
+	// CPUPct is the mean CPU over the measurement window, 100 = one core.
+	CPUPct float64 `json:"cpuPct"`
+	// CPUPeakPct is the highest one-interval CPU value seen.
+	CPUPeakPct float64 `json:"cpuPeakPct"`
+	// PeakRSSBytes is the highest resident set size seen (summed over the tree).
+	PeakRSSBytes int64 `json:"peakRssBytes"`
+	// Samples is the number of probe readings behind the figures.
+	Samples int `json:"samples"`
+	// Source says where the figures come from: "proc" (/proc of this machine) or
+	// "metrics" (a remote Prometheus /metrics endpoint).
+	Source string `json:"source,omitempty"`
+}
+
+// SignalingLoad are the figures of a signaling-load trial.
+type SignalingLoad struct {
+	// Connections is the number of clients that completed Hello and Joined;
+	// ConnectFailures the number that did not.
+	Connections     int `json:"connections"`
+	ConnectFailures int `json:"connectFailures"`
+	Rooms           int `json:"rooms"`
+	// MessagesSent counts Signal messages sent; MessagesDelivered the Room/Signal
+	// messages received by their addressee; MessagesLost = sent − delivered for
+	// messages whose addressee was connected throughout.
+	MessagesSent      int64 `json:"messagesSent"`
+	MessagesDelivered int64 `json:"messagesDelivered"`
+	MessagesLost      int64 `json:"messagesLost"`
+	// MessagesPerSecond is the delivered rate over the measurement window.
+	MessagesPerSecond float64 `json:"messagesPerSecond"`
+	// SignalBytes is the size of each signal's payload.
+	SignalBytes int `json:"signalBytes"`
+	// RelayLatencyP50Ms and RelayLatencyP95Ms: from Send to the addressee's
+	// Receive, through the server.
+	RelayLatencyP50Ms float64 `json:"relayLatencyP50Ms"`
+	RelayLatencyP95Ms float64 `json:"relayLatencyP95Ms"`
+	// ConnectMs is how long it took until every client had joined.
+	ConnectMs float64 `json:"connectMs"`
+}
+
+// Trial is the outcome of one trial: one line of trials.jsonl.
+type Trial struct {
+	// Index numbers the trials of a run from 0 in the order they ran; Samples
+	// refer to it.
+	Index int `json:"index"`
+	// Name is a readable label, e.g. "camera-to-browser 640x360 vp8 synthetic 30fps #1".
+	Name   string `json:"name"`
+	Kind   Kind   `json:"kind"`
+	Params Params `json:"params"`
+	// Remote is true when the sender was a camera the harness did not start.
+	Remote bool `json:"remote,omitempty"`
+
+	// OK is true when the trial measured what it was set up to measure.
+	OK bool `json:"ok"`
+	// FailReason says why not, e.g. "camera exited: exit status 2" or "timeout
+	// waiting for the first frame after 20s".
+	FailReason string `json:"failReason,omitempty"`
+	// FailedComponent names the process that failed (ProcessCamera, ...), if any.
+	FailedComponent string `json:"failedComponent,omitempty"`
+	// StderrTail is the last lines of the failed component's stderr.
+	StderrTail string `json:"stderrTail,omitempty"`
+
+	// Phases and SetupMs: setup time; SetupMs is the time from the start of setup
+	// (viewer navigation) to the first decoded frame, nil if none arrived.
+	Phases  Phases   `json:"phases"`
+	SetupMs *float64 `json:"setupMs"`
+
+	// FPSMean and FPSP5 are the receiver's frames per second over the
+	// measurement window (from framesDecoded deltas per second), mean and 5th
+	// percentile of the one-second values.
+	FPSMean float64 `json:"fpsMean"`
+	FPSP5   float64 `json:"fpsP5"`
+	// ReceivedWidth and ReceivedHeight are the decoded frame size at the end.
+	ReceivedWidth  int `json:"receivedWidth"`
+	ReceivedHeight int `json:"receivedHeight"`
+	// FramesDecoded and FramesDropped count over the measurement window.
+	FramesDecoded int64 `json:"framesDecoded"`
+	FramesDropped int64 `json:"framesDropped"`
+	// FreezeCount and FreezeDurationMs over the measurement window.
+	FreezeCount      int64   `json:"freezeCount"`
+	FreezeDurationMs float64 `json:"freezeDurationMs"`
+	BitrateKbps      float64 `json:"bitrateKbps"`
+	PacketLossPct    float64 `json:"packetLossPct"`
+	JitterMs         float64 `json:"jitterMs"`
+	// LatencyP50Ms and LatencyP95Ms: end-to-end latency from the synthetic frame
+	// code; nil when the source carries no code.
+	LatencyP50Ms *float64 `json:"latencyP50Ms"`
+	LatencyP95Ms *float64 `json:"latencyP95Ms"`
+	// LatencySamples is the number of frame-code latency values behind them.
+	LatencySamples int `json:"latencySamples,omitempty"`
+	// Codec and DecoderImplementation as the viewer's getStats reports them.
+	Codec                 string `json:"codec,omitempty"`
+	DecoderImplementation string `json:"decoderImplementation,omitempty"`
+
+	// Processes maps a process name (Process* constants) to its CPU and memory.
+	Processes map[string]ProcessStats `json:"processes,omitempty"`
+
+	// Signaling holds the figures of a signaling-load trial.
+	Signaling *SignalingLoad `json:"signaling,omitempty"`
+
+	// WarmupS and MeasureS are the planned warm-up and measurement durations.
+	WarmupS  float64 `json:"warmupS"`
+	MeasureS float64 `json:"measureS"`
+	// Start and End bound the whole trial, setup included.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// AppendTrial appends t as one JSON line to the trials file at path (creating
+// it), then syncs the file to disk so a crash or Ctrl-C loses no finished trial.
+func AppendTrial(path string, t Trial) error {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("encode trial %d: %w", t.Index, err)
+	}
+	data = append(data, '\n')
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("open trials: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("append trial %d: %w", t.Index, err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("sync trials: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close trials: %w", err)
+	}
+	return nil
+}
+
+// ReadTrials reads a trials.jsonl. A last line without its newline that does not
+// parse (a write torn by a crash) is ignored; any other bad line is an error.
+func ReadTrials(path string) ([]Trial, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open trials: %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	return DecodeTrials(f)
+}
+
+// DecodeTrials reads trials in the trials.jsonl format from r (see ReadTrials).
+func DecodeTrials(r io.Reader) ([]Trial, error) {
+	br := bufio.NewReader(r)
+	var out []Trial
+	for line := 1; ; line++ {
+		b, err := br.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return out, fmt.Errorf("read trials: %w", err)
+		}
+		torn := errors.Is(err, io.EOF)
+		if trimmed := bytes.TrimSpace(b); len(trimmed) > 0 {
+			var t Trial
+			if uerr := json.Unmarshal(trimmed, &t); uerr != nil {
+				if torn {
+					return out, nil
+				}
+				return out, fmt.Errorf("trials line %d: %w", line, uerr)
+			}
+			out = append(out, t)
+		}
+		if torn {
+			return out, nil
+		}
+	}
+}
