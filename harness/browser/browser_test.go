@@ -1,0 +1,131 @@
+package browser_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/harness/browser"
+)
+
+var chromium = browser.NewShared(browser.WithWebRTCTesting())
+
+func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }
+
+func testServer(t *testing.T, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestEvalAndWait(t *testing.T) {
+	page := chromium.Page(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	url := testServer(t, `<!doctype html><title>t</title><script>
+		window.counter = 0; setInterval(() => window.counter++, 20);
+		console.log("hello from the page");
+	</script>`)
+	require.NoError(t, page.Navigate(ctx, url))
+
+	sum, err := browser.Eval[int](ctx, page, "Promise.resolve(40 + 2)")
+	require.NoError(t, err)
+	assert.Equal(t, 42, sum)
+
+	type obj struct {
+		A string `json:"a"`
+		B []int  `json:"b"`
+	}
+	o, err := browser.Eval[obj](ctx, page, `({a: "x", b: [1, 2]})`)
+	require.NoError(t, err)
+	assert.Equal(t, obj{"x", []int{1, 2}}, o)
+
+	_, err = browser.Eval[int](ctx, page, `(() => { throw new Error("boom"); })()`)
+	require.Error(t, err)
+
+	require.NoError(t, page.WaitFor(ctx, "window.counter > 3", 10*time.Second, ""))
+	err = page.WaitFor(ctx, "window.counter < 0", 300*time.Millisecond, "window.counter")
+	require.ErrorIs(t, err, browser.ErrTimeout)
+	assert.Contains(t, err.Error(), "window.counter =")
+
+	require.Eventually(t, func() bool {
+		return strings.Contains(page.ConsoleText(), "hello from the page")
+	}, 5*time.Second, 50*time.Millisecond)
+
+	png, err := page.Screenshot(ctx)
+	require.NoError(t, err)
+	assert.True(t, len(png) > 8 && string(png[1:4]) == "PNG", "screenshot is a PNG")
+
+	assert.Greater(t, page.Browser().PID(), 0)
+}
+
+func TestExceptionsRecorded(t *testing.T) {
+	page := chromium.Page(t)
+	page.AllowExceptions()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	url := testServer(t, `<!doctype html><script>setTimeout(() => { throw new Error("uncaught-for-test"); }, 10);</script>`)
+	require.NoError(t, page.Navigate(ctx, url))
+	require.Eventually(t, func() bool { return len(page.Exceptions()) > 0 }, 5*time.Second, 50*time.Millisecond)
+	assert.Contains(t, page.Exceptions()[0].Text, "uncaught-for-test")
+}
+
+func TestInitScript(t *testing.T) {
+	page := chromium.Page(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, page.AddInitScript(ctx, `window.fromInit = "yes";`))
+	require.NoError(t, page.Navigate(ctx, testServer(t, `<!doctype html><script>window.seen = window.fromInit;</script>`)))
+	seen, err := browser.Eval[string](ctx, page, "window.seen")
+	require.NoError(t, err)
+	assert.Equal(t, "yes", seen)
+}
+
+func TestSaveFailureArtifacts(t *testing.T) {
+	page := chromium.Page(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, page.Navigate(ctx, testServer(t, `<!doctype html><p>artifact</p><script>console.warn("for the log")</script>`)))
+	require.Eventually(t, func() bool { return strings.Contains(page.ConsoleText(), "for the log") }, 5*time.Second, 50*time.Millisecond)
+	dir, err := browser.SaveFailureArtifacts(t.Name()+"/sub test", page)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	assert.Equal(t, "TestSaveFailureArtifacts_sub_test", filepath.Base(dir))
+	assert.Equal(t, "failures", filepath.Base(filepath.Dir(dir)))
+	log, err := os.ReadFile(filepath.Join(dir, "console.log"))
+	require.NoError(t, err)
+	assert.Contains(t, string(log), "warning: for the log")
+	png, err := os.ReadFile(filepath.Join(dir, "page.png"))
+	require.NoError(t, err)
+	assert.Greater(t, len(png), 100)
+}
+
+func TestMissingChromium(t *testing.T) {
+	_, err := browser.Launch(context.Background(), browser.WithExecPath(filepath.Join(t.TempDir(), "no-chromium")))
+	require.ErrorIs(t, err, browser.ErrNoChromium)
+}
+
+func TestCloseRemovesUserDataDir(t *testing.T) {
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "echtzeit-chromium-*"))
+	b := browser.LaunchForTest(t)
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "echtzeit-chromium-*"))
+	require.Len(t, after, len(before)+1)
+	require.NoError(t, b.Close())
+	require.NoError(t, b.Close(), "Close twice")
+	final, _ := filepath.Glob(filepath.Join(os.TempDir(), "echtzeit-chromium-*"))
+	assert.Len(t, final, len(before))
+	_, err := b.NewPage(context.Background())
+	assert.ErrorIs(t, err, browser.ErrClosed)
+}

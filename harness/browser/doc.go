@@ -1,0 +1,21 @@
+// Package browser launches Debian's Chromium through chromedp for the
+// interface tests, the camera tests and the measurement harness.
+//
+// One [Browser] is one Chromium process with a fresh --user-data-dir that
+// [Browser.Close] removes. [Browser.NewPage] opens a tab (in its own window,
+// so it gets animation frames and requestVideoFrameCallback) with its own
+// context; a page records its console messages and uncaught exceptions.
+// [Eval] evaluates JavaScript and decodes the result, [Page.WaitFor] polls a
+// JavaScript condition until a deadline, and [Page.Snapshot] reads the
+// interface's window.echtzeit.snapshot() (DESIGN.md).
+//
+// Tests share one Chromium per test binary through [Shared] (see
+// [Shared.Run] for TestMain) and get a tab each from [Shared.Page], which
+// saves a screenshot and the console log under
+// <module root>/testdata/failures/<TestName>/ when the test fails, and skips
+// the test when Chromium is missing unless ECHTZEIT_REQUIRE_BROWSER is set.
+//
+// Environment: ECHTZEIT_CHROMIUM overrides the binary
+// (default /usr/lib/chromium/chromium); ECHTZEIT_HEADFUL=1 runs with a
+// visible window for debugging (needs a display).
+package browser

@@ -1,0 +1,119 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+)
+
+// Snapshot is the value of window.echtzeit.snapshot() in the interface page
+// (DESIGN.md, "The page's window API"). Times are Unix milliseconds; nil
+// pointers are null in the page (not reached / not available).
+type Snapshot struct {
+	Version   int            `json:"version"`
+	State     string         `json:"state"`
+	ID        *string        `json:"id"`
+	Room      *string        `json:"room"`
+	Session   int            `json:"session"`
+	Error     *SnapshotError `json:"error"`
+	Phases    Phases         `json:"phases"`
+	Inbound   *Inbound       `json:"inbound"`
+	Outbound  *Outbound      `json:"outbound"`
+	Derived   Derived        `json:"derived"`
+	FrameCode FrameCode      `json:"frameCode"`
+}
+
+// SnapshotError is the last Error shown to the person.
+type SnapshotError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Phases are the setup timestamps of the current session, Unix ms
+// (performance.timeOrigin + performance.now()).
+type Phases struct {
+	Navigation   *float64 `json:"navigation"`
+	WSOpen       *float64 `json:"wsOpen"`
+	Hello        *float64 `json:"hello"`
+	Joined       *float64 `json:"joined"`
+	Offer        *float64 `json:"offer"`
+	Answer       *float64 `json:"answer"`
+	ICEConnected *float64 `json:"iceConnected"`
+	FirstFrame   *float64 `json:"firstFrame"`
+}
+
+// Ordered returns the phases in setup order with their names.
+func (p Phases) Ordered() []NamedPhase {
+	return []NamedPhase{
+		{"navigation", p.Navigation}, {"wsOpen", p.WSOpen}, {"hello", p.Hello},
+		{"joined", p.Joined}, {"offer", p.Offer}, {"answer", p.Answer},
+		{"iceConnected", p.ICEConnected}, {"firstFrame", p.FirstFrame},
+	}
+}
+
+// NamedPhase is one phase with its name; At is nil until reached.
+type NamedPhase struct {
+	Name string
+	At   *float64
+}
+
+// Inbound holds the raw counters of the received video (inbound-rtp) and the
+// selected candidate pair.
+type Inbound struct {
+	Timestamp             float64 `json:"timestamp"`
+	FramesDecoded         float64 `json:"framesDecoded"`
+	FramesReceived        float64 `json:"framesReceived"`
+	FramesDropped         float64 `json:"framesDropped"`
+	FrameWidth            float64 `json:"frameWidth"`
+	FrameHeight           float64 `json:"frameHeight"`
+	FramesPerSecond       float64 `json:"framesPerSecond"`
+	BytesReceived         float64 `json:"bytesReceived"`
+	PacketsReceived       float64 `json:"packetsReceived"`
+	PacketsLost           float64 `json:"packetsLost"`
+	Jitter                float64 `json:"jitter"`
+	FreezeCount           float64 `json:"freezeCount"`
+	TotalFreezesDuration  float64 `json:"totalFreezesDuration"`
+	Codec                 string  `json:"codec"`
+	RTTMs                 float64 `json:"rttMs"`
+	DecoderImplementation string  `json:"decoderImplementation"`
+}
+
+// Outbound holds the raw counters of the sent video (outbound-rtp).
+type Outbound struct {
+	Timestamp       float64 `json:"timestamp"`
+	FramesEncoded   float64 `json:"framesEncoded"`
+	FramesSent      float64 `json:"framesSent"`
+	FrameWidth      float64 `json:"frameWidth"`
+	FrameHeight     float64 `json:"frameHeight"`
+	FramesPerSecond float64 `json:"framesPerSecond"`
+	BytesSent       float64 `json:"bytesSent"`
+	Codec           string  `json:"codec"`
+}
+
+// Derived are the figures of the page's stats line.
+type Derived struct {
+	FPS           float64 `json:"fps"`
+	BitrateKbps   float64 `json:"bitrateKbps"`
+	PacketLossPct float64 `json:"packetLossPct"`
+}
+
+// FrameCode counts the synthetic frame codes the page decoded (DESIGN.md).
+type FrameCode struct {
+	Decoded    int       `json:"decoded"`
+	Unreadable int       `json:"unreadable"`
+	Repeated   int       `json:"repeated"`
+	Skipped    int       `json:"skipped"`
+	LastFrame  *int      `json:"lastFrame"`
+	LatencyMs  []float64 `json:"latencyMs"`
+}
+
+// SnapshotJS is the expression that reads the snapshot.
+const SnapshotJS = "window.echtzeit.snapshot()"
+
+// Snapshot reads window.echtzeit.snapshot() with one evaluation.
+func (p *Page) Snapshot(ctx context.Context) (Snapshot, error) {
+	s, err := Eval[Snapshot](ctx, p, SnapshotJS)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("read snapshot: %w", err)
+	}
+	return s, nil
+}
