@@ -1,0 +1,81 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/signalingtest"
+)
+
+// testCtx bounds a test's time.
+func testCtx(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func dial(ctx context.Context, t testing.TB, srv *signalingtest.Server) *client.Client {
+	t.Helper()
+	c, err := client.Dial(ctx, srv.WSURL, client.WithTLSConfig(srv.TLSConfig))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func receive[M protocol.Message](ctx context.Context, t testing.TB, c *client.Client) M {
+	t.Helper()
+	m, err := c.Receive(ctx)
+	require.NoError(t, err)
+	got, ok := m.(M)
+	require.Truef(t, ok, "got %T %+v, want %T", m, m, *new(M))
+	return got
+}
+
+// TestThesisFlow walks the thesis's flow (§4.4.2): Hello, JoinOrCreate, Joined,
+// Room/Join to the first participant, signals relayed both ways with from, and
+// Room/Leave when one side disconnects.
+func TestThesisFlow(t *testing.T) {
+	ctx := testCtx(t)
+	srv := signalingtest.Start(t)
+	room := protocol.NewRoomID()
+
+	camera := dial(ctx, t, srv)
+	require.NoError(t, camera.ID().Validate())
+	joined, err := camera.Join(ctx, room)
+	require.NoError(t, err)
+	assert.Equal(t, room, joined.Room)
+	assert.Empty(t, joined.Peers)
+
+	viewer := dial(ctx, t, srv)
+	require.NotEqual(t, camera.ID(), viewer.ID())
+	joined, err = viewer.Join(ctx, room)
+	require.NoError(t, err)
+	assert.Equal(t, []protocol.ParticipantID{camera.ID()}, joined.Peers)
+
+	rj := receive[protocol.RoomJoin](ctx, t, camera)
+	assert.Equal(t, viewer.ID(), rj.ID)
+
+	offer := json.RawMessage(`{"sdp":{"type":"offer","sdp":"v=0"}}`)
+	require.NoError(t, camera.Signal(ctx, viewer.ID(), offer))
+	rs := receive[protocol.RoomSignal](ctx, t, viewer)
+	assert.Equal(t, camera.ID(), rs.From)
+	assert.JSONEq(t, string(offer), string(rs.Signal))
+
+	answer := json.RawMessage(`{"sdp":{"type":"answer","sdp":"v=0"}}`)
+	require.NoError(t, viewer.Signal(ctx, "", answer))
+	rs = receive[protocol.RoomSignal](ctx, t, camera)
+	assert.Equal(t, viewer.ID(), rs.From)
+	assert.JSONEq(t, string(answer), string(rs.Signal))
+
+	require.NoError(t, viewer.Close())
+	rl := receive[protocol.RoomLeave](ctx, t, camera)
+	assert.Equal(t, viewer.ID(), rl.ID)
+}
