@@ -1,7 +1,10 @@
 package main
 
-import "net/http"
+import (
+	"net/http"
 
-// uiHandler serves the browser interface at /. Until package echtzeit/interface
-// is wired in, / answers 404.
-func uiHandler() http.Handler { return nil }
+	webui "echtzeit/interface"
+)
+
+// uiHandler serves the browser interface (package echtzeit/interface) at /.
+func uiHandler() http.Handler { return webui.Handler() }
