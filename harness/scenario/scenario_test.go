@@ -1,0 +1,244 @@
+package scenario
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/harness/results"
+)
+
+const good = `name: t
+warmup: 1s
+measure: 3s
+trials:
+  - kind: camera-to-browser
+    resolutions: [160x90, 320x180]
+    codecs: [vp8, h264]
+  - kind: browser-to-browser
+    resolutions: [320x180]
+    fps: [15]
+  - kind: signaling-load
+    participants: [2, 10]
+    repeats: 2
+`
+
+func TestDecodeGood(t *testing.T) {
+	s, err := Decode([]byte(good))
+	require.NoError(t, err)
+	require.NoError(t, s.Validate())
+	specs := s.Expand()
+	require.Len(t, specs, 4+1+4)
+	assert.Equal(t, results.KindCameraToBrowser, specs[0].Kind)
+	assert.Equal(t, results.Params{Width: 160, Height: 90, Resolution: "160x90", Codec: "vp8", Source: "synthetic", FPS: 30, Participants: 2, Repeat: 1}, specs[0].Params)
+	assert.Equal(t, "h264", specs[2].Params.Codec)
+	assert.Equal(t, time.Second, specs[0].Warmup)
+	assert.Equal(t, DefaultTimeout.D(), specs[0].Timeout)
+	assert.Equal(t, "fake", specs[4].Params.Source)
+	assert.Equal(t, 15, specs[4].Params.FPS)
+	assert.Equal(t, 10, specs[6].Params.Participants)
+	assert.Equal(t, 2, specs[8].Params.Repeat)
+	assert.Equal(t, DefaultSignalBytes, specs[8].SignalBytes)
+	for i, sp := range specs {
+		assert.Equal(t, i, sp.Index)
+	}
+	assert.Equal(t, 4, s.Line("trials[0].kind")+0-1)
+}
+
+func TestValidateProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // substrings of the error, each must appear
+	}{
+		{
+			name: "unknown key",
+			yaml: "trials:\n  - kind: signaling-load\n    participants: [2]\n    partcipants: [4]\n",
+			want: []string{"line 4", "partcipants", "not found"},
+		},
+		{
+			name: "unknown top-level key",
+			yaml: "name: x\nwarm-up: 2s\ntrials: []\n",
+			want: []string{"line 2", "warm-up"},
+		},
+		{
+			name: "bad resolution",
+			yaml: "trials:\n  - kind: camera-to-browser\n    resolutions:\n      - 640x480\n      - 640*480\n",
+			want: []string{"line 5", "640*480", "WIDTHxHEIGHT"},
+		},
+		{
+			name: "odd resolution",
+			yaml: "trials:\n  - kind: camera-to-browser\n    resolutions: [641x480]\n",
+			want: []string{"line 3", "'trials[0].resolutions[0]'", "even"},
+		},
+		{
+			name: "impossible duration",
+			yaml: "warmup: 10s\nmeasure: 20s\ntimeout: 15s\ntrials:\n  - kind: browser-to-browser\n    resolutions: [320x180]\n",
+			want: []string{"line 3: 'timeout' (15s)", "warmup + measure"},
+		},
+		{
+			name: "block timeout too short",
+			yaml: "trials:\n  - kind: browser-to-browser\n    resolutions: [320x180]\n    timeout: 3s\n",
+			want: []string{"line 4", "'trials[0].timeout'"},
+		},
+		{
+			name: "bad duration text",
+			yaml: "measure: 8 seconds\ntrials:\n  - kind: signaling-load\n    participants: [2]\n",
+			want: []string{"line 1", "8 seconds", "2s"},
+		},
+		{
+			name: "duplicate key",
+			yaml: "name: a\ntrials:\n  - kind: signaling-load\n    participants: [2]\n    rate: 1\n    rate: 2\n",
+			want: []string{"line 6", "rate", "already defined at line 5"},
+		},
+		{
+			name: "unknown kind",
+			yaml: "trials:\n  - kind: camera\n",
+			want: []string{"line 2", "'trials[0].kind'", `"camera"`},
+		},
+		{
+			name: "odd participants and rate too high",
+			yaml: "trials:\n  - kind: signaling-load\n    participants: [2, 51]\n    rate: 100\n",
+			want: []string{"line 3: 'trials[0].participants[1]'", "line 4: 'trials[0].rate'"},
+		},
+		{
+			name: "axis of the wrong kind",
+			yaml: "trials:\n  - kind: signaling-load\n    participants: [2]\n    codecs: [vp8]\n",
+			want: []string{"line 4", "'trials[0].codecs'", "does not apply"},
+		},
+		{
+			name: "bad codec and fake source for camera",
+			yaml: "trials:\n  - kind: camera-to-browser\n    resolutions: [320x180]\n    codecs: [vp9]\n    sources: [fake]\n",
+			want: []string{"line 4: 'trials[0].codecs[0]'", "line 5: 'trials[0].sources[0]'"},
+		},
+		{
+			name: "remote camera without room and url",
+			yaml: "camera:\n  remote: true\ntrials:\n  - kind: camera-to-browser\n    resolutions: [320x180]\n",
+			want: []string{"'signaling.url'", "line 1: 'camera.room'"},
+		},
+		{
+			name: "no trials",
+			yaml: "name: x\n",
+			want: []string{"'trials' must list"},
+		},
+		{
+			name: "empty file",
+			yaml: "",
+			want: []string{"empty"},
+		},
+		{
+			name: "two documents",
+			yaml: "name: a\n---\nname: b\n",
+			want: []string{"more than one"},
+		},
+		{
+			name: "wrong type",
+			yaml: "repeats: many\ntrials: []\n",
+			want: []string{"line 1", "many"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Decode([]byte(tc.yaml))
+			if err == nil {
+				err = s.Validate()
+			}
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestUnits(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Resolution
+		wantErr bool
+	}{
+		{in: "640x480", want: Resolution{640, 480}},
+		{in: " 1920x1080 ", want: Resolution{1920, 1080}},
+		{in: "640X480", wantErr: true},
+		{in: "0x480", wantErr: true},
+		{in: "-2x4", wantErr: true},
+		{in: "640x", wantErr: true},
+		{in: "720p", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseResolution(tc.in)
+			if tc.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, strings.TrimSpace(tc.in), got.String())
+		})
+	}
+	d, err := ParseDuration("1m30s")
+	require.NoError(t, err)
+	assert.Equal(t, 90*time.Second, d.D())
+	_, err = ParseDuration("90")
+	assert.Error(t, err)
+}
+
+// TestShippedScenarios loads every scenario under scenarios/ and checks the
+// documented time budgets.
+func TestShippedScenarios(t *testing.T) {
+	files, err := filepath.Glob("../../scenarios/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	budgets := map[string]time.Duration{"thesis": 10 * time.Minute, "quick": time.Minute}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			s, err := Load(f)
+			require.NoError(t, err)
+			specs := s.Expand()
+			require.NotEmpty(t, specs)
+			if b, ok := budgets[s.Name]; ok {
+				assert.Less(t, Estimate(specs), b, "estimated run time")
+			}
+		})
+	}
+}
+
+func TestLoadNamesFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "my-run.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("trials:\n  - kind: signaling-load\n    participants: [2]\n"), 0o644))
+	s, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, "my-run", s.Name)
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte("trials:\n  - kind: signaling-load\n    participants: [2]\n    rate: 1\n    rate: 2\n"))
+	f.Add([]byte("camera:\n  remote: true\n  room: abc\nsignaling:\n  url: wss://x/ws\n"))
+	f.Add([]byte("measure: 8 seconds\n"))
+	f.Add([]byte("trials: [{kind: camera-to-browser, resolutions: [1x1]}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Decode(data)
+		if err != nil {
+			return
+		}
+		if s.Validate() != nil {
+			return
+		}
+		specs := s.Expand()
+		if len(specs) > MaxTrials {
+			t.Fatalf("validated scenario expands to %d trials", len(specs))
+		}
+		for _, sp := range specs {
+			if sp.Measure <= 0 || sp.Timeout < sp.Warmup+sp.Measure {
+				t.Fatalf("validated spec with impossible durations: %+v", sp)
+			}
+		}
+	})
+}

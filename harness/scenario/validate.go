@@ -1,0 +1,255 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+
+	"echtzeit/harness/results"
+	"echtzeit/signaling/protocol"
+)
+
+// Bounds that Validate enforces.
+const (
+	MinWidth, MinHeight = 16, 12 // the frame code needs blocks of at least 1 px
+	MaxWidth, MaxHeight = 3840, 2160
+	MaxFPS              = 120
+	MaxRepeats          = 100
+	MaxParticipants     = 10000
+	// MaxSignalRate stays below the signaling server's per-connection limit (50/s).
+	MaxSignalRate  = 40.0
+	MaxSignalBytes = 60000 // below the server's 64 KiB message limit
+	MaxTrials      = 10000
+	// MinSetupTime is what a trial's timeout must leave for setup beyond warm-up
+	// and measurement.
+	MinSetupTime = 5 * time.Second
+)
+
+var (
+	nameRE        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	fingerprintRE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	cameraSources = []string{"synthetic", "v4l2", "rpicam", "file"}
+	codecs        = []string{"vp8", "h264"}
+)
+
+// problems collects Validate's messages with the line of their key.
+type problems struct {
+	s    *Scenario
+	errs []error
+}
+
+func (p *problems) add(path, format string, args ...any) {
+	msg := fmt.Sprintf("'%s' "+format, append([]any{path}, args...)...)
+	if l := p.s.Line(path); l > 0 {
+		msg = fmt.Sprintf("line %d: %s", l, msg)
+	}
+	p.errs = append(p.errs, fmt.Errorf("%w: %s", ErrInvalid, msg))
+}
+
+// Validate checks every value and returns all problems joined, each naming the
+// key and its line in the file.
+func (s *Scenario) Validate() error {
+	p := &problems{s: s}
+	if !nameRE.MatchString(s.Name) {
+		p.add("name", "must be 1 to 64 letters, digits, '.', '_' or '-' (it names the run folder), got %q", s.Name)
+	}
+	if s.SampleInterval.D() < 100*time.Millisecond || s.SampleInterval.D() > 10*time.Second {
+		p.add("sample-interval", "must be between 100ms and 10s, got %s", s.SampleInterval)
+	}
+	s.validateSignaling(p)
+	s.validateCamera(p)
+	if len(s.Trials) == 0 {
+		p.add("trials", "must list at least one trial block")
+	}
+	for i := range s.Trials {
+		s.validateBlock(p, i)
+	}
+	if len(p.errs) == 0 {
+		if n := len(s.Expand()); n > MaxTrials {
+			p.add("trials", "expand to %d trials, more than %d", n, MaxTrials)
+		}
+	}
+	return errors.Join(p.errs...)
+}
+
+func (s *Scenario) validateSignaling(p *problems) {
+	sg := s.Signaling
+	if sg.URL != "" {
+		u, err := url.Parse(sg.URL)
+		if err != nil || (u.Scheme != "wss" && u.Scheme != "ws") || u.Host == "" {
+			p.add("signaling.url", "must be a wss:// or ws:// URL like wss://pi.local:8443/ws, got %q", sg.URL)
+		}
+	}
+	trust := 0
+	if sg.CAFile != "" {
+		trust++
+	}
+	if sg.Fingerprint != "" {
+		trust++
+		if !fingerprintRE.MatchString(sg.Fingerprint) {
+			p.add("signaling.fingerprint", "must be the certificate's SHA-256 as 64 hex characters")
+		}
+	}
+	if sg.Insecure {
+		trust++
+	}
+	if trust > 1 {
+		p.add("signaling", "may set only one of ca-file, fingerprint and insecure")
+	}
+	if trust > 0 && sg.URL == "" {
+		p.add("signaling.url", "must be set when ca-file, fingerprint or insecure is (they apply to a remote server)")
+	}
+	if sg.MetricsURL != "" && !isHTTPURL(sg.MetricsURL) {
+		p.add("signaling.metrics-url", "must be an http:// or https:// URL, got %q", sg.MetricsURL)
+	}
+	if sg.RoomCapacity < 2 {
+		p.add("signaling.room-capacity", "must be at least 2, got %d", sg.RoomCapacity)
+	}
+}
+
+func (s *Scenario) validateCamera(p *problems) {
+	c := s.Camera
+	if c.Remote {
+		if s.Signaling.URL == "" {
+			p.add("signaling.url", "must be set for a remote camera (the harness joins the camera's room on its server)")
+		}
+		if err := protocol.RoomID(c.Room).Validate(); err != nil {
+			p.add("camera.room", "must be the remote camera's room ID, 64 lowercase hex characters")
+		}
+		if c.MetricsURL != "" && !isHTTPURL(c.MetricsURL) {
+			p.add("camera.metrics-url", "must be an http:// or https:// URL, got %q", c.MetricsURL)
+		}
+		if len(c.Args) > 0 {
+			p.add("camera.args", "only applies to a camera the harness starts (remote: false)")
+		}
+	} else {
+		if c.Room != "" {
+			p.add("camera.room", "only applies with 'camera.remote: true' (the harness picks a fresh room per trial)")
+		}
+		if c.MetricsURL != "" {
+			p.add("camera.metrics-url", "only applies with 'camera.remote: true' (a local camera is measured from /proc)")
+		}
+	}
+	if c.Bitrate < 0 {
+		p.add("camera.bitrate", "must not be negative, got %d", c.Bitrate)
+	}
+}
+
+func (s *Scenario) validateBlock(p *problems, i int) {
+	b := s.Trials[i]
+	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
+	kind, err := results.ParseKind(b.Kind)
+	if err != nil {
+		if b.Kind == "" {
+			p.add(at("kind"), "must be set to camera-to-browser, browser-to-browser or signaling-load")
+		} else {
+			p.add(at("kind"), "must be camera-to-browser, browser-to-browser or signaling-load, got %q", b.Kind)
+		}
+		return
+	}
+	// A duration inherited from the top level is reported at its own key.
+	from := func(key string) string {
+		if _, set := s.lines[at(key)]; !set {
+			if _, set := s.lines[key]; set {
+				return key
+			}
+		}
+		return at(key)
+	}
+	if b.Warmup < 0 {
+		p.add(from("warmup"), "must not be negative, got %s", b.Warmup)
+	}
+	if b.Measure.D() < s.SampleInterval.D()*2 {
+		p.add(from("measure"), "must be at least two sample intervals (%s), got %s", 2*s.SampleInterval.D(), b.Measure)
+	}
+	if need := b.Warmup.D() + b.Measure.D() + MinSetupTime; b.Timeout.D() < need {
+		p.add(from("timeout"), "(%s) must be at least warmup + measure + %s for setup = %s", b.Timeout, MinSetupTime, need)
+	}
+	if b.Repeats < 1 || b.Repeats > MaxRepeats {
+		p.add(from("repeats"), "must be between 1 and %d, got %d", MaxRepeats, b.Repeats)
+	}
+	if kind == results.KindSignalingLoad {
+		s.validateLoad(p, i, b)
+		return
+	}
+	if len(b.Participants) > 0 {
+		p.add(at("participants"), "only applies to signaling-load trials")
+	}
+	if _, set := s.lines[at("rate")]; set {
+		p.add(at("rate"), "only applies to signaling-load trials")
+	}
+	if _, set := s.lines[at("signal-bytes")]; set {
+		p.add(at("signal-bytes"), "only applies to signaling-load trials")
+	}
+	if len(b.Resolutions) == 0 {
+		p.add(at("resolutions"), "must list at least one resolution like 640x360")
+	}
+	for j, r := range b.Resolutions {
+		key := fmt.Sprintf("%s[%d]", at("resolutions"), j)
+		switch {
+		case r.Width < MinWidth || r.Height < MinHeight || r.Width > MaxWidth || r.Height > MaxHeight:
+			p.add(key, "%s must be between %dx%d and %dx%d", r, MinWidth, MinHeight, MaxWidth, MaxHeight)
+		case r.Width%2 != 0 || r.Height%2 != 0:
+			p.add(key, "%s must have even width and height (4:2:0 video)", r)
+		}
+	}
+	for j, c := range b.Codecs {
+		if !contains(codecs, c) {
+			p.add(fmt.Sprintf("%s[%d]", at("codecs"), j), "must be vp8 or h264, got %q", c)
+		}
+	}
+	for j, src := range b.Sources {
+		key := fmt.Sprintf("%s[%d]", at("sources"), j)
+		if kind == results.KindBrowserToBrowser && src != "fake" {
+			p.add(key, "must be fake (Chromium's fake camera) for browser-to-browser, got %q", src)
+		}
+		if kind == results.KindCameraToBrowser && !contains(cameraSources, src) {
+			p.add(key, "must be one of synthetic, v4l2, rpicam, file, got %q", src)
+		}
+	}
+	for j, f := range b.FPS {
+		if f < 1 || f > MaxFPS {
+			p.add(fmt.Sprintf("%s[%d]", at("fps"), j), "must be between 1 and %d, got %d", MaxFPS, f)
+		}
+	}
+}
+
+func (s *Scenario) validateLoad(p *problems, i int, b Block) {
+	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
+	for _, key := range []string{"resolutions", "codecs", "sources", "fps"} {
+		if _, set := s.lines[at(key)]; set {
+			p.add(at(key), "does not apply to signaling-load trials")
+		}
+	}
+	if len(b.Participants) == 0 {
+		p.add(at("participants"), "must list at least one number of participants like [2, 50]")
+	}
+	for j, n := range b.Participants {
+		key := fmt.Sprintf("%s[%d]", at("participants"), j)
+		if n < 2 || n > MaxParticipants || n%2 != 0 {
+			p.add(key, "must be an even number between 2 and %d (clients pair up in rooms of 2), got %d", MaxParticipants, n)
+		}
+	}
+	if b.Rate <= 0 || b.Rate > MaxSignalRate {
+		p.add(at("rate"), "must be greater than 0 and at most %g signals per second per client (the server limits 50/s), got %g", MaxSignalRate, b.Rate)
+	}
+	if b.SignalBytes < 16 || b.SignalBytes > MaxSignalBytes {
+		p.add(at("signal-bytes"), "must be between 16 and %d, got %d", MaxSignalBytes, b.SignalBytes)
+	}
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
