@@ -49,7 +49,7 @@ type Scenario struct {
 	Timeout Duration `yaml:"timeout"`
 	Repeats int      `yaml:"repeats"`
 	// SampleInterval is how often the viewer and the processes are sampled (1s).
-	SampleInterval Duration `yaml:"sample-interval"`
+	SampleInterval Duration  `yaml:"sample-interval"`
 	Signaling      Signaling `yaml:"signaling"`
 	Camera         Camera    `yaml:"camera"`
 	Trials         []Block   `yaml:"trials"`
