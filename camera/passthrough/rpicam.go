@@ -1,0 +1,336 @@
+package passthrough
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"echtzeit/camera"
+
+	"github.com/pion/webrtc/v4/pkg/media"
+)
+
+// DefaultRpicamCommand is the command line the rpicam source runs unless
+// RpicamConfig.Command says otherwise. The placeholders {width}, {height},
+// {fps}, {bitrate} (bit/s) and {intra} (frames between I-frames) are replaced
+// by the requested Format. `--flush` makes rpicam-vid write each frame at once
+// (stdout is buffered otherwise); `--inline` repeats SPS/PPS before every
+// I-frame, so a viewer that joins late can start decoding at the next one.
+const DefaultRpicamCommand = "rpicam-vid -t 0 -n --codec h264 --profile baseline --level 4.1 " +
+	"--inline --intra {intra} --flush --width {width} --height {height} " +
+	"--framerate {fps} -b {bitrate} -o -"
+
+// legacyRpicamProgram replaces rpicam-vid on Raspberry Pi OS releases before
+// Bookworm, where the same program was called libcamera-vid.
+const legacyRpicamProgram = "libcamera-vid"
+
+// Defaults for a Format that leaves fields at zero.
+const (
+	defaultWidth  = 1280
+	defaultHeight = 720
+	defaultFPS    = 30
+)
+
+// stderrTail is how many of the child's last stderr lines an error carries.
+const stderrTail = 20
+
+// RpicamConfig configures the rpicam source.
+type RpicamConfig struct {
+	// Command is the command line template (see DefaultRpicamCommand for the
+	// placeholders). It is split at white space; no shell is involved, so
+	// quoting is not supported. Empty means DefaultRpicamCommand; then, if
+	// rpicam-vid is not in PATH, libcamera-vid is run with the same arguments.
+	Command string
+	// Env, if not empty, is added to the child's environment ("KEY=value").
+	Env []string
+	// StopTimeout is how long the child gets after SIGTERM before it is
+	// killed (default 2 s).
+	StopTimeout time.Duration
+	// MaxNALSize bounds one NAL unit (default DefaultMaxNALSize).
+	MaxNALSize int
+}
+
+// Rpicam passes the Raspberry Pi camera's hardware H.264 stream through: it
+// runs rpicam-vid, reads Annex-B H.264 from its stdout and writes one sample
+// per access unit. The child dies with the camera (SIGKILL through the
+// parent-death signal on Linux) and when Stream's context ends.
+type Rpicam struct {
+	cfg      RpicamConfig
+	logger   *slog.Logger
+	lookPath func(string) (string, error)
+}
+
+var _ camera.EncodedSource = (*Rpicam)(nil)
+
+// NewRpicam returns the rpicam source. A nil logger discards the logs.
+func NewRpicam(cfg RpicamConfig, logger *slog.Logger) *Rpicam {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.StopTimeout <= 0 {
+		cfg.StopTimeout = 2 * time.Second
+	}
+	if cfg.MaxNALSize <= 0 {
+		cfg.MaxNALSize = DefaultMaxNALSize
+	}
+	return &Rpicam{cfg: cfg, logger: logger, lookPath: exec.LookPath}
+}
+
+// Codec returns "h264": rpicam-vid's hardware encoder output.
+func (s *Rpicam) Codec() string { return "h264" }
+
+// withDefaults fills the zero fields of f.
+func withDefaults(f camera.Format) camera.Format {
+	if f.Width <= 0 || f.Height <= 0 {
+		f.Width, f.Height = defaultWidth, defaultHeight
+	}
+	if f.FPS <= 0 {
+		f.FPS = defaultFPS
+	}
+	if f.Bitrate <= 0 {
+		// About 0.1 bit per pixel, within what the Pi's encoder handles well.
+		f.Bitrate = min(max(f.Width*f.Height*f.FPS/10, 200_000), 10_000_000)
+	}
+	if f.KeyframeInterval <= 0 {
+		f.KeyframeInterval = f.FPS
+	}
+	return f
+}
+
+// ExpandCommand returns the argument vector of template (DefaultRpicamCommand
+// if empty) for the format f. It fails with ErrInvalidCommand for an empty
+// template or an unknown placeholder.
+func ExpandCommand(template string, f camera.Format) ([]string, error) {
+	if strings.TrimSpace(template) == "" {
+		template = DefaultRpicamCommand
+	}
+	values := map[string]string{
+		"{width}":   strconv.Itoa(f.Width),
+		"{height}":  strconv.Itoa(f.Height),
+		"{fps}":     strconv.Itoa(f.FPS),
+		"{bitrate}": strconv.Itoa(f.Bitrate),
+		"{intra}":   strconv.Itoa(f.KeyframeInterval),
+	}
+	args := strings.Fields(template)
+	for i, a := range args {
+		for k, v := range values {
+			a = strings.ReplaceAll(a, k, v)
+		}
+		if open := strings.IndexByte(a, '{'); open >= 0 {
+			if end := strings.IndexByte(a[open:], '}'); end > 0 {
+				return nil, fmt.Errorf("%w: unknown placeholder %s in %q", ErrInvalidCommand, a[open:open+end+1], args[i])
+			}
+		}
+		args[i] = a
+	}
+	return args, nil
+}
+
+// Stream runs the camera process and writes its access units until ctx ends
+// (then it returns ctx.Err()), write fails, or the process exits (an error
+// wrapping ErrChildExited with the process's last stderr lines).
+func (s *Rpicam) Stream(ctx context.Context, f camera.Format, write func(media.Sample) error) error {
+	if f.Codec != "" && !strings.EqualFold(f.Codec, "h264") {
+		s.logger.Warn("rpicam source delivers H.264 only; ignoring the requested codec", "codec", f.Codec)
+	}
+	f = withDefaults(f)
+	args, err := ExpandCommand(s.cfg.Command, f)
+	if err != nil {
+		return err
+	}
+	path, err := s.lookPath(args[0])
+	if err != nil && strings.TrimSpace(s.cfg.Command) == "" {
+		if legacy, lerr := s.lookPath(legacyRpicamProgram); lerr == nil {
+			s.logger.Info("rpicam-vid not found, using libcamera-vid", "path", legacy)
+			path, err, args[0] = legacy, nil, legacyRpicamProgram
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("find camera program %q: %w", args[0], err)
+	}
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, args[1:]...)
+	if len(s.cfg.Env) > 0 {
+		cmd.Env = append(cmd.Environ(), s.cfg.Env...)
+	}
+	cmd.SysProcAttr = childSysProcAttr()
+	cmd.Cancel = func() error { return terminateChild(cmd.Process) }
+	cmd.WaitDelay = s.cfg.StopTimeout
+	tail := newLineLogger(s.logger.With("process", args[0]), stderrTail)
+	cmd.Stderr = tail
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("camera process stdout: %w", err)
+	}
+	s.logger.Info("starting camera process", "cmd", strings.Join(args, " "),
+		"width", f.Width, "height", f.Height, "fps", f.FPS, "bitrate", f.Bitrate)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", args[0], err)
+	}
+	// Unblock the reader at once when the context ends; Wait below gives the
+	// child StopTimeout to exit after SIGTERM, then kills it.
+	stopRead := context.AfterFunc(ctx, func() { _ = stdout.Close() })
+	defer stopRead()
+
+	readErr := s.pump(stdout, f, write)
+	cancel()
+	waitErr := cmd.Wait()
+	killGroup(cmd.Process)
+	tail.Flush()
+
+	switch {
+	case parent.Err() != nil:
+		return parent.Err()
+	case readErr != nil && !errors.Is(readErr, io.EOF):
+		return fmt.Errorf("%s: %w", args[0], readErr)
+	}
+	return fmt.Errorf("%w: %s: %s; last stderr lines:\n%s", ErrChildExited, args[0], exitReason(waitErr), tail.Last())
+}
+
+// pump reads access units from r and writes them as samples until r ends
+// (io.EOF) or fails, or write fails.
+func (s *Rpicam) pump(r io.Reader, f camera.Format, write func(media.Sample) error) error {
+	nr := NewNALReader(r, WithMaxNALSize(s.cfg.MaxNALSize))
+	var asm AccessUnitAssembler
+	var clock arrivalClock
+	frames := 0
+	emit := func(au AccessUnit, next time.Time) error {
+		if frames == 0 && au.SPS != nil {
+			s.logSPS(au.SPS, f)
+		}
+		if au.HasVCL {
+			frames++
+		}
+		if err := write(clock.sample(au, next)); err != nil {
+			return fmt.Errorf("write sample: %w", err)
+		}
+		return nil
+	}
+	for {
+		nal, err := nr.Next()
+		if errors.Is(err, io.EOF) {
+			if au, ok := asm.Flush(); ok {
+				if err := emit(au, time.Time{}); err != nil {
+					return err
+				}
+			}
+			return io.EOF
+		}
+		if err != nil {
+			return fmt.Errorf("read H.264: %w", err)
+		}
+		au, ok, err := asm.Push(nal)
+		if ok {
+			if err := emit(au, nal.Arrival); err != nil {
+				return err
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("read H.264: %w", err)
+		}
+	}
+}
+
+// logSPS logs the stream's parameters once and warns when they differ from
+// what was asked for.
+func (s *Rpicam) logSPS(nal []byte, f camera.Format) {
+	sps, err := ParseSPS(nal)
+	if err != nil {
+		s.logger.Warn("cannot parse the stream's SPS", "err", err)
+		return
+	}
+	s.logger.Info("camera stream", "width", sps.Width, "height", sps.Height,
+		"profile_level_id", sps.ProfileLevelID(), "vui_fps", sps.FPS())
+	if sps.Width != f.Width || sps.Height != f.Height {
+		s.logger.Warn("camera delivers another size than requested",
+			"requested", fmt.Sprintf("%dx%d", f.Width, f.Height),
+			"delivered", fmt.Sprintf("%dx%d", sps.Width, sps.Height))
+	}
+}
+
+// exitReason describes how the child ended.
+func exitReason(err error) string {
+	if err == nil {
+		return "exited with status 0"
+	}
+	return err.Error()
+}
+
+// lineLogger is the child's stderr: it logs each line and keeps the last few
+// for the error message.
+type lineLogger struct {
+	logger *slog.Logger
+	keep   int
+	mu     sync.Mutex
+	part   []byte
+	lines  []string
+}
+
+func newLineLogger(logger *slog.Logger, keep int) *lineLogger {
+	return &lineLogger{logger: logger, keep: keep}
+}
+
+// maxLine bounds a line without newline (e.g. progress output with \r).
+const maxLine = 4096
+
+func (l *lineLogger) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.part = append(l.part, p...)
+	for {
+		i := bytes.IndexAny(l.part, "\r\n")
+		if i < 0 {
+			break
+		}
+		l.add(string(l.part[:i]))
+		l.part = l.part[i+1:]
+	}
+	if len(l.part) > maxLine {
+		l.add(string(l.part))
+		l.part = l.part[:0]
+	}
+	return len(p), nil
+}
+
+// Flush logs an unterminated last line.
+func (l *lineLogger) Flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.part) > 0 {
+		l.add(string(l.part))
+		l.part = nil
+	}
+}
+
+func (l *lineLogger) add(line string) {
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return
+	}
+	l.logger.Info(line)
+	l.lines = append(l.lines, line)
+	if len(l.lines) > l.keep {
+		l.lines = l.lines[len(l.lines)-l.keep:]
+	}
+}
+
+// Last returns the kept lines, newline-separated.
+func (l *lineLogger) Last() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) == 0 {
+		return "(none)"
+	}
+	return strings.Join(l.lines, "\n")
+}
