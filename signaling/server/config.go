@@ -41,7 +41,9 @@ type Config struct {
 	// HandshakeTimeout bounds the HTTP upgrade.
 	HandshakeTimeout time.Duration
 	// RateLimit is the sustained number of messages per second a peer may send,
-	// RateBurst the burst above it; rate.Inf disables the limit.
+	// RateBurst the burst above it; rate.Inf disables the limit. Keep
+	// SendQueue above RateBurst so one peer's allowed burst cannot overflow a
+	// room mate's queue.
 	RateLimit rate.Limit
 	RateBurst int
 	// TLS, when set, makes Serve speak TLS (wss://); nil serves plain ws://.
@@ -57,14 +59,14 @@ func DefaultConfig() Config {
 	return Config{
 		RoomCapacity:     2,
 		MaxMessageSize:   64 << 10,
-		SendQueue:        64,
+		SendQueue:        256,
 		WriteTimeout:     10 * time.Second,
 		PingInterval:     10 * time.Second,
 		PongTimeout:      25 * time.Second,
 		CloseGrace:       time.Second,
 		HandshakeTimeout: 10 * time.Second,
 		RateLimit:        50,
-		RateBurst:        200,
+		RateBurst:        100,
 	}
 }
 

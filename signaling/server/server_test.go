@@ -79,3 +79,18 @@ func TestThesisFlow(t *testing.T) {
 	rl := receive[protocol.RoomLeave](ctx, t, camera)
 	assert.Equal(t, viewer.ID(), rl.ID)
 }
+
+// receiveSkipping returns the next message of type M, skipping relayed signals.
+func receiveSkipping[M protocol.Message](ctx context.Context, t testing.TB, c *client.Client) M {
+	t.Helper()
+	for {
+		m, err := c.Receive(ctx)
+		require.NoError(t, err)
+		if _, ok := m.(protocol.RoomSignal); ok {
+			continue
+		}
+		got, ok := m.(M)
+		require.Truef(t, ok, "got %T %+v, want %T", m, m, *new(M))
+		return got
+	}
+}
