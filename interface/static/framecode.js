@@ -1,0 +1,170 @@
+// Synthetic frame code (DESIGN.md): 48 bits in 16 columns × 3 rows of square
+// blocks in the frame's top-left corner. Block size bs = min(W/16, H/12)
+// (integer division). White block (Y 235) = 1, black (Y 16) = 0; readers
+// sample the mean luma of each block's central half and threshold at 128.
+// Bytes 0–1 frame number mod 2^16, bytes 2–4 capture time Unix ms mod 2^24,
+// byte 5 CRC-8 (poly 0x07, init 0, no reflection, no final xor) of bytes 0–4.
+
+export const COLUMNS = 16;
+export const ROWS = 3;
+export const BITS = COLUMNS * ROWS;
+export const TIME_MODULUS = 1 << 24;
+const MAX_LATENCIES = 300;
+
+/** Block size in pixels of the code in a w×h frame; 0 if it does not fit. */
+export function blockSize(w, h) {
+  return Math.max(0, Math.min(Math.floor(w / 16), Math.floor(h / 12)));
+}
+
+/** CRC-8, polynomial 0x07, initial value 0, no reflection, no final xor. */
+export function crc8(bytes) {
+  let crc = 0;
+  for (const b of bytes) {
+    crc ^= b & 0xff;
+    for (let i = 0; i < 8; i++) {
+      crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
+    }
+  }
+  return crc;
+}
+
+/** The six bytes of the code for a frame number and a capture time (Unix ms). */
+export function encodeBytes(frame, captureMs) {
+  const f = frame & 0xffff;
+  const t = Math.floor(captureMs) % TIME_MODULUS;
+  const b = new Uint8Array(6);
+  b[0] = f >> 8;
+  b[1] = f & 0xff;
+  b[2] = (t >> 16) & 0xff;
+  b[3] = (t >> 8) & 0xff;
+  b[4] = t & 0xff;
+  b[5] = crc8(b.subarray(0, 5));
+  return b;
+}
+
+/** Parses six bytes; null when the CRC does not match. */
+export function parseBytes(b) {
+  if (b.length !== 6 || crc8(b.subarray(0, 5)) !== b[5]) return null;
+  return { frame: (b[0] << 8) | b[1], captureMs: (b[2] << 16) | (b[3] << 8) | b[4] };
+}
+
+/**
+ * Decodes the code from an ImageData whose top-left 16·cell × 3·cell pixels
+ * hold the blocks, each cell×cell pixels. Returns {ok, frame, captureMs, bytes}.
+ */
+export function decodeImageData(img, cell) {
+  const bytes = new Uint8Array(6);
+  const lo = Math.floor(cell / 4);
+  const hi = Math.max(lo + 1, Math.ceil((3 * cell) / 4));
+  const d = img.data;
+  for (let i = 0; i < BITS; i++) {
+    const x0 = (i % COLUMNS) * cell;
+    const y0 = Math.floor(i / COLUMNS) * cell;
+    let sum = 0;
+    let n = 0;
+    for (let y = y0 + lo; y < y0 + hi; y++) {
+      for (let x = x0 + lo; x < x0 + hi; x++) {
+        const p = (y * img.width + x) * 4;
+        sum += 0.299 * d[p] + 0.587 * d[p + 1] + 0.114 * d[p + 2];
+        n++;
+      }
+    }
+    if (sum / n >= 128) bytes[i >> 3] |= 0x80 >> (i & 7);
+  }
+  const parsed = parseBytes(bytes);
+  return parsed ? { ok: true, ...parsed, bytes } : { ok: false, frame: null, captureMs: null, bytes };
+}
+
+/**
+ * Reads the code from video frames (or any CanvasImageSource): scales the
+ * code region down to a small canvas with `cell` pixels per block and
+ * decodes it. Cheap: one drawImage and one getImageData of 16·cell × 3·cell.
+ */
+export class FrameCodeReader {
+  constructor(cell = 8) {
+    this.cell = cell;
+    this.canvas = document.createElement("canvas");
+    this.canvas.width = COLUMNS * cell;
+    this.canvas.height = ROWS * cell;
+    this.ctx = this.canvas.getContext("2d", { willReadFrequently: true, alpha: false });
+    this.ctx.imageSmoothingEnabled = true;
+  }
+
+  /** Decodes the code of source (w×h pixels); null when the frame is too small. */
+  read(source, w, h) {
+    const bs = blockSize(w, h);
+    if (bs < 1) return null;
+    const { cell, ctx, canvas } = this;
+    ctx.drawImage(source, 0, 0, COLUMNS * bs, ROWS * bs, 0, 0, canvas.width, canvas.height);
+    return decodeImageData(ctx.getImageData(0, 0, canvas.width, canvas.height), cell);
+  }
+}
+
+/** Latency in ms from a capture time (mod 2^24) to nowMs; negative when the sender's clock is ahead. */
+export function latencyMs(captureMs, nowMs) {
+  let d = (Math.floor(nowMs) - captureMs) % TIME_MODULUS;
+  if (d < 0) d += TIME_MODULUS;
+  if (d >= TIME_MODULUS / 2) d -= TIME_MODULUS;
+  return d;
+}
+
+/** Counts decoded, unreadable, repeated and skipped frames and keeps recent latencies. */
+export class FrameCodeStats {
+  constructor() {
+    this.reset();
+  }
+
+  reset() {
+    this.decoded = 0;
+    this.unreadable = 0;
+    this.repeated = 0;
+    this.skipped = 0;
+    this.lastFrame = null;
+    this.latencies = [];
+  }
+
+  /** Adds one decode result (from FrameCodeReader.read) seen at nowMs (Unix ms). */
+  add(result, nowMs) {
+    if (!result) return;
+    if (!result.ok) {
+      this.unreadable++;
+      return;
+    }
+    this.decoded++;
+    if (this.lastFrame !== null) {
+      const step = (result.frame - this.lastFrame) & 0xffff;
+      if (step === 0) this.repeated++;
+      else if (step > 1 && step < 0x8000) this.skipped += step - 1;
+    }
+    this.lastFrame = result.frame;
+    this.latencies.push(latencyMs(result.captureMs, nowMs));
+    if (this.latencies.length > MAX_LATENCIES) this.latencies.splice(0, this.latencies.length - MAX_LATENCIES);
+  }
+
+  snapshot() {
+    return {
+      decoded: this.decoded,
+      unreadable: this.unreadable,
+      repeated: this.repeated,
+      skipped: this.skipped,
+      lastFrame: this.lastFrame,
+      latencyMs: this.latencies.slice(),
+    };
+  }
+}
+
+/**
+ * Draws the code for (frame, captureMs) into a 2D context of a w×h frame,
+ * with pure black and white blocks. For tests; the camera draws the real
+ * code in Y'CbCr.
+ */
+export function drawFrameCode(ctx, w, h, frame, captureMs) {
+  const bs = blockSize(w, h);
+  const bytes = encodeBytes(frame, captureMs);
+  for (let i = 0; i < BITS; i++) {
+    const bit = (bytes[i >> 3] >> (7 - (i & 7))) & 1;
+    ctx.fillStyle = bit ? "rgb(255,255,255)" : "rgb(0,0,0)";
+    ctx.fillRect((i % COLUMNS) * bs, Math.floor(i / COLUMNS) * bs, bs, bs);
+  }
+  return bytes;
+}

@@ -1,0 +1,22 @@
+// Entry point: builds the controller from the URL parameters and installs
+// window.echtzeit (DESIGN.md).
+
+import { Echtzeit, readParams } from "./app.js";
+import { UI } from "./ui.js";
+
+const params = readParams();
+const ui = new UI();
+const app = new Echtzeit(ui, params);
+window.echtzeit = app.api();
+ui.bind(app);
+
+if (params.send) app.shareCamera({ width: params.width, height: params.height, fps: params.fps }).catch(() => {});
+if (params.requestRaw !== null) {
+  if (params.request) app.request({ ...params.request, codec: params.codec });
+  else app.showError({ code: "bad-request-parameter", message: `request=${params.requestRaw} is not WIDTHxHEIGHT@FPS` });
+}
+if (params.room !== null) {
+  ui.setRoomField(params.room);
+  app.join(params.room).catch(() => {});
+}
+app.start();
