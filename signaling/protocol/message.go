@@ -277,7 +277,7 @@ func unmarshalObject(data []byte, out *map[string]json.RawMessage) error {
 	if _, err := dec.Token(); err != nil {
 		return fmt.Errorf("not JSON: %w", err)
 	}
-	if _, err := dec.Token(); err == nil {
+	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
 		return errors.New("trailing data after the JSON object")
 	}
 	*out = m
