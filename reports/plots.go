@@ -1,0 +1,586 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"echtzeit/harness/results"
+)
+
+// Plot files written into the run folder.
+const (
+	PlotFPS       = "fps-vs-resolution.png"
+	PlotSetup     = "setup-time.png"
+	PlotCPU       = "cpu-vs-resolution.png"
+	PlotLatency   = "latency-vs-resolution.png"
+	PlotSignaling = "signaling-load.png"
+)
+
+// PlotFiles lists every plot Render may write, in the report's order.
+var PlotFiles = []string{PlotFPS, PlotSetup, PlotCPU, PlotLatency, PlotSignaling}
+
+// Plot size: 8 × 5 inches at 96 dpi (768 × 480 pixels); the signaling plot
+// has two panels and is 8 × 8 inches (768 × 768).
+const (
+	plotDPI      = 96
+	plotWidth    = 8 * vg.Inch
+	plotHeight   = 5 * vg.Inch
+	plotHeight2x = 8 * vg.Inch
+)
+
+// Thesis figures drawn into the plots (SPEC §5).
+const (
+	thesisTargetFPS       = 15 // §4.2: at least 15 fps on average at 720×480
+	thesisSignalingMaxPct = 1  // §5: below 1 % CPU with 50 users
+	thesisSignalingUsers  = 50
+)
+
+var failedColor = color.RGBA{R: 200, A: 255}
+
+// plotResult is one plot: its PNG or why it was not drawn.
+type plotResult struct {
+	file, alt string
+	png       []byte
+	skipped   string // reason, when png is nil
+}
+
+func newPlot(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	p.Legend.Left = false
+	p.Legend.ThumbnailWidth = vg.Points(18)
+	p.Y.Tick.Marker = cleanTicks{plot.DefaultTicks{}}
+	return p
+}
+
+// cleanTicks labels ticks with the shortest form of their value ("500", not
+// "500.00").
+type cleanTicks struct{ plot.Ticker }
+
+// Ticks implements plot.Ticker.
+func (c cleanTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := c.Ticker.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(strconv.FormatFloat(ts[i].Value, 'g', 6, 64), 64)
+		if err != nil {
+			continue
+		}
+		ts[i].Label = strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ts
+}
+
+// encodePNG draws p on a w × h canvas and returns the PNG bytes.
+func encodePNG(draw func(draw.Canvas), w, h vg.Length) ([]byte, error) {
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))
+	draw(drawCanvas(c))
+	var b bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("encode png: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func drawCanvas(c *vgimg.Canvas) draw.Canvas { return draw.New(c) }
+
+func savePlot(p *plot.Plot) ([]byte, error) {
+	return encodePNG(p.Draw, plotWidth, plotHeight)
+}
+
+// categorical sets up a nominal X axis of resolutions with room for the
+// series' offsets and returns the x position of each.
+func categorical(p *plot.Plot, rs []resolution) map[resolution]float64 {
+	names := make([]string, len(rs))
+	pos := make(map[resolution]float64, len(rs))
+	for i, r := range rs {
+		names[i] = r.String()
+		pos[r] = float64(i)
+	}
+	p.NominalX(names...)
+	p.X.Min = -0.5
+	p.X.Max = float64(len(rs)) - 0.5
+	return pos
+}
+
+// offset spreads n series around a category so their points do not overlap.
+func offset(i, n int) float64 {
+	const step = 0.1
+	return (float64(i) - float64(n-1)/2) * step
+}
+
+// headroom raises the Y axis maximum so the legend (drawn in the top right of
+// the data area) does not cover points; legendRows is the number of entries.
+func headroom(p *plot.Plot, maxY float64, legendRows int) {
+	p.Y.Min = 0
+	if maxY <= 0 {
+		maxY = 1
+	}
+	p.Y.Max = maxY * (1.1 + 0.07*float64(legendRows))
+}
+
+// renderPlots draws every plot of the run.
+func renderPlots(r *run) ([]plotResult, error) {
+	makers := []struct {
+		file, alt string
+		make      func(*run) (*plot.Plot, []byte, string, error)
+	}{
+		{PlotFPS, "Received frames per second per resolution and sender", fpsPlot},
+		{PlotSetup, "Stream setup time of every repeat per resolution", setupPlot},
+		{PlotCPU, "CPU per process and resolution", cpuPlot},
+		{PlotLatency, "End-to-end latency per resolution (p50, p95)", latencyPlot},
+		{PlotSignaling, "Signaling server CPU and RSS per number of participants", signalingPlot},
+	}
+	var out []plotResult
+	for _, m := range makers {
+		p, png, skipped, err := m.make(r)
+		if err != nil {
+			return nil, fmt.Errorf("plot %s: %w", m.file, err)
+		}
+		if p != nil {
+			if png, err = savePlot(p); err != nil {
+				return nil, fmt.Errorf("plot %s: %w", m.file, err)
+			}
+		}
+		out = append(out, plotResult{file: m.file, alt: m.alt, png: png, skipped: skipped})
+	}
+	return out, nil
+}
+
+// xy is one point.
+type xy struct{ x, y float64 }
+
+func toXYs(pts []xy) plotter.XYs {
+	out := make(plotter.XYs, len(pts))
+	for i, pt := range pts {
+		out[i].X, out[i].Y = pt.x, pt.y
+	}
+	return out
+}
+
+// series is one legend entry: a line through the per-resolution means and the
+// points of every repeat.
+type series struct {
+	label  string
+	means  []xy
+	points []xy
+	dashes []vg.Length
+}
+
+func addSeries(p *plot.Plot, i int, s series) error {
+	col := plotutil.Color(i)
+	if len(s.means) > 0 {
+		l, pts, err := plotter.NewLinePoints(toXYs(s.means))
+		if err != nil {
+			return fmt.Errorf("series %s: %w", s.label, err)
+		}
+		l.Color, l.Width, l.Dashes = col, vg.Points(1.5), s.dashes
+		pts.Color, pts.Shape, pts.Radius = col, plotutil.Shape(i), vg.Points(3)
+		p.Add(l, pts)
+		p.Legend.Add(s.label, l, pts)
+	}
+	if len(s.points) > 0 {
+		sc, err := plotter.NewScatter(toXYs(s.points))
+		if err != nil {
+			return fmt.Errorf("series %s: %w", s.label, err)
+		}
+		sc.Color, sc.Shape, sc.Radius = col, draw.RingGlyph{}, vg.Points(2)
+		p.Add(sc)
+		if len(s.means) == 0 {
+			p.Legend.Add(s.label, sc)
+		}
+	}
+	return nil
+}
+
+func addFailed(p *plot.Plot, pts []xy, label string) error {
+	if len(pts) == 0 {
+		return nil
+	}
+	sc, err := plotter.NewScatter(toXYs(pts))
+	if err != nil {
+		return fmt.Errorf("failed trials: %w", err)
+	}
+	sc.Color, sc.Shape, sc.Radius = failedColor, draw.CrossGlyph{}, vg.Points(4)
+	p.Add(sc)
+	p.Legend.Add(label, sc)
+	return nil
+}
+
+// hline draws a horizontal reference line across the categorical axis.
+func hline(p *plot.Plot, y, x0, x1 float64, label string, c color.Color) error {
+	l, err := plotter.NewLine(plotter.XYs{{X: x0, Y: y}, {X: x1, Y: y}})
+	if err != nil {
+		return fmt.Errorf("reference line: %w", err)
+	}
+	l.Color, l.Width, l.Dashes = c, vg.Points(1.2), []vg.Length{vg.Points(6), vg.Points(3)}
+	p.Add(l)
+	p.Legend.Add(label, l)
+	return nil
+}
+
+func marker(p *plot.Plot, at xy, label string, shape draw.GlyphDrawer, c color.Color) error {
+	sc, err := plotter.NewScatter(toXYs([]xy{at}))
+	if err != nil {
+		return fmt.Errorf("marker: %w", err)
+	}
+	sc.Color, sc.Shape, sc.Radius = c, shape, vg.Points(5)
+	p.Add(sc)
+	p.Legend.Add(label, sc)
+	return nil
+}
+
+var thesisColor = color.RGBA{R: 40, G: 40, B: 40, A: 255}
+
+// perResolution builds a series of f over the successful trials of each
+// resolution of sender s: means at the category (plus the offset), and every
+// repeat as a point.
+func perResolution(gs []group, s sender, pos map[resolution]float64, dx float64, f func(results.Trial) (float64, bool)) (means, points []xy) {
+	for _, g := range gs {
+		if g.sender != s {
+			continue
+		}
+		vs := values(g.ok(), f)
+		if m, ok := mean(vs); ok {
+			means = append(means, xy{pos[g.res] + dx, m})
+		}
+		for _, v := range vs {
+			points = append(points, xy{pos[g.res] + dx, v})
+		}
+	}
+	return means, points
+}
+
+func failedPoints(gs []group, pos map[resolution]float64, senders []sender) []xy {
+	var out []xy
+	for _, g := range gs {
+		i := slices.Index(senders, g.sender)
+		for _, t := range g.trials {
+			if !t.OK {
+				out = append(out, xy{pos[g.res] + offset(i, len(senders)), 0})
+			}
+		}
+	}
+	return out
+}
+
+func fpsPlot(r *run) (*plot.Plot, []byte, string, error) {
+	media := r.media()
+	if len(media) == 0 {
+		return nil, nil, "the run has no camera-to-browser or browser-to-browser trial", nil
+	}
+	rs := resolutions(media)
+	if len(rs) == 0 {
+		return nil, nil, "no media trial has a requested resolution", nil
+	}
+	p := newPlot("Received frame rate per resolution (mean over the measurement window)",
+		"requested resolution (ordered by pixel count)", "frames per second (fps)")
+	pos := categorical(p, rs)
+	set := sendersOf(media)
+	gs := groups(media)
+	maxY := float64(thesisTargetFPS)
+	rows := 1
+	for i, s := range set.list {
+		means, points := perResolution(gs, s, pos, offset(i, len(set.list)), fpsMean)
+		if err := addSeries(p, i, series{label: set.labels[s], means: means, points: points}); err != nil {
+			return nil, nil, "", err
+		}
+		for _, pt := range points {
+			maxY = max(maxY, pt.y)
+		}
+		rows++
+	}
+	if err := hline(p, thesisTargetFPS, p.X.Min, p.X.Max, "thesis target: 15 fps (§4.2)", thesisColor); err != nil {
+		return nil, nil, "", err
+	}
+	if x, ok := pos[resolution{160, 90}]; ok {
+		if err := marker(p, xy{x, thesisTargetFPS}, "thesis: Pi camera ≈ 15 fps only at 160x90 (§5)", draw.SquareGlyph{}, thesisColor); err != nil {
+			return nil, nil, "", err
+		}
+		rows++
+	}
+	failed := failedPoints(gs, pos, set.list)
+	if err := addFailed(p, failed, "failed trial (no fps)"); err != nil {
+		return nil, nil, "", err
+	}
+	if len(failed) > 0 {
+		rows++
+	}
+	headroom(p, maxY, rows)
+	return p, nil, "", nil
+}
+
+func setupPlot(r *run) (*plot.Plot, []byte, string, error) {
+	media := r.media()
+	if len(values(media, setupMs)) == 0 {
+		return nil, nil, "no media trial reached its first frame", nil
+	}
+	rs := resolutions(media)
+	p := newPlot("Stream setup time of every repeat (line: median)",
+		"requested resolution (ordered by pixel count)", "setup: viewer navigation → first frame (ms)")
+	pos := categorical(p, rs)
+	set := sendersOf(media)
+	gs := groups(media)
+	maxY := 0.0
+	rows := 0
+	for i, s := range set.list {
+		dx := offset(i, len(set.list))
+		var medians, points []xy
+		for _, g := range gs {
+			if g.sender != s {
+				continue
+			}
+			vs := values(g.trials, setupMs)
+			if m, ok := median(vs); ok {
+				medians = append(medians, xy{pos[g.res] + dx, m})
+			}
+			for _, v := range vs {
+				points = append(points, xy{pos[g.res] + dx, v})
+				maxY = max(maxY, v)
+			}
+		}
+		if len(points) == 0 {
+			continue
+		}
+		if err := addSeries(p, i, series{label: set.labels[s], means: medians, points: points}); err != nil {
+			return nil, nil, "", err
+		}
+		rows++
+	}
+	var failed []xy
+	for _, g := range gs {
+		i := slices.Index(set.list, g.sender)
+		for _, t := range g.trials {
+			if t.SetupMs == nil {
+				failed = append(failed, xy{pos[g.res] + offset(i, len(set.list)), 0})
+			}
+		}
+	}
+	if err := addFailed(p, failed, "no first frame"); err != nil {
+		return nil, nil, "", err
+	}
+	if len(failed) > 0 {
+		rows++
+	}
+	headroom(p, maxY, rows)
+	return p, nil, "", nil
+}
+
+func cpuPlot(r *run) (*plot.Plot, []byte, string, error) {
+	media := r.media()
+	procs := processNames(media)
+	if len(procs) == 0 {
+		return nil, nil, "no media trial measured a process", nil
+	}
+	rs := resolutions(media)
+	p := newPlot("CPU per process and resolution (mean over the measurement window)",
+		"requested resolution (ordered by pixel count)", "CPU (%, 100 % = one core)")
+	pos := categorical(p, rs)
+	set := sendersOf(media)
+	gs := groups(media)
+	n := len(set.list) * len(procs)
+	i, maxY, rows := 0, 0.0, 0
+	for si, s := range set.list {
+		for _, proc := range procs {
+			means, points := perResolution(gs, s, pos, offset(i, n), cpuOf(proc))
+			if len(means) > 0 {
+				s := series{label: set.labels[s] + ": " + proc, means: means, points: points, dashes: plotutil.Dashes(si)}
+				if err := addSeries(p, i, s); err != nil {
+					return nil, nil, "", err
+				}
+				for _, pt := range points {
+					maxY = max(maxY, pt.y)
+				}
+				rows++
+			}
+			i++
+		}
+	}
+	if rows == 0 {
+		return nil, nil, "no successful media trial measured a process", nil
+	}
+	headroom(p, maxY, rows)
+	return p, nil, "", nil
+}
+
+func latencyPlot(r *run) (*plot.Plot, []byte, string, error) {
+	media := r.media()
+	if len(values(okTrials(media), latencyP50)) == 0 {
+		return nil, nil, "no successful media trial measured latency (it needs the synthetic source's frame code)", nil
+	}
+	rs := resolutions(media)
+	p := newPlot("End-to-end latency from the synthetic frame code (mean of the repeats)",
+		"requested resolution (ordered by pixel count)", "latency capture → display (ms)")
+	pos := categorical(p, rs)
+	set := sendersOf(media)
+	gs := groups(media)
+	maxY, rows := 0.0, 0
+	for i, s := range set.list {
+		dx := offset(i, len(set.list))
+		for _, q := range []struct {
+			name   string
+			f      func(results.Trial) (float64, bool)
+			dashes []vg.Length
+		}{
+			{"p50", latencyP50, nil},
+			{"p95", latencyP95, []vg.Length{vg.Points(5), vg.Points(3)}},
+		} {
+			means, points := perResolution(gs, s, pos, dx, q.f)
+			if len(means) == 0 {
+				continue
+			}
+			if err := addSeries(p, i, series{label: set.labels[s] + " " + q.name, means: means, points: points, dashes: q.dashes}); err != nil {
+				return nil, nil, "", err
+			}
+			for _, pt := range points {
+				maxY = max(maxY, pt.y)
+			}
+			rows++
+		}
+	}
+	headroom(p, maxY, rows)
+	return p, nil, "", nil
+}
+
+// loadPoint is one signaling-load trial's figures.
+type loadPoint struct {
+	participants float64
+	rate         float64
+	cpu, rssMiB  float64
+}
+
+func loadPoints(r *run) []loadPoint {
+	var out []loadPoint
+	for _, t := range okTrials(r.ofKind(results.KindSignalingLoad)) {
+		ps, ok := t.Processes[results.ProcessSignaling]
+		if !ok || ps.Samples == 0 {
+			continue
+		}
+		out = append(out, loadPoint{
+			participants: float64(t.Params.Participants),
+			rate:         t.Params.SignalRate,
+			cpu:          ps.CPUPct,
+			rssMiB:       float64(ps.PeakRSSBytes) / (1 << 20),
+		})
+	}
+	return out
+}
+
+func rateLabel(rate float64) string {
+	if rate == 0 {
+		return "idle: connected, no signals"
+	}
+	if rate == 1 {
+		return "1 signal/s per client"
+	}
+	return fmt.Sprintf("%g signals/s per client", rate)
+}
+
+func signalingPlot(r *run) (*plot.Plot, []byte, string, error) {
+	pts := loadPoints(r)
+	if len(pts) == 0 {
+		return nil, nil, "no successful signaling-load trial measured the signaling server", nil
+	}
+	var rates []float64
+	for _, pt := range pts {
+		if !slices.Contains(rates, pt.rate) {
+			rates = append(rates, pt.rate)
+		}
+	}
+	slices.Sort(rates)
+
+	cpu := newPlot("Signaling server under load (thesis §5: < 1 % CPU at 50 users)", "participants", "CPU (%, 100 % = one core)")
+	rss := newPlot("", "participants", "peak RSS (MiB)")
+	maxCPU, maxRSS, maxX := float64(thesisSignalingMaxPct), 0.0, float64(thesisSignalingUsers)
+	for i, rate := range rates {
+		var cpuPts, rssPts []xy
+		for _, pt := range pts {
+			if pt.rate == rate {
+				cpuPts = append(cpuPts, xy{pt.participants, pt.cpu})
+				rssPts = append(rssPts, xy{pt.participants, pt.rssMiB})
+				maxCPU, maxRSS, maxX = max(maxCPU, pt.cpu), max(maxRSS, pt.rssMiB), max(maxX, pt.participants)
+			}
+		}
+		label := rateLabel(rate)
+		if err := addSeries(cpu, i, series{label: label, means: meansByX(cpuPts), points: cpuPts}); err != nil {
+			return nil, nil, "", err
+		}
+		if err := addSeries(rss, i, series{label: label, means: meansByX(rssPts), points: rssPts}); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	if err := marker(cpu, xy{thesisSignalingUsers, thesisSignalingMaxPct}, "thesis: < 1 % at 50 users, i7-8565U (§5)", draw.TriangleGlyph{}, thesisColor); err != nil {
+		return nil, nil, "", err
+	}
+	if err := marker(cpu, xy{thesisSignalingUsers, 0}, "thesis: 0.0 % when idle (§5)", draw.SquareGlyph{}, thesisColor); err != nil {
+		return nil, nil, "", err
+	}
+	minX := float64(thesisSignalingUsers)
+	for _, pt := range pts {
+		minX = min(minX, pt.participants)
+	}
+	for _, p := range []*plot.Plot{cpu, rss} {
+		if minX >= 1 && maxX/minX >= 20 {
+			// Participants span decades (thesis.yaml: 2 to 5000).
+			p.X.Scale = plot.LogScale{}
+			p.X.Tick.Marker = cleanTicks{plot.LogTicks{Prec: -1}}
+			p.X.Min, p.X.Max = minX/1.3, maxX*1.3
+			p.X.Label.Text = "participants (log scale)"
+		} else {
+			p.X.Tick.Marker = cleanTicks{plot.DefaultTicks{}}
+			p.X.Min, p.X.Max = 0, maxX*1.05
+		}
+	}
+	headroom(cpu, maxCPU, len(rates)+2)
+	headroom(rss, maxRSS, len(rates))
+
+	png, err := encodePNG(func(dc draw.Canvas) {
+		tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(10)}
+		cs := plot.Align([][]*plot.Plot{{cpu}, {rss}}, tiles, dc)
+		cpu.Draw(cs[0][0])
+		rss.Draw(cs[1][0])
+	}, plotWidth, plotHeight2x)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return nil, png, "", nil
+}
+
+// meansByX averages the points that share an x, ordered by x.
+func meansByX(pts []xy) []xy {
+	var xs []float64
+	for _, pt := range pts {
+		if !slices.Contains(xs, pt.x) {
+			xs = append(xs, pt.x)
+		}
+	}
+	slices.Sort(xs)
+	out := make([]xy, 0, len(xs))
+	for _, x := range xs {
+		var ys []float64
+		for _, pt := range pts {
+			if pt.x == x {
+				ys = append(ys, pt.y)
+			}
+		}
+		m, _ := mean(ys)
+		out = append(out, xy{x, m})
+	}
+	return out
+}
