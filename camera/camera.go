@@ -1,0 +1,270 @@
+package camera
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/protocol"
+)
+
+// Config configures a Camera.
+type Config struct {
+	// SignalingURL is the server's WebSocket URL, e.g. wss://host:8443/ws.
+	SignalingURL string
+	// ClientOptions are passed to client.Dial (TLS trust, logger, ...).
+	ClientOptions []client.Option
+	// Room is the room the camera joins and stays in.
+	Room protocol.RoomID
+	// Source delivers the video; SourceName labels it in metrics and logs.
+	Source     EncodedSource
+	SourceName string
+	// Format is the default format; a viewer's request changes it for its session.
+	Format Format
+	// API builds the PeerConnections (NewAPI).
+	API *webrtc.API
+	// Backoff paces reconnection attempts; DefaultBackoff when nil.
+	Backoff *Backoff
+	// Logger; slog.Default when nil.
+	Logger *slog.Logger
+	// Metrics may be nil.
+	Metrics *Metrics
+	// OnState, when set, is called with every state change (for tests and status
+	// displays). It must not block.
+	OnState func(State)
+}
+
+// Validate checks the configuration; messages name the setting.
+func (c Config) Validate() error {
+	var errs []error
+	if c.SignalingURL == "" {
+		errs = append(errs, errors.New("'signaling' URL must be set"))
+	}
+	if err := c.Room.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("'room': %w", err))
+	}
+	if c.Source == nil {
+		errs = append(errs, errors.New("'source' must be set"))
+	}
+	if c.API == nil {
+		errs = append(errs, errors.New("the WebRTC API must be set (camera.NewAPI)"))
+	}
+	if err := c.Format.Validate(); err != nil {
+		errs = append(errs, err)
+	} else if c.Source != nil {
+		if err := CheckFormat(c.Source, c.Format); err != nil {
+			errs = append(errs, fmt.Errorf("'source' %s: %w", c.SourceName, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Camera joins its room and streams to each viewer that arrives (thesis §4.6.2):
+// state 1 connects and joins, state 2 streams; a stream that ends leads back to
+// waiting in the room, a lost connection to a reconnect with backoff.
+type Camera struct {
+	cfg   Config
+	log   *slog.Logger
+	state State
+}
+
+// New checks cfg and returns a Camera; Run starts it.
+func New(cfg Config) (*Camera, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("camera config: %w", err)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = DefaultBackoff()
+	}
+	if cfg.SourceName == "" {
+		cfg.SourceName = "unknown"
+	}
+	return &Camera{cfg: cfg, log: cfg.Logger}, nil
+}
+
+func (c *Camera) transition(e Event) {
+	next, err := c.state.Next(e)
+	if err != nil {
+		c.log.Debug("state machine", "err", err)
+		return
+	}
+	if next != c.state {
+		c.log.Debug("camera state", "from", c.state, "to", next, "event", e)
+		c.state = next
+		if c.cfg.OnState != nil {
+			c.cfg.OnState(next)
+		}
+	}
+}
+
+// Run connects, joins and streams until ctx is cancelled; it never returns because
+// of a network fault. It returns nil after cancellation.
+func (c *Camera) Run(ctx context.Context) error {
+	defer c.transition(EventStop)
+	for {
+		c.transition(EventConnect)
+		err := c.connectAndServe(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.transition(EventSignalingLost)
+		wait := c.cfg.Backoff.Next()
+		c.log.Warn("signaling lost; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Camera) connectAndServe(ctx context.Context) error {
+	cl, err := client.Dial(ctx, c.cfg.SignalingURL, c.cfg.ClientOptions...)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer cl.Close()
+	joined, err := cl.Join(ctx, c.cfg.Room)
+	if err != nil {
+		return err
+	}
+	c.cfg.Backoff.Reset()
+	c.log.Info("joined room", "room", joined.Room, "id", cl.ID(), "peers", len(joined.Peers))
+	c.transition(EventJoined)
+	return c.serve(ctx, cl)
+}
+
+// sessionHandle is the Camera's view of a running session.
+type sessionHandle struct {
+	s      *session
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+}
+
+// serve handles the room's messages until the connection is gone or ctx is done.
+// Sessions live as long as the signaling connection: on return all are closed.
+func (c *Camera) serve(ctx context.Context, cl *client.Client) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	msgs := make(chan protocol.Message)
+	recvErr := make(chan error, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			m, err := cl.Receive(ctx)
+			if err != nil {
+				recvErr <- err
+				return
+			}
+			select {
+			case msgs <- m:
+			case <-ctx.Done():
+				recvErr <- ctx.Err()
+				return
+			}
+		}
+	}()
+
+	sessions := map[protocol.ParticipantID]*sessionHandle{}
+	ended := make(chan *sessionHandle)
+	stop := func(id protocol.ParticipantID, cause error) {
+		h, ok := sessions[id]
+		if !ok {
+			return
+		}
+		h.cancel(cause)
+		<-h.done
+		delete(sessions, id)
+		if len(sessions) == 0 {
+			c.transition(EventLastViewerGone)
+		}
+	}
+	defer func() {
+		for id := range sessions {
+			stop(id, errors.New("signaling lost"))
+		}
+		cancel()
+		wg.Wait()
+	}()
+	start := func(id protocol.ParticipantID, offerer bool) *sessionHandle {
+		s := newSession(sessionConfig{
+			viewer: id, offerer: offerer, api: c.cfg.API, src: c.cfg.Source, srcName: c.cfg.SourceName,
+			format: c.cfg.Format, log: c.log, metrics: c.cfg.Metrics,
+			signal: func(ctx context.Context, p json.RawMessage) error { return cl.Signal(ctx, id, p) },
+		})
+		sctx, scancel := context.WithCancelCause(ctx)
+		h := &sessionHandle{s: s, cancel: scancel, done: make(chan struct{})}
+		sessions[id] = h
+		c.transition(EventViewer)
+		c.log.Info("viewer session", "viewer", id, "camera_offers", offerer)
+		go func() {
+			err := s.run(sctx)
+			c.log.Info("viewer session ended", "viewer", id, "reason", err)
+			close(h.done)
+			select {
+			case ended <- h:
+			case <-ctx.Done():
+			}
+		}()
+		return h
+	}
+
+	for {
+		select {
+		case err := <-recvErr:
+			return err
+		case h := <-ended:
+			if sessions[h.s.viewer] == h {
+				delete(sessions, h.s.viewer)
+				if len(sessions) == 0 {
+					c.transition(EventLastViewerGone)
+				}
+			}
+		case m := <-msgs:
+			switch m := m.(type) {
+			case protocol.RoomJoin:
+				// The camera was first: it offers (§4.4.2).
+				stop(m.ID, errors.New("viewer joined again"))
+				start(m.ID, true)
+			case protocol.RoomLeave:
+				stop(m.ID, ErrViewerLeft)
+			case protocol.RoomSignal:
+				p, err := protocol.DecodePayload(m.Signal)
+				if err != nil {
+					c.log.Warn("ignoring undecodable signal", "from", m.From, "err", err)
+					continue
+				}
+				h, ok := sessions[m.From]
+				if !ok {
+					// The viewer was first: its request or offer opens the session
+					// and the camera answers.
+					if p.Request == nil && (p.SDP == nil || p.SDP.Type != "offer") {
+						c.log.Debug("ignoring signal outside a session", "from", m.From)
+						continue
+					}
+					h = start(m.From, false)
+				}
+				h.s.deliver(p)
+			case protocol.Error:
+				c.log.Warn("server error", "code", m.Code, "message", m.Message)
+			default:
+				c.log.Debug("ignoring message", "type", m.Type())
+			}
+		}
+	}
+}

@@ -1,0 +1,129 @@
+//go:build cgo
+
+package softenc
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/codec/vpx"
+	"github.com/pion/mediadevices/pkg/codec/x264"
+	"github.com/pion/mediadevices/pkg/frame"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/prop"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"echtzeit/camera"
+)
+
+// New returns a software-encoding source over raw with the default codec.
+func New(raw camera.RawSource, defaultCodec string, log *slog.Logger, m *camera.Metrics) (*Source, error) {
+	c, err := camera.ParseCodec(defaultCodec)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Source{raw: raw, codec: c, log: log, metrics: m}, nil
+}
+
+// Stream captures and encodes f until ctx is done.
+func (s *Source) Stream(ctx context.Context, f camera.Format, write func(media.Sample) error) error {
+	return s.StreamKeyFrames(ctx, f, nil, write)
+}
+
+// StreamKeyFrames captures and encodes f until ctx is done; a value on keyFrames
+// makes the next frame a key frame. Each sample's Duration is the time since the
+// previous frame's capture, so the RTP clock follows real capture times even when
+// frames are skipped.
+func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames <-chan struct{}, write func(media.Sample) error) error {
+	if err := s.SupportsFormat(f); err != nil {
+		return err
+	}
+	f = withDefaults(f)
+	reader, closer, err := s.raw.Open(f, s.metrics.FramesDropped)
+	if err != nil {
+		return fmt.Errorf("open source: %w", err)
+	}
+	defer closer.Close()
+	stop := context.AfterFunc(ctx, func() { _ = closer.Close() })
+	defer stop()
+
+	timed := &timedReader{r: reader}
+	enc, err := buildEncoder(timed, f)
+	if err != nil {
+		return codecError(f.Codec, err)
+	}
+	defer enc.Close()
+	kfc, _ := enc.Controller().(codec.KeyFrameController)
+	s.log.Debug("encoder started", "format", f.String(), "keyframe_interval", f.KeyframeInterval)
+
+	interval := time.Second / time.Duration(f.FPS)
+	var last time.Time
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		select {
+		case <-keyFrames:
+			if kfc != nil {
+				_ = kfc.ForceKeyFrame()
+			}
+		default:
+		}
+		data, release, err := enc.Read()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return codecError(f.Codec, err)
+		}
+		captured := timed.last
+		s.metrics.FrameCaptured()
+		if len(data) == 0 { // the rate control skipped this frame
+			release()
+			s.metrics.FramesDropped(1)
+			continue
+		}
+		s.metrics.FrameEncoded(time.Since(captured))
+		d := interval
+		if !last.IsZero() {
+			d = captured.Sub(last)
+		}
+		last = captured
+		err = write(media.Sample{Data: data, Duration: d, Timestamp: captured})
+		release()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func buildEncoder(r video.Reader, f camera.Format) (codec.ReadCloser, error) {
+	p := prop.Media{Video: prop.Video{Width: f.Width, Height: f.Height, FrameRate: float32(f.FPS), FrameFormat: frame.FormatI420}}
+	switch f.Codec {
+	case camera.CodecVP8:
+		params, err := vpx.NewVP8Params()
+		if err != nil {
+			return nil, err
+		}
+		params.BitRate = f.Bitrate
+		params.KeyFrameInterval = f.KeyframeInterval
+		params.RateControlEndUsage = vpx.RateControlCBR
+		return params.BuildVideoEncoder(r, p)
+	case camera.CodecH264:
+		params, err := x264.NewParams()
+		if err != nil {
+			return nil, err
+		}
+		params.BitRate = f.Bitrate
+		params.KeyFrameInterval = f.KeyframeInterval
+		params.Preset = x264.PresetVeryfast
+		return params.BuildVideoEncoder(r, p)
+	}
+	return nil, fmt.Errorf("%w: codec %q", camera.ErrUnsupportedFormat, f.Codec)
+}

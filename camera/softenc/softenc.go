@@ -1,0 +1,78 @@
+package softenc
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"time"
+
+	"github.com/pion/mediadevices/pkg/io/video"
+
+	"echtzeit/camera"
+)
+
+// ErrNoCgo is returned by New in a binary built with CGO_ENABLED=0.
+var ErrNoCgo = errors.New("camera built without cgo: the synthetic/v4l2 sources and software codecs need a cgo build")
+
+// Source is a camera.EncodedSource that captures from a RawSource and encodes in
+// software. It implements camera.FormatSupporter (both codecs, the raw source's
+// sizes) and camera.KeyFrameStreamer (PLI → key frame).
+type Source struct {
+	raw     camera.RawSource
+	codec   string
+	log     *slog.Logger
+	metrics *camera.Metrics
+}
+
+var (
+	_ camera.FormatSupporter  = (*Source)(nil)
+	_ camera.KeyFrameStreamer = (*Source)(nil)
+)
+
+// Codec is the default codec the source was created with.
+func (s *Source) Codec() string { return s.codec }
+
+// SupportsFormat accepts VP8 and H.264 at every size and rate the raw source can do.
+func (s *Source) SupportsFormat(f camera.Format) error {
+	if _, err := camera.ParseCodec(f.Codec); err != nil {
+		return err
+	}
+	return s.raw.SupportsFormat(f)
+}
+
+// DefaultBitrate is the bitrate used when a Format leaves it 0: 0.08 bit per pixel
+// and frame (≈2.2 Mbit/s at 1280×720@30), at least 150 kbit/s.
+func DefaultBitrate(f camera.Format) int {
+	return max(150_000, int(0.08*float64(f.Width*f.Height*f.FPS)))
+}
+
+// DefaultKeyframeInterval is two seconds of frames.
+func DefaultKeyframeInterval(f camera.Format) int { return max(1, 2*f.FPS) }
+
+func withDefaults(f camera.Format) camera.Format {
+	if f.Bitrate <= 0 {
+		f.Bitrate = DefaultBitrate(f)
+	}
+	if f.KeyframeInterval <= 0 {
+		f.KeyframeInterval = DefaultKeyframeInterval(f)
+	}
+	return f
+}
+
+// timedReader remembers when the last raw frame came out of the source, so the
+// encode time is the time from there to the encoder's output.
+type timedReader struct {
+	r    video.Reader
+	last time.Time
+}
+
+func (t *timedReader) Read() (image.Image, func(), error) {
+	img, release, err := t.r.Read()
+	t.last = time.Now()
+	return img, release, err
+}
+
+func codecError(codec string, err error) error {
+	return fmt.Errorf("%s encoder: %w", codec, err)
+}

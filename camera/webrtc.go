@@ -1,0 +1,95 @@
+package camera
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// Payload types and fmtp lines the camera offers. H.264 is constrained baseline
+// 3.1 with packetization mode 1, the profile every WebRTC browser decodes.
+const (
+	payloadTypeVP8  = 96
+	payloadTypeH264 = 102
+	fmtpH264        = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+)
+
+var videoFeedback = []webrtc.RTCPFeedback{
+	{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
+}
+
+func mimeType(codec string) string {
+	if codec == CodecH264 {
+		return webrtc.MimeTypeH264
+	}
+	return webrtc.MimeTypeVP8
+}
+
+func codecCapability(codec string) (webrtc.RTPCodecCapability, error) {
+	switch codec {
+	case CodecVP8:
+		return webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback}, nil
+	case CodecH264:
+		return webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: fmtpH264, RTCPFeedback: videoFeedback}, nil
+	}
+	return webrtc.RTPCodecCapability{}, fmt.Errorf("%w: codec %q", ErrUnsupportedFormat, codec)
+}
+
+// newTrack is the camera's video track for codec. TrackLocalStaticSample packetises
+// with the payload type negotiated with this viewer, so there is no fixed-payload-type
+// problem as with mediadevices' own tracks (FIELD-NOTES).
+func newTrack(codec string) (*webrtc.TrackLocalStaticSample, error) {
+	c, err := codecCapability(codec)
+	if err != nil {
+		return nil, err
+	}
+	t, err := webrtc.NewTrackLocalStaticSample(c, "video", "echtzeit-camera")
+	if err != nil {
+		return nil, fmt.Errorf("new %s track: %w", codec, err)
+	}
+	return t, nil
+}
+
+// APIOptions tune the pion API of the camera.
+type APIOptions struct {
+	// ICELoopback gathers candidates on loopback interfaces (one machine, or a
+	// network namespace with only lo).
+	ICELoopback bool
+	// ICEDisconnectedTimeout and ICEFailedTimeout default to 4 s and 10 s.
+	ICEDisconnectedTimeout, ICEFailedTimeout time.Duration
+}
+
+// NewAPI builds the pion API the camera's PeerConnections use: VP8 and H.264 only,
+// the default interceptors (NACK, RTCP reports, TWCC), and the ICE settings.
+func NewAPI(o APIOptions) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	for _, c := range []struct {
+		codec string
+		pt    webrtc.PayloadType
+	}{{CodecVP8, payloadTypeVP8}, {CodecH264, payloadTypeH264}} {
+		capability, err := codecCapability(c.codec)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: capability, PayloadType: c.pt}, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("register %s: %w", c.codec, err)
+		}
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		return nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(o.ICELoopback)
+	disc, failed := o.ICEDisconnectedTimeout, o.ICEFailedTimeout
+	if disc <= 0 {
+		disc = 4 * time.Second
+	}
+	if failed <= 0 {
+		failed = 10 * time.Second
+	}
+	se.SetICETimeouts(disc, failed, time.Second)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
