@@ -1,0 +1,254 @@
+package webui_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/harness/browser"
+	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/signalingtest"
+)
+
+// roomPath is the URL path that joins room at once.
+func roomPath(room protocol.RoomID, extra string) string {
+	return "/?room=" + string(room) + extra
+}
+
+// waitStreaming waits until page decodes video of w×h.
+func waitStreaming(ctx context.Context, t *testing.T, page *browser.Page, w, h int) browser.Snapshot {
+	t.Helper()
+	cond := fmt.Sprintf(`(() => { const s = window.echtzeit.snapshot();
+		return s.state === "streaming" && s.phases.firstFrame !== null && s.inbound !== null &&
+			s.inbound.framesDecoded > 10 && s.inbound.frameWidth === %d && s.inbound.frameHeight === %d; })()`, w, h)
+	require.NoError(t, page.WaitFor(ctx, cond, 30*time.Second, dump))
+	snap, err := page.Snapshot(ctx)
+	require.NoError(t, err)
+	return snap
+}
+
+// requirePhasesOrdered checks that every setup phase is present and in order.
+func requirePhasesOrdered(t *testing.T, snap browser.Snapshot) {
+	t.Helper()
+	var prev browser.NamedPhase
+	for _, p := range snap.Phases.Ordered() {
+		require.NotNil(t, p.At, "phase %s missing", p.Name)
+		if prev.At != nil {
+			assert.LessOrEqual(t, *prev.At, *p.At, "phase %s before %s", p.Name, prev.Name)
+		}
+		prev = p
+	}
+}
+
+func TestBrowserToBrowser(t *testing.T) {
+	srv := startServer(t)
+	ctx := testContext(t, 90*time.Second)
+	room := protocol.NewRoomID()
+
+	sender := openPage(ctx, t, srv, roomPath(room, "&send=camera&width=640&height=480&fps=30"))
+	require.NoError(t, sender.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+	viewer := openPage(ctx, t, srv, roomPath(room, ""))
+
+	snap := waitStreaming(ctx, t, viewer, 640, 480)
+	assert.Equal(t, string(room), *snap.Room)
+	assert.Equal(t, 1, snap.Session)
+	assert.Nil(t, snap.Error)
+	requirePhasesOrdered(t, snap)
+	require.NotNil(t, snap.Inbound)
+	assert.Equal(t, "VP8", snap.Inbound.Codec, "Chromium's default codec")
+	assert.Nil(t, snap.Outbound, "the viewer sends nothing")
+
+	// getStats read directly agrees with the snapshot.
+	type rtp struct {
+		W, H, Decoded float64
+	}
+	direct, err := browser.Eval[rtp](ctx, viewer, `(async () => {
+		const r = await window.echtzeit.pc.getStats();
+		for (const s of r.values()) if (s.type === "inbound-rtp" && s.kind === "video")
+			return {W: s.frameWidth, H: s.frameHeight, Decoded: s.framesDecoded};
+		return null; })()`)
+	require.NoError(t, err)
+	assert.Equal(t, rtp{640, 480, direct.Decoded}, direct)
+	assert.GreaterOrEqual(t, direct.Decoded, snap.Inbound.FramesDecoded)
+
+	// The video element shows the stream.
+	size, err := browser.Eval[[]int](ctx, viewer, `[document.getElementById("remote").videoWidth, document.getElementById("remote").videoHeight]`)
+	require.NoError(t, err)
+	assert.Equal(t, []int{640, 480}, size)
+
+	// The sender's side: it encodes 640×480 and reaches "streaming".
+	require.NoError(t, sender.WaitFor(ctx, `(() => { const s = window.echtzeit.snapshot();
+		return s.state === "streaming" && s.outbound !== null && s.outbound.framesEncoded > 0; })()`, 20*time.Second, dump))
+	ssnap, err := sender.Snapshot(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 640.0, ssnap.Outbound.FrameWidth)
+	assert.Equal(t, 480.0, ssnap.Outbound.FrameHeight)
+
+	// The stats line shows the figures.
+	require.NoError(t, viewer.WaitFor(ctx, `document.getElementById("stats").textContent.includes("640×480")`, 5*time.Second,
+		`document.getElementById("stats").textContent`))
+	line, err := browser.Eval[string](ctx, viewer, `document.getElementById("stats").textContent`)
+	require.NoError(t, err)
+	assert.Contains(t, line, "fps")
+	assert.Contains(t, line, "VP8")
+	// Chromium's fake camera carries no frame code: every frame is unreadable.
+	assert.Equal(t, 0, snap.FrameCode.Decoded)
+	assert.Greater(t, snap.FrameCode.Unreadable, 0)
+	t.Logf("viewer: setup %.0f ms (joined → first frame), %.1f fps, %s", *snap.Phases.FirstFrame-*snap.Phases.Joined,
+		snap.Derived.FPS, strings.TrimSpace(line))
+}
+
+// sentMessages records every frame the page sends on its WebSocket, as text,
+// in window.__sent (installed before the page's scripts run).
+const recordSent = `(() => {
+	const send = WebSocket.prototype.send;
+	window.__sent = [];
+	WebSocket.prototype.send = function (data) {
+		try { window.__sent.push(typeof data === "string" ? data : new TextDecoder().decode(data)); } catch (e) {}
+		return send.call(this, data);
+	};
+})();`
+
+func TestInvalidRoomNeverSent(t *testing.T) {
+	srv := startServer(t)
+	ctx := testContext(t, 30*time.Second)
+	page := chromium.Page(t)
+	require.NoError(t, page.AddInitScript(ctx, recordSent))
+	require.NoError(t, page.Navigate(ctx, srv.URL+"/?room=abc-def"))
+	require.NoError(t, page.WaitFor(ctx, "window.echtzeit.snapshot().id !== null", 10*time.Second, dump))
+
+	cases := []struct {
+		name, input, message string
+	}{
+		{"from the URL", "", "position 4"}, // "abc-def": "-" is the 4th character
+		{"too short", strings.Repeat("ab", 31), "this one has 62"},
+		{"too long", strings.Repeat("ab", 33), "this one has 66"},
+		{"not hex", strings.Repeat("g", 64), "“g” at position 1"},
+		{"empty", " ", "Enter a room ID"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.input != "" {
+				require.NoError(t, page.Do(ctx, fmt.Sprintf(`(() => {
+					document.getElementById("room").value = %q;
+					document.getElementById("join").click(); })()`, tc.input)))
+			}
+			require.NoError(t, page.WaitFor(ctx, `!document.getElementById("room-msg").hidden`, 5*time.Second, ""))
+			msg, err := browser.Eval[string](ctx, page, `document.getElementById("room-msg").textContent`)
+			require.NoError(t, err)
+			assert.Contains(t, msg, tc.message)
+			invalid, err := browser.Eval[string](ctx, page, `document.getElementById("room").getAttribute("aria-invalid")`)
+			require.NoError(t, err)
+			assert.Equal(t, "true", invalid)
+		})
+	}
+	// window.echtzeit.join refuses too.
+	_, err := browser.Eval[any](ctx, page, `window.echtzeit.join("xyz")`)
+	require.Error(t, err)
+
+	// Give a wrongly sent message time to arrive, then check nothing went out.
+	require.NoError(t, page.Do(ctx, `new Promise(r => setTimeout(r, 300))`))
+	sent, err := browser.Eval[[]string](ctx, page, "window.__sent")
+	require.NoError(t, err)
+	assert.Empty(t, sent, "the page sent nothing")
+	snap, err := page.Snapshot(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "connected", snap.State)
+	assert.Nil(t, snap.Room)
+
+	// A valid ID in upper case with spaces around is accepted and sent lower case.
+	room := protocol.NewRoomID()
+	require.NoError(t, page.Do(ctx, fmt.Sprintf(`(() => {
+		document.getElementById("room").value = "  %s ";
+		document.getElementById("join").click(); })()`, strings.ToUpper(string(room)))))
+	require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+	sent, err = browser.Eval[[]string](ctx, page, "window.__sent")
+	require.NoError(t, err)
+	require.Len(t, sent, 1)
+	m, err := protocol.Decode([]byte(sent[0]))
+	require.NoError(t, err)
+	assert.Equal(t, protocol.JoinOrCreate{Room: room}, m)
+	hidden, err := browser.Eval[bool](ctx, page, `document.getElementById("room-msg").hidden`)
+	require.NoError(t, err)
+	assert.True(t, hidden)
+}
+
+// TestLeaveRejoinAndRoomFull: A streams to B; a third page gets the
+// room-full error on screen; A closes → B shows the left state and an
+// empty video; B joins another room and streams again.
+func TestLeaveRejoinAndRoomFull(t *testing.T) {
+	srv := startServer(t)
+	ctx := testContext(t, 120*time.Second)
+	room := protocol.NewRoomID()
+
+	a := openPage(ctx, t, srv, roomPath(room, "&send=camera&width=320&height=240"))
+	b := openPage(ctx, t, srv, roomPath(room, ""))
+	waitStreaming(ctx, t, b, 320, 240)
+
+	// A third participant: room-full on screen, connection still usable.
+	c := openPage(ctx, t, srv, roomPath(room, ""))
+	require.NoError(t, c.WaitFor(ctx, `window.echtzeit.snapshot().state === "error"`, 10*time.Second, dump))
+	csnap, err := c.Snapshot(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, csnap.Error)
+	assert.Equal(t, protocol.CodeRoomFull, csnap.Error.Code)
+	assert.Nil(t, csnap.Room)
+	errText, err := browser.Eval[string](ctx, c, `(() => { const e = document.getElementById("error"); return e.hidden ? "" : e.textContent; })()`)
+	require.NoError(t, err)
+	assert.Contains(t, errText, "room is full")
+	assert.Contains(t, errText, "room-full")
+
+	// A closes its tab: B is told Room/Leave.
+	require.NoError(t, a.Close())
+	require.NoError(t, b.WaitFor(ctx, `window.echtzeit.snapshot().state === "left"`, 40*time.Second, dump))
+	empty, err := browser.Eval[bool](ctx, b, `(() => { const v = document.getElementById("remote");
+		return v.srcObject === null && v.videoWidth === 0 && window.echtzeit.pc === null; })()`)
+	require.NoError(t, err)
+	assert.True(t, empty, "B's video is reset and its connection closed")
+	placeholder, err := browser.Eval[string](ctx, b, `(() => { const p = document.getElementById("placeholder"); return p.hidden ? "" : p.textContent; })()`)
+	require.NoError(t, err)
+	assert.Contains(t, placeholder, "left")
+
+	// C, still connected, can now join A's old room (B is alone there) and get
+	// B's offer; but first B moves on: it joins another room, where a new
+	// sender D streams to it.
+	room2 := protocol.NewRoomID()
+	_, err = browser.Eval[any](ctx, b, fmt.Sprintf(`window.echtzeit.join(%q)`, room2))
+	require.NoError(t, err)
+	d := openPage(ctx, t, srv, roomPath(room2, "&send=camera&width=640&height=360"))
+	snap := waitStreaming(ctx, t, b, 640, 360)
+	assert.Equal(t, string(room2), *snap.Room)
+	assert.Equal(t, 2, snap.Session)
+	requirePhasesOrdered(t, snap)
+	assert.Nil(t, snap.Error)
+	_ = d
+}
+
+// TestNextParticipantSameRoom: the viewer stays in its room after the sender
+// left and streams from the next sender that joins (thesis §4.5.4); here the
+// viewer was first, so it makes the offer.
+func TestNextParticipantSameRoom(t *testing.T) {
+	srv := startServer(t)
+	ctx := testContext(t, 90*time.Second)
+	room := protocol.NewRoomID()
+	viewer := openPage(ctx, t, srv, roomPath(room, ""))
+	require.NoError(t, viewer.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+
+	for i, size := range [][2]int{{320, 240}, {640, 480}} {
+		sender := openPage(ctx, t, srv, roomPath(room, fmt.Sprintf("&send=camera&width=%d&height=%d", size[0], size[1])))
+		snap := waitStreaming(ctx, t, viewer, size[0], size[1])
+		assert.Equal(t, i+1, snap.Session)
+		requirePhasesOrdered(t, snap)
+		_, err := browser.Eval[any](ctx, sender, `window.echtzeit.leave()`)
+		require.NoError(t, err)
+		require.NoError(t, viewer.WaitFor(ctx, `window.echtzeit.snapshot().state === "left"`, 10*time.Second, dump))
+		require.NoError(t, sender.Close())
+	}
+}
+
+var _ = signalingtest.Start
