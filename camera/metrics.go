@@ -6,10 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/pion/webrtc/v4"
 )
 
 // Metrics are the camera's Prometheus metrics (DESIGN.md "Camera metrics") on their

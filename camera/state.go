@@ -44,13 +44,13 @@ type Event int
 
 // Events of the camera.
 const (
-	EventUnknown       Event = iota
-	EventConnect             // start dialling
-	EventJoined              // Joined received
-	EventViewer              // a viewer session started (Room/Join, or a viewer's offer)
-	EventLastViewerGone      // the last viewer session ended (Room/Leave, ICE/DTLS failure)
-	EventSignalingLost       // dial or join failed, or the connection dropped
-	EventStop                // the context was cancelled
+	EventUnknown        Event = iota
+	EventConnect              // start dialling
+	EventJoined               // Joined received
+	EventViewer               // a viewer session started (Room/Join, or a viewer's offer)
+	EventLastViewerGone       // the last viewer session ended (Room/Leave, ICE/DTLS failure)
+	EventSignalingLost        // dial or join failed, or the connection dropped
+	EventStop                 // the context was cancelled
 )
 
 var eventNames = map[Event]string{
