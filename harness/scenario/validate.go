@@ -1,10 +1,10 @@
 package scenario
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"echtzeit/harness/results"
@@ -37,7 +37,7 @@ var (
 // problems collects Validate's messages with the line of their key.
 type problems struct {
 	s    *Scenario
-	errs []error
+	msgs []string
 }
 
 func (p *problems) add(path, format string, args ...any) {
@@ -45,7 +45,17 @@ func (p *problems) add(path, format string, args ...any) {
 	if l := p.s.Line(path); l > 0 {
 		msg = fmt.Sprintf("line %d: %s", l, msg)
 	}
-	p.errs = append(p.errs, fmt.Errorf("%w: %s", ErrInvalid, msg))
+	p.msgs = append(p.msgs, msg)
+}
+
+func (p *problems) err() error {
+	switch len(p.msgs) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%w: %s", ErrInvalid, p.msgs[0])
+	}
+	return fmt.Errorf("%w: %d problems:\n  %s", ErrInvalid, len(p.msgs), strings.Join(p.msgs, "\n  "))
 }
 
 // Validate checks every value and returns all problems joined, each naming the
@@ -66,12 +76,12 @@ func (s *Scenario) Validate() error {
 	for i := range s.Trials {
 		s.validateBlock(p, i)
 	}
-	if len(p.errs) == 0 {
+	if len(p.msgs) == 0 {
 		if n := len(s.Expand()); n > MaxTrials {
 			p.add("trials", "expand to %d trials, more than %d", n, MaxTrials)
 		}
 	}
-	return errors.Join(p.errs...)
+	return p.err()
 }
 
 func (s *Scenario) validateSignaling(p *problems) {

@@ -1,0 +1,212 @@
+package harness
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"echtzeit/harness/probe"
+	"echtzeit/harness/scenario"
+	"echtzeit/signaling/client"
+)
+
+// Signaling server metrics the harness reads (signaling/server/metrics.go).
+const (
+	metricConnections = "echtzeit_signaling_connections"
+	metricRooms       = "echtzeit_signaling_rooms"
+)
+
+// endpoint is the signaling server of the trials: a child process the harness
+// started (proc != nil) or a remote server.
+type endpoint struct {
+	wsURL       string // wss://host:port/ws
+	baseURL     string // https://host:port (serves the interface at /)
+	fingerprint string // SHA-256 hex of the certificate, if pinned
+	metricsURL  string
+	opts        []client.Option
+	http        *http.Client
+	proc        *child
+}
+
+// startSignaling starts bin/signaling on a free loopback port and waits until
+// /healthz answers; it pins the self-signed certificate's fingerprint.
+func startSignaling(ctx context.Context, path string, capacity int, logger *slog.Logger) (*endpoint, error) {
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		c, err := startChild("signaling", path, []string{
+			"--addr", addr, "--room-capacity", strconv.Itoa(capacity), "--log-level", "warn",
+		}, logger)
+		if err != nil {
+			return nil, err
+		}
+		ep := &endpoint{
+			wsURL:      "wss://" + addr + "/ws",
+			baseURL:    "https://" + addr,
+			metricsURL: "https://" + addr + "/metrics",
+			proc:       c,
+		}
+		fp, err := waitHealthy(ctx, c, ep.baseURL+"/healthz")
+		if err != nil {
+			_ = c.Stop()
+			lastErr = fmt.Errorf("signaling server not ready: %w (output: %s)", err, tailLines(c.Tail(), 5))
+			if ctx.Err() != nil {
+				return nil, lastErr
+			}
+			continue
+		}
+		ep.fingerprint = fp
+		ep.opts = []client.Option{client.WithFingerprint(fp), client.WithLogger(logger)}
+		ep.http = pinnedHTTPClient(fp)
+		logger.Info("signaling server ready", "url", ep.wsURL, "sha256", fp, "pid", c.PID())
+		return ep, nil
+	}
+	return nil, lastErr
+}
+
+// remoteEndpoint describes a signaling server the harness does not start.
+func remoteEndpoint(sg scenario.Signaling, logger *slog.Logger) (*endpoint, error) {
+	u, err := url.Parse(sg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("signaling url: %w", err)
+	}
+	base := *u
+	base.Path, base.RawQuery = "", ""
+	base.Scheme = map[string]string{"wss": "https", "ws": "http"}[u.Scheme]
+	ep := &endpoint{wsURL: sg.URL, baseURL: base.String(), metricsURL: sg.MetricsURL, fingerprint: sg.Fingerprint}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	switch {
+	case sg.Fingerprint != "":
+		ep.opts = append(ep.opts, client.WithFingerprint(strings.ToLower(sg.Fingerprint)))
+		ep.http = pinnedHTTPClient(strings.ToLower(sg.Fingerprint))
+	case sg.CAFile != "":
+		ep.opts = append(ep.opts, client.WithCAFile(sg.CAFile))
+		pem, err := os.ReadFile(sg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("signaling ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("signaling ca-file %s: no PEM certificate", sg.CAFile)
+		}
+		tlsConf.RootCAs = pool
+		ep.http = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConf}}
+	case sg.Insecure:
+		ep.opts = append(ep.opts, client.WithInsecureSkipVerify())
+		tlsConf.InsecureSkipVerify = true
+		ep.http = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConf}}
+	default:
+		ep.http = &http.Client{Timeout: 5 * time.Second}
+	}
+	ep.opts = append(ep.opts, client.WithLogger(logger))
+	return ep, nil
+}
+
+// local reports whether the harness started the server.
+func (ep *endpoint) local() bool { return ep.proc != nil }
+
+// alive reports whether a local server is still running (a remote one is
+// assumed to be).
+func (ep *endpoint) alive() bool { return ep.proc == nil || !ep.proc.Exited() }
+
+// stop stops a local server.
+func (ep *endpoint) stop() error {
+	if ep.proc == nil {
+		return nil
+	}
+	return ep.proc.Stop()
+}
+
+// gauge reads one unlabelled series of the server's /metrics.
+func (ep *endpoint) gauge(ctx context.Context, name string) (float64, error) {
+	if ep.metricsURL == "" {
+		return 0, errors.New("no signaling metrics URL")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	m, err := probe.Scrape(ctx, ep.http, ep.metricsURL)
+	if err != nil {
+		return 0, err
+	}
+	v, ok := m[name]
+	if !ok {
+		return 0, fmt.Errorf("metrics have no %s", name)
+	}
+	return v, nil
+}
+
+func waitHealthy(ctx context.Context, c *child, healthz string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // the fingerprint is read here and pinned afterwards
+	}}
+	defer hc.CloseIdleConnections()
+	var fp string
+	err := c.waitUntil(ctx, 50*time.Millisecond, func(ctx context.Context) bool {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, healthz, nil)
+		if err != nil {
+			return false
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return false
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 {
+			return false
+		}
+		sum := sha256.Sum256(resp.TLS.PeerCertificates[0].Raw)
+		fp = hex.EncodeToString(sum[:])
+		return true
+	})
+	return fp, err
+}
+
+// pinnedHTTPClient trusts exactly the certificate with the SHA-256 fingerprint fp.
+func pinnedHTTPClient(fp string) *http.Client {
+	conf := &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, //nolint:gosec // verified by VerifyConnection against the pinned fingerprint
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("no server certificate")
+			}
+			sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
+			if hex.EncodeToString(sum[:]) != fp {
+				return client.ErrFingerprintMismatch
+			}
+			return nil
+		},
+	}
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: conf}}
+}
+
+// freePort asks the kernel for a free loopback TCP port.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if err := ln.Close(); err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	return port, nil
+}

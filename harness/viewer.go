@@ -1,0 +1,167 @@
+package harness
+
+import (
+	"math"
+	"time"
+
+	"echtzeit/harness/browser"
+	"echtzeit/harness/results"
+	"echtzeit/harness/stats"
+)
+
+// viewerSeries turns the viewer page's snapshots into samples.csv rows and the
+// trial's receiver figures (DESIGN.md, window.echtzeit.snapshot()).
+type viewerSeries struct {
+	trial int
+	start time.Time // the trial's start, for Sample.T
+
+	prev        *browser.Snapshot
+	windowStart *browser.Snapshot // the last snapshot before the measurement window
+	last        *browser.Snapshot
+	fps         []float64 // one value per interval inside the window
+	jitter      []float64
+	latency     []float64 // frame-code latencies of frames decoded inside the window
+	measuring   bool
+}
+
+func newViewerSeries(trial int, start time.Time) *viewerSeries {
+	return &viewerSeries{trial: trial, start: start}
+}
+
+// startWindow begins the measurement window at the last snapshot read.
+func (v *viewerSeries) startWindow() {
+	v.measuring = true
+	v.windowStart = v.prev
+}
+
+// add records one snapshot read at now and returns its samples.csv row.
+func (v *viewerSeries) add(s browser.Snapshot, now time.Time) results.Sample {
+	row := results.NewSample(v.trial, results.ProcessViewer)
+	row.T = now.Sub(v.start).Seconds()
+	row.Time = now
+	row.Measuring = v.measuring
+	if in := s.Inbound; in != nil {
+		row.Width, row.Height = int(in.FrameWidth), int(in.FrameHeight)
+		row.FramesDecoded, row.FramesDropped = in.FramesDecoded, in.FramesDropped
+		row.JitterMs = in.Jitter * 1000
+		if v.prev != nil && v.prev.Inbound != nil && v.prev.Session == s.Session {
+			p := v.prev.Inbound
+			if dt := (in.Timestamp - p.Timestamp) / 1000; dt > 0 && in.FramesDecoded >= p.FramesDecoded {
+				row.FPS = (in.FramesDecoded - p.FramesDecoded) / dt
+				if in.BytesReceived >= p.BytesReceived {
+					row.BitrateKbps = (in.BytesReceived - p.BytesReceived) * 8 / dt / 1000
+				}
+				row.PacketLossPct = lossPct(p, in)
+				if v.measuring {
+					v.fps = append(v.fps, row.FPS)
+				}
+			}
+		}
+		if v.measuring {
+			v.jitter = append(v.jitter, row.JitterMs)
+		}
+	}
+	newLat := newLatencies(v.prev, s)
+	if len(newLat) > 0 {
+		if med, err := stats.Percentile(newLat, 50); err == nil {
+			row.LatencyMs = med
+		}
+		if v.measuring {
+			v.latency = append(v.latency, newLat...)
+		}
+	}
+	v.prev = &s
+	v.last = &s
+	return row
+}
+
+// newLatencies returns the frame-code latencies the page added since prev: the
+// page keeps up to 300 recent values, so the new ones are the last
+// (decoded − prev.decoded) of them.
+func newLatencies(prev *browser.Snapshot, cur browser.Snapshot) []float64 {
+	vals := cur.FrameCode.LatencyMs
+	n := cur.FrameCode.Decoded
+	if prev != nil && prev.Session == cur.Session && cur.FrameCode.Decoded >= prev.FrameCode.Decoded {
+		n = cur.FrameCode.Decoded - prev.FrameCode.Decoded
+	}
+	if n > len(vals) {
+		n = len(vals)
+	}
+	if n <= 0 {
+		return nil
+	}
+	return vals[len(vals)-n:]
+}
+
+func lossPct(p, in *browser.Inbound) float64 {
+	lost := in.PacketsLost - p.PacketsLost
+	recv := in.PacketsReceived - p.PacketsReceived
+	if lost < 0 || recv < 0 || lost+recv == 0 {
+		return 0
+	}
+	return lost / (lost + recv) * 100
+}
+
+// fill writes the receiver figures of the measurement window into tr.
+func (v *viewerSeries) fill(tr *results.Trial) {
+	if v.last == nil {
+		return
+	}
+	if v.last.Inbound != nil {
+		in := v.last.Inbound
+		tr.ReceivedWidth, tr.ReceivedHeight = int(in.FrameWidth), int(in.FrameHeight)
+		tr.Codec = in.Codec
+		tr.DecoderImplementation = in.DecoderImplementation
+		if ws := v.windowStart; ws != nil && ws.Inbound != nil && ws.Session == v.last.Session {
+			w := ws.Inbound
+			if dt := (in.Timestamp - w.Timestamp) / 1000; dt > 0 {
+				tr.FramesDecoded = int64(in.FramesDecoded - w.FramesDecoded)
+				tr.FramesDropped = int64(in.FramesDropped - w.FramesDropped)
+				tr.FreezeCount = int64(in.FreezeCount - w.FreezeCount)
+				tr.FreezeDurationMs = (in.TotalFreezesDuration - w.TotalFreezesDuration) * 1000
+				tr.FPSMean = (in.FramesDecoded - w.FramesDecoded) / dt
+				tr.BitrateKbps = (in.BytesReceived - w.BytesReceived) * 8 / dt / 1000
+				tr.PacketLossPct = lossPct(w, in)
+			}
+		}
+	}
+	if p5, err := stats.Percentile(v.fps, 5); err == nil {
+		tr.FPSP5 = p5
+	}
+	if tr.FPSMean == 0 {
+		if m, err := stats.Mean(v.fps); err == nil {
+			tr.FPSMean = m
+		}
+	}
+	if m, err := stats.Mean(v.jitter); err == nil {
+		tr.JitterMs = m
+	}
+	if len(v.latency) > 0 {
+		p50, _ := stats.Percentile(v.latency, 50)
+		p95, _ := stats.Percentile(v.latency, 95)
+		tr.LatencyP50Ms, tr.LatencyP95Ms = &p50, &p95
+		tr.LatencySamples = len(v.latency)
+	}
+}
+
+// phasesFrom converts the page's Unix-ms phases to ms from the start of setup:
+// the page's navigation time, or navStart (the harness's clock) when the page
+// has none.
+func phasesFrom(p browser.Phases, navStart time.Time) (results.Phases, *float64) {
+	origin := float64(navStart.UnixNano()) / 1e6
+	if p.Navigation != nil {
+		origin = *p.Navigation
+	}
+	rel := func(at *float64) *float64 {
+		if at == nil || math.IsNaN(*at) {
+			return nil
+		}
+		d := *at - origin
+		return &d
+	}
+	out := results.Phases{
+		WSOpen: rel(p.WSOpen), Hello: rel(p.Hello), Joined: rel(p.Joined), Offer: rel(p.Offer),
+		Answer: rel(p.Answer), ICEConnected: rel(p.ICEConnected), FirstFrame: rel(p.FirstFrame),
+	}
+	return out, out.FirstFrame
+}
