@@ -215,9 +215,37 @@ func fpsMean(t results.Trial) (float64, bool) { return t.FPSMean, true }
 
 func setupMs(t results.Trial) (float64, bool) { return deref(t.SetupMs) }
 
-func latencyP50(t results.Trial) (float64, bool) { return deref(t.LatencyP50Ms) }
+// maxPlausibleLatencyMs bounds the end-to-end latencies the report believes:
+// a frame code read from a picture that carries none, or clocks that disagree,
+// give values below zero or far above any real stream's delay.
+const maxPlausibleLatencyMs = 60_000
 
-func latencyP95(t results.Trial) (float64, bool) { return deref(t.LatencyP95Ms) }
+func plausibleLatency(v float64) bool { return v >= 0 && v < maxPlausibleLatencyMs }
+
+// latencyImplausible reports whether t has a latency figure the report
+// refuses to plot.
+func latencyImplausible(t results.Trial) bool {
+	for _, p := range []*float64{t.LatencyP50Ms, t.LatencyP95Ms} {
+		if p != nil && !plausibleLatency(*p) {
+			return true
+		}
+	}
+	return false
+}
+
+func latencyP50(t results.Trial) (float64, bool) {
+	if latencyImplausible(t) {
+		return 0, false
+	}
+	return deref(t.LatencyP50Ms)
+}
+
+func latencyP95(t results.Trial) (float64, bool) {
+	if latencyImplausible(t) {
+		return 0, false
+	}
+	return deref(t.LatencyP95Ms)
+}
 
 func cpuOf(process string) func(results.Trial) (float64, bool) {
 	return func(t results.Trial) (float64, bool) {

@@ -199,3 +199,20 @@ func TestRenderMissingFiles(t *testing.T) {
 		require.ErrorContains(t, Render(dir), "trials line 2")
 	})
 }
+
+func TestRenderFlagsImplausibleLatency(t *testing.T) {
+	// From a real quick run: the fake camera carries no frame code, yet the
+	// viewer reported latencies.
+	bad, good := -2050155.0, 40.0
+	trials := []results.Trial{
+		{Index: 0, Kind: results.KindBrowserToBrowser, OK: true, FPSMean: 23.5, SetupMs: &good,
+			Params:       results.Params{Width: 640, Height: 360, Codec: "vp8", Source: "fake", Repeat: 1},
+			LatencyP50Ms: &bad, LatencyP95Ms: &bad},
+	}
+	dir := writeRun(t, results.Environment{Scenario: "latency"}, trials)
+	require.NoError(t, Render(dir))
+	md := string(readFile(t, filepath.Join(dir, FileMarkdown)))
+	assert.Contains(t, md, "implausible: -2050155 / -2050155")
+	assert.Contains(t, md, "Trial #0 reports an end-to-end latency of -2050155 / -2050155 ms")
+	assert.NoFileExists(t, filepath.Join(dir, PlotLatency), "nothing plausible to plot")
+}

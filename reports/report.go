@@ -65,8 +65,16 @@ func stamp(t time.Time) string {
 func buildDocument(r *run, plots []plotResult) *document {
 	d := &document{title: fmt.Sprintf("echtzeit run %q, %s", orDash(r.env.Scenario), stamp(r.env.StartTime))}
 	d.add(para{summaryLine(r)})
-	if len(r.notes) > 0 {
-		d.add(list{r.notes})
+	notes := r.notes
+	for _, t := range r.trials {
+		if latencyImplausible(t) {
+			notes = append(notes, fmt.Sprintf("Trial #%d reports an end-to-end latency of %s ms, which cannot be right (below 0 or over %d s): "+
+				"it is left out of the plot. A sender without the synthetic frame code (e.g. Chromium's fake camera) or clocks that disagree give such values.",
+				t.Index, fp(t.LatencyP50Ms, f0)+" / "+fp(t.LatencyP95Ms, f0), maxPlausibleLatencyMs/1000))
+		}
+	}
+	if len(notes) > 0 {
+		d.add(list{notes})
 	}
 
 	d.add(heading{2, "Thesis vs measured"})
@@ -239,7 +247,11 @@ func latency(t results.Trial) string {
 	if t.LatencyP50Ms == nil && t.LatencyP95Ms == nil {
 		return dash
 	}
-	return fp(t.LatencyP50Ms, f0) + " / " + fp(t.LatencyP95Ms, f0)
+	s := fp(t.LatencyP50Ms, f0) + " / " + fp(t.LatencyP95Ms, f0)
+	if latencyImplausible(t) {
+		return "implausible: " + s
+	}
+	return s
 }
 
 // measuredOnly shows a figure of a trial only when the trial measured it.
