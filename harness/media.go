@@ -142,6 +142,7 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Tri
 	}
 
 	vs := newViewerSeries(tr.Index, tr.Start)
+	vs.frameCode = p.Source == "synthetic" // only the synthetic source draws the frame code
 	err = r.measure(ctx, sp, st, tracker, tr.Start, func(now time.Time) error {
 		if err := check(); err != nil {
 			return err

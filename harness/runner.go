@@ -35,6 +35,9 @@ type Config struct {
 	Interactive bool
 	// Render writes the report of a run folder (reports.Render); nil skips it.
 	Render func(dir string) error
+	// OnStage, when set, is called as each trial enters a stage ("starting the
+	// camera", "measuring (8s)", ...), from the goroutine running the trial.
+	OnStage func(trial int, stage string)
 	// BrowserOptions are added to the harness's Chromium options (tests).
 	BrowserOptions []browser.Option
 	// Now is the clock (tests); nil means time.Now.
@@ -179,7 +182,7 @@ func (r *runner) runTrial(ctx context.Context, sp scenario.Spec, prog *progress)
 	}
 	tctx, cancel := context.WithTimeout(ctx, sp.Timeout)
 	defer cancel()
-	st := &stage{prog: prog, name: "starting"}
+	st := &stage{prog: prog, name: "starting", trial: sp.Index, hook: r.cfg.OnStage}
 	var err error
 	if sp.Kind == results.KindSignalingLoad {
 		err = r.runLoad(tctx, sp, &tr, st)
@@ -215,9 +218,11 @@ func (r *runner) runTrial(ctx context.Context, sp scenario.Spec, prog *progress)
 
 // stage is what a trial is doing, for timeouts and the progress line.
 type stage struct {
-	mu   sync.Mutex
-	name string
-	prog *progress
+	mu    sync.Mutex
+	name  string
+	prog  *progress
+	trial int
+	hook  func(trial int, stage string)
 }
 
 func (s *stage) set(name string) {
@@ -225,6 +230,9 @@ func (s *stage) set(name string) {
 	s.name = name
 	s.mu.Unlock()
 	s.prog.stage(name)
+	if s.hook != nil {
+		s.hook(s.trial, name)
+	}
 }
 
 func (s *stage) get() string {

@@ -22,7 +22,14 @@ type viewerSeries struct {
 	jitter      []float64
 	latency     []float64 // frame-code latencies of frames decoded inside the window
 	measuring   bool
+	// frameCode is true when the sender draws the frame code: only then are
+	// the page's latency values meaningful.
+	frameCode bool
 }
+
+// maxLatencyMs bounds plausible frame-code latencies; larger (or negative)
+// values come from clocks that disagree or codes misread, and are dropped.
+const maxLatencyMs = 60_000
 
 func newViewerSeries(trial int, start time.Time) *viewerSeries {
 	return &viewerSeries{trial: trial, start: start}
@@ -61,7 +68,14 @@ func (v *viewerSeries) add(s browser.Snapshot, now time.Time) results.Sample {
 			v.jitter = append(v.jitter, row.JitterMs)
 		}
 	}
-	newLat := newLatencies(v.prev, s)
+	var newLat []float64
+	if v.frameCode {
+		for _, l := range newLatencies(v.prev, s) {
+			if l >= 0 && l <= maxLatencyMs {
+				newLat = append(newLat, l)
+			}
+		}
+	}
 	if len(newLat) > 0 {
 		if med, err := stats.Percentile(newLat, 50); err == nil {
 			row.LatencyMs = med
