@@ -126,7 +126,7 @@ const css = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-
 h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}h3{margin-top:1.6rem}
 table{border-collapse:collapse;margin:.8rem 0;font-size:.85rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top}
 th{background:#f2f2f2;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even) td{background:#fafafa}
-img{max-width:100%;height:auto;border:1px solid #ddd;margin:.5rem 0}pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;font-size:.8rem}`
+.scroll{overflow-x:auto}img{max-width:100%;height:auto;border:1px solid #ddd;margin:.5rem 0}pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;font-size:.8rem}`
 
 func (d *document) html(images map[string][]byte) []byte {
 	var b bytes.Buffer
@@ -157,7 +157,7 @@ func (l list) html(b *bytes.Buffer, _ map[string][]byte) {
 }
 
 func (t table) html(b *bytes.Buffer, _ map[string][]byte) {
-	b.WriteString("<table>\n<thead><tr>")
+	b.WriteString("<div class=\"scroll\"><table>\n<thead><tr>")
 	for _, h := range t.head {
 		fmt.Fprintf(b, "<th>%s</th>", html.EscapeString(h))
 	}
@@ -173,7 +173,7 @@ func (t table) html(b *bytes.Buffer, _ map[string][]byte) {
 		}
 		b.WriteString("</tr>\n")
 	}
-	b.WriteString("</tbody>\n</table>\n")
+	b.WriteString("</tbody>\n</table></div>\n")
 }
 
 func (im figure) html(b *bytes.Buffer, images map[string][]byte) {
