@@ -1,0 +1,269 @@
+package harness_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/harness"
+	"echtzeit/harness/browser"
+	"echtzeit/harness/results"
+	"echtzeit/harness/scenario"
+	"echtzeit/reports"
+)
+
+// binDir builds the real signaling and camera binaries once per test binary.
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+func binaries(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "echtzeit-harness-bin-")
+		if buildErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", buildDir+string(os.PathSeparator), "./cmd/signaling", "./cmd/camera")
+		cmd.Dir = ".."
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
+		}
+	})
+	require.NoError(t, buildErr)
+	return buildDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// requireMediaEnv skips (or fails under ECHTZEIT_REQUIRE_BROWSER) when Chromium
+// is missing or the test is not inside a network namespace with only lo.
+func requireMediaEnv(t *testing.T) {
+	t.Helper()
+	require := os.Getenv(browser.EnvRequireBrowser) != ""
+	stop := t.Skipf
+	if require {
+		stop = t.Fatalf
+	}
+	if _, err := browser.ExecPath(); err != nil {
+		stop("chromium: %v", err)
+	}
+	ifs, err := net.Interfaces()
+	if err != nil {
+		t.Fatalf("interfaces: %v", err)
+	}
+	for _, i := range ifs {
+		if i.Flags&net.FlagUp != 0 && i.Flags&net.FlagLoopback == 0 {
+			stop("interface %s is up: run media tests in a private network namespace (scripts/netns.sh go test ...)", i.Name)
+		}
+	}
+}
+
+func loadScenario(t *testing.T, text string) *scenario.Scenario {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	s, err := scenario.Load(path)
+	require.NoError(t, err)
+	return s
+}
+
+const tinyScenario = `name: tiny
+warmup: 1s
+measure: 3s
+timeout: 40s
+trials:
+  - kind: camera-to-browser
+    resolutions: [160x90, 320x180]
+    codecs: [vp8]
+    sources: [synthetic]
+  - kind: browser-to-browser
+    resolutions: [320x180]
+  - kind: signaling-load
+    participants: [2, 20]
+    rate: 2
+`
+
+// TestRunEndToEnd runs every trial kind against the real binaries and Chromium
+// and checks the run folder.
+func TestRunEndToEnd(t *testing.T) {
+	requireMediaEnv(t)
+	bin := binaries(t)
+	sc := loadScenario(t, tinyScenario)
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	var progress strings.Builder
+	out, err := harness.Run(ctx, harness.Config{Scenario: sc, Dir: dir, BinDir: bin, Progress: &progress, Render: reports.Render})
+	require.NoError(t, err)
+	t.Log(progress.String())
+	require.NoError(t, out.RenderErr)
+
+	for _, f := range []string{results.FileScenario, results.FileEnvironment, results.FileTrials, results.FileSamples, results.FileLog, "report.md", "report.html"} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		require.NoError(t, err, f)
+		assert.Positive(t, st.Size(), f)
+	}
+	env, err := results.ReadEnvironment(filepath.Join(dir, results.FileEnvironment))
+	require.NoError(t, err)
+	assert.Equal(t, "tiny", env.Scenario)
+	assert.NotEmpty(t, env.CPUModel)
+	assert.Positive(t, env.Cores)
+	assert.Contains(t, env.ChromiumVersion, "Chromium")
+	assert.False(t, env.EndTime.IsZero())
+
+	trials, err := results.ReadTrials(filepath.Join(dir, results.FileTrials))
+	require.NoError(t, err)
+	require.Len(t, trials, 5)
+	for _, tr := range trials {
+		t.Run(tr.Name, func(t *testing.T) {
+			require.True(t, tr.OK, "failed: %s\n%s", tr.FailReason, tr.StderrTail)
+			assert.Positive(t, tr.Processes[results.ProcessHarness].Samples)
+			if tr.Kind == results.KindSignalingLoad {
+				require.NotNil(t, tr.Signaling)
+				assert.Equal(t, tr.Params.Participants, tr.Signaling.Connections)
+				assert.Positive(t, tr.Signaling.MessagesDelivered)
+				assert.Positive(t, tr.Signaling.MessagesPerSecond)
+				assert.Contains(t, tr.Processes, results.ProcessSignaling)
+				return
+			}
+			assert.Equal(t, tr.Params.Width, tr.ReceivedWidth)
+			assert.Equal(t, tr.Params.Height, tr.ReceivedHeight)
+			assert.Positive(t, tr.FPSMean)
+			assert.Positive(t, tr.FramesDecoded)
+			require.NotNil(t, tr.SetupMs)
+			prev := -1.0
+			for _, name := range results.PhaseNames {
+				v := tr.Phases.Get(name)
+				require.NotNil(t, v, "phase %s", name)
+				assert.GreaterOrEqual(t, *v, prev, "phase %s before the one preceding it", name)
+				prev = *v
+			}
+			assert.Positive(t, tr.Processes[results.ProcessBrowser].CPUPct, "browser CPU")
+			assert.Positive(t, tr.Processes[results.ProcessBrowser].PeakRSSBytes)
+			if tr.Kind == results.KindCameraToBrowser {
+				assert.Positive(t, tr.Processes[results.ProcessCamera].CPUPct, "camera CPU")
+				require.NotNil(t, tr.LatencyP50Ms, "the synthetic source's frame code gives latency")
+				assert.GreaterOrEqual(t, *tr.LatencyP50Ms, 0.0)
+			}
+		})
+	}
+
+	samples, err := results.ReadSamples(filepath.Join(dir, results.FileSamples))
+	require.NoError(t, err)
+	perTrial := map[int]map[string]bool{}
+	for _, s := range samples {
+		if perTrial[s.Trial] == nil {
+			perTrial[s.Trial] = map[string]bool{}
+		}
+		perTrial[s.Trial][s.Process] = true
+	}
+	assert.True(t, perTrial[0][results.ProcessViewer] && perTrial[0][results.ProcessCamera] && perTrial[0][results.ProcessBrowser])
+	assert.True(t, perTrial[3][results.ProcessLoad] && perTrial[3][results.ProcessSignaling])
+
+	// The report is reproducible from the folder alone.
+	before, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	require.NoError(t, err)
+	require.NoError(t, reports.Render(dir))
+	after, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after))
+}
+
+// TestCameraKilledMidTrial kills the camera while the first trial measures: that
+// trial fails with the reason and the camera's output, the next one succeeds.
+func TestCameraKilledMidTrial(t *testing.T) {
+	requireMediaEnv(t)
+	bin := binaries(t)
+	sc := loadScenario(t, `name: kill
+warmup: 1s
+measure: 4s
+timeout: 40s
+trials:
+  - kind: camera-to-browser
+    resolutions: [160x90]
+    repeats: 2
+`)
+	camPath := filepath.Join(bin, "camera")
+	var killed sync.WaitGroup
+	var once sync.Once
+	var killErr error
+	onStage := func(trial int, stage string) {
+		if trial != 0 || !strings.HasPrefix(stage, "measuring") {
+			return
+		}
+		once.Do(func() {
+			killed.Add(1)
+			defer killed.Done()
+			pid, err := findProcess(camPath)
+			if err != nil {
+				killErr = err
+				return
+			}
+			killErr = syscall.Kill(pid, syscall.SIGKILL)
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "run")
+	out, err := harness.Run(ctx, harness.Config{Scenario: sc, Dir: dir, BinDir: bin, OnStage: onStage})
+	require.NoError(t, err)
+	killed.Wait()
+	require.NoError(t, killErr)
+	require.Len(t, out.Trials, 2)
+
+	first, second := out.Trials[0], out.Trials[1]
+	assert.False(t, first.OK)
+	assert.Equal(t, results.ProcessCamera, first.FailedComponent)
+	assert.Contains(t, first.FailReason, "camera exited")
+	assert.Contains(t, first.FailReason, "killed")
+	assert.NotEmpty(t, first.StderrTail, "the camera's last output lines")
+	assert.True(t, second.OK, "the next trial runs with a fresh camera: %s", second.FailReason)
+	assert.Positive(t, second.FPSMean)
+
+	// What is on disk matches.
+	trials, err := results.ReadTrials(filepath.Join(dir, results.FileTrials))
+	require.NoError(t, err)
+	require.Len(t, trials, 2)
+	assert.Equal(t, first.FailReason, trials[0].FailReason)
+}
+
+// findProcess returns the PID of the running process whose executable is path.
+func findProcess(path string) (int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err == nil && exe == path {
+			return pid, nil
+		}
+	}
+	return 0, errors.New("no process runs " + path)
+}
