@@ -20,9 +20,13 @@ import (
 	"echtzeit/harness/results"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/report.golden.md from the fixture")
+var update = flag.Bool("update", false, "rewrite the golden report.md files from the fixture run folders")
 
-const goldenReport = "testdata/report.golden.md"
+// goldens pairs each committed run folder with its expected report.md.
+var goldens = []struct{ name, dir, golden string }{
+	{"synthetic fixture", fixtureDir, "testdata/report.golden.md"},
+	{"real quick run", "testdata/run-quick", "testdata/report-quick.golden.md"},
+}
 
 // copyRun copies the raw files of a run folder into a fresh temporary folder,
 // so rendering never writes into testdata.
@@ -48,14 +52,18 @@ func readFile(t *testing.T, path string) []byte {
 }
 
 func TestRenderGolden(t *testing.T) {
-	dir := copyRun(t, fixtureDir)
-	require.NoError(t, Render(dir))
-	got := readFile(t, filepath.Join(dir, FileMarkdown))
-	if *update {
-		require.NoError(t, os.WriteFile(goldenReport, got, 0o644))
+	for _, g := range goldens {
+		t.Run(g.name, func(t *testing.T) {
+			dir := copyRun(t, g.dir)
+			require.NoError(t, Render(dir))
+			got := readFile(t, filepath.Join(dir, FileMarkdown))
+			if *update {
+				require.NoError(t, os.WriteFile(g.golden, got, 0o644))
+			}
+			want := readFile(t, g.golden)
+			assert.Equal(t, string(want), string(got), "report.md differs from %s; rerun with -update if the change is intended", g.golden)
+		})
 	}
-	want := readFile(t, goldenReport)
-	assert.Equal(t, string(want), string(got), "report.md differs from %s; rerun with -update if the change is intended", goldenReport)
 }
 
 func TestRenderIsDeterministic(t *testing.T) {

@@ -81,7 +81,7 @@ func targetAt720x480(r *run, kind results.Kind, who string) comparison {
 	default:
 		c.verdict = "reproduced"
 		if failedAll > 0 {
-			c.verdict += fmt.Sprintf(" for the senders that streamed (%d sender(s) failed every trial)", failedAll)
+			c.verdict += fmt.Sprintf(" for the senders that streamed (%s failed every trial)", plural(failedAll, "sender"))
 		}
 	}
 	return c
@@ -112,8 +112,12 @@ func browserUsuallyAbove(r *run) comparison {
 		}
 	}
 	lo, hi := minMax(fps)
-	c.measured = fmt.Sprintf("%d of %d successful trials above 15 fps (trial means %.1f–%.1f fps, %d resolutions)",
-		above, len(ok), lo, hi, len(resolutions(ok)))
+	spread := fmt.Sprintf("trial means %.1f–%.1f fps", lo, hi)
+	if len(fps) == 1 {
+		spread = fmt.Sprintf("trial mean %.1f fps", lo)
+	}
+	c.measured = fmt.Sprintf("%d of %d successful trials above 15 fps (%s, %s)",
+		above, len(ok), spread, plural(len(resolutions(ok)), "resolution"))
 	share := float64(above) / float64(len(ok))
 	if share >= usuallyShare {
 		c.verdict = "reproduced"
@@ -265,7 +269,7 @@ func signalingAt50(r *run) comparison {
 			}
 		}
 	}
-	c.measured = fmt.Sprintf("%.2f %% mean over %d trial(s) at 50 participants (%s) on %s", cpu, n, strings.Join(rates, ", "), r.machine())
+	c.measured = fmt.Sprintf("%.2f %% mean over %s at 50 participants (%s) on %s", cpu, plural(n, "trial"), strings.Join(rates, ", "), r.machine())
 	if cpu < thesisSignalingMaxPct {
 		c.verdict = "reproduced"
 	} else {
@@ -290,7 +294,7 @@ func signalingIdle(r *run) comparison {
 	}
 	idle := func(t results.Trial) bool { return t.Params.SignalRate == 0 }
 	cpu, n, all := signalingCPU(r, idle)
-	source := "signaling-load trials with connected clients sending no signals"
+	source := "signaling-load trial{s} with connected clients sending no signals"
 	if all == 0 {
 		// The media trials measure the server too: after setup it only holds
 		// two idle connections.
@@ -302,7 +306,7 @@ func signalingIdle(r *run) comparison {
 		}
 		if m, ok := mean(vs); ok {
 			cpu, n, all = m, len(vs), len(vs)
-			source = "media trials' measurement windows (2 participants, setup done)"
+			source = "media trial{s}, measurement window only (2 participants, setup done)"
 		}
 	}
 	switch {
@@ -315,7 +319,7 @@ func signalingIdle(r *run) comparison {
 		c.verdict = "not measured in this run: every idle signaling-load trial failed (see Failed trials)"
 		return c
 	}
-	c.measured = fmt.Sprintf("%.2f %% mean over %d %s", cpu, n, source)
+	c.measured = fmt.Sprintf("%.2f %% mean over %s", cpu, plural(n, source))
 	if cpu < idleRounding {
 		c.verdict = "reproduced"
 	} else {
@@ -366,7 +370,20 @@ func setupReliability(r *run) comparison {
 		c.verdict = fmt.Sprintf("reproduced: %d of %d camera setups failed (see Failed trials)", failedCam, totalCam)
 	}
 	if failedBrowser > 0 {
-		c.verdict += fmt.Sprintf("; note: %d browser-to-browser setup(s) failed too", failedBrowser)
+		c.verdict += fmt.Sprintf("; note: %s failed too", plural(failedBrowser, "browser-to-browser setup"))
 	}
 	return c
+}
+
+// plural writes n and the noun, with an "s" when n is not 1: at the "{s}" in
+// the noun ("trial{s} with …"), or at the end when it has none.
+func plural(n int, noun string) string {
+	s := ""
+	if n != 1 {
+		s = "s"
+	}
+	if strings.Contains(noun, "{s}") {
+		return fmt.Sprintf("%d %s", n, strings.ReplaceAll(noun, "{s}", s))
+	}
+	return fmt.Sprintf("%d %s%s", n, noun, s)
 }

@@ -60,18 +60,18 @@ func TestComparisonVerdicts(t *testing.T) {
 		}, 3, "reproduced", "15.2 fps at 160×90, 2.5 fps at 1280×720 (remote camera)"},
 		{"Pi curve on a PC", false, []results.Trial{mediaTrial(cam, "vp8", 160, 90, 30), mediaTrial(cam, "vp8", 1280, 720, 24)}, 3, "not reproduced: camera VP8 holds 80 % of its 160×90 rate at 1280×720 — the camera ran on this machine, not on a Raspberry Pi", "(this machine (CPU X) is not a Pi)"},
 		{"Pi curve without 160x90", false, []results.Trial{mediaTrial(cam, "vp8", 1280, 720, 24)}, 3, "not measured in this run: no successful camera trial at 160×90", "–"},
-		{"signaling 50 below 1 %", false, []results.Trial{loadTrial(2, 1, 0.01, true), loadTrial(50, 1, 0.4, true), loadTrial(50, 1, 0.6, true)}, 4, "reproduced", "0.50 % mean over 2 trial(s) at 50 participants (1 signal/s per client) on CPU X"},
+		{"signaling 50 below 1 %", false, []results.Trial{loadTrial(2, 1, 0.01, true), loadTrial(50, 1, 0.4, true), loadTrial(50, 1, 0.6, true)}, 4, "reproduced", "0.50 % mean over 2 trials at 50 participants (1 signal/s per client) on CPU X"},
 		{"signaling 50 above 1 %", false, []results.Trial{loadTrial(50, 10, 2.5, true)}, 4, "not reproduced: 2.50 % ≥ 1 %", "10 signals/s per client"},
 		{"signaling 50 idle only", false, []results.Trial{loadTrial(50, 0, 0.0, true)}, 4, "reproduced", "idle: connected, no signals"},
 		{"signaling 50 failed", false, []results.Trial{loadTrial(50, 1, 0, false)}, 4, "not measured in this run: every signaling-load trial with 50 participants failed (see Failed trials)", "0 of 1 trials ok"},
 		{"signaling not at 50", false, []results.Trial{loadTrial(500, 1, 3, true)}, 4, "not measured in this run: no signaling-load trial with 50 participants", "–"},
-		{"idle 0.0 %", false, []results.Trial{loadTrial(50, 0, 0.02, true)}, 5, "reproduced", "0.02 % mean over 1 signaling-load trials"},
+		{"idle 0.0 %", false, []results.Trial{loadTrial(50, 0, 0.02, true)}, 5, "reproduced", "0.02 % mean over 1 signaling-load trial with"},
 		{"idle above 0.0 %", false, []results.Trial{loadTrial(50, 0, 0.3, true)}, 5, "not reproduced: 0.30 % rounds above 0.0 %", "0.30 %"},
 		{"idle from media trials", false, []results.Trial{func() results.Trial {
 			tr := mediaTrial(cam, "vp8", 640, 360, 30)
 			tr.Processes = map[string]results.ProcessStats{results.ProcessSignaling: {CPUPct: 0, Samples: 8}}
 			return tr
-		}()}, 5, "reproduced", "media trials' measurement windows"},
+		}()}, 5, "reproduced", "1 media trial, measurement window only"},
 		{"all camera setups succeed", false, []results.Trial{mediaTrial(cam, "vp8", 640, 360, 30), mediaTrial(cam, "h264", 640, 360, 30)}, 6, "not reproduced: every camera stream set up", "camera VP8: 1 of 1 set up (100 %)"},
 		{"a camera setup fails", false, []results.Trial{mediaTrial(cam, "vp8", 640, 360, 30), mediaTrial(cam, "vp8", 640, 360, 0)}, 6, "reproduced: 1 of 2 camera setups failed", "camera VP8: 1 of 2 set up (50 %)"},
 		{"no media", false, nil, 6, "not measured in this run: no media trial", "–"},
@@ -142,5 +142,20 @@ func TestSenderLabels(t *testing.T) {
 			}
 			assert.Equal(t, c.want, got)
 		})
+	}
+}
+
+func TestPlural(t *testing.T) {
+	cases := []struct {
+		n          int
+		noun, want string
+	}{
+		{0, "trial", "0 trials"},
+		{1, "trial", "1 trial"},
+		{2, "trial{s} with x", "2 trials with x"},
+		{1, "trial{s} with x", "1 trial with x"},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, plural(c.n, c.noun))
 	}
 }
