@@ -96,9 +96,9 @@ func TestBrowserToBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, line, "fps")
 	assert.Contains(t, line, "VP8")
-	// Chromium's fake camera carries no frame code: every frame is unreadable.
-	assert.Equal(t, 0, snap.FrameCode.Decoded)
-	assert.Greater(t, snap.FrameCode.Unreadable, 0)
+	// Chromium's fake camera carries no frame code: its frames are unreadable
+	// (a CRC-8 lets 1 in 256 random corners pass, so not necessarily all).
+	assert.Greater(t, snap.FrameCode.Unreadable, snap.FrameCode.Decoded)
 	t.Logf("viewer: setup %.0f ms (joined → first frame), %.1f fps, %s", *snap.Phases.FirstFrame-*snap.Phases.Joined,
 		snap.Derived.FPS, strings.TrimSpace(line))
 }

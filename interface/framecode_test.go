@@ -40,6 +40,8 @@ func TestFrameCodeJS(t *testing.T) {
 		Stats       browser.FrameCode
 		Latencies   []int
 		ParseBadCRC bool
+		ParseZeros  bool
+		BlackFrame  bool
 	}
 	res, err := browser.Eval[result](ctx, page, `(async () => {
 		const fc = await import("/framecode.js");
@@ -81,6 +83,12 @@ func TestFrameCodeJS(t *testing.T) {
 		out.Damaged = reader.read(damaged, 640, 480).ok;
 		out.TooSmall = reader.read(frame(32, 24, 1, 1), 15, 11) === null;
 		out.ParseBadCRC = fc.parseBytes(new Uint8Array([0, 1, 0, 0, 1, 0])) === null;
+		out.ParseZeros = fc.parseBytes(new Uint8Array(6)) === null; // a black corner
+		const black = document.createElement("canvas");
+		black.width = 640; black.height = 480;
+		const bg = black.getContext("2d");
+		bg.fillStyle = "#000"; bg.fillRect(0, 0, 640, 480);
+		out.BlackFrame = reader.read(black, 640, 480).ok;
 
 		// Counters: 10, 11, 11 (repeat), 14 (two skipped), garbage, 65535 (back), 0 (wrap).
 		const s = new fc.FrameCodeStats();
@@ -109,6 +117,8 @@ func TestFrameCodeJS(t *testing.T) {
 	assert.False(t, res.Damaged, "a flipped block fails the CRC")
 	assert.True(t, res.TooSmall)
 	assert.True(t, res.ParseBadCRC)
+	assert.True(t, res.ParseZeros, "six zero bytes are no code")
+	assert.False(t, res.BlackFrame, "a black frame is unreadable")
 	assert.Equal(t, 6, res.Stats.Decoded) // every readable frame, the repeat included
 	assert.Equal(t, 1, res.Stats.Unreadable)
 	assert.Equal(t, 1, res.Stats.Repeated)

@@ -162,7 +162,9 @@ func SaveFailureArtifacts(name string, p *Page) (string, error) {
 	var errs []error
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if png, err := p.Screenshot(ctx); err != nil {
+	if p.ctx.Err() != nil {
+		// The test closed the page itself; only its console is left.
+	} else if png, err := p.Screenshot(ctx); err != nil {
 		errs = append(errs, err)
 	} else if err := os.WriteFile(filepath.Join(dir, "page.png"), png, 0o644); err != nil {
 		errs = append(errs, fmt.Errorf("write screenshot: %w", err))

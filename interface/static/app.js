@@ -430,9 +430,10 @@ export class Echtzeit {
       await this.flushCandidates(pc);
       this.preferCodec(pc);
       const answer = await pc.createAnswer();
+      // Taken before setLocalDescription: ICE may connect before it resolves.
+      if (first) this.phases.answer = now();
       await pc.setLocalDescription(answer);
       this.signal({ sdp: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
-      if (first) this.phases.answer = now();
       this.negotiated = true;
       this.log("answer sent");
     } else if (desc.type === "answer") {
@@ -440,9 +441,10 @@ export class Echtzeit {
         this.log("ignored an answer in state", pc.signalingState);
         return;
       }
+      // Taken on arrival: ICE may connect (peer-reflexive) before setRemoteDescription resolves.
+      if (!this.negotiated) this.phases.answer = now();
       await pc.setRemoteDescription(desc);
       await this.flushCandidates(pc);
-      if (!this.negotiated) this.phases.answer = now();
       this.negotiated = true;
       this.log("answer received");
     }

@@ -4,6 +4,7 @@
 // sample the mean luma of each block's central half and threshold at 128.
 // Bytes 0–1 frame number mod 2^16, bytes 2–4 capture time Unix ms mod 2^24,
 // byte 5 CRC-8 (poly 0x07, init 0, no reflection, no final xor) of bytes 0–4.
+// Six zero bytes count as unreadable (an all-black corner).
 
 export const COLUMNS = 16;
 export const ROWS = 3;
@@ -42,9 +43,13 @@ export function encodeBytes(frame, captureMs) {
   return b;
 }
 
-/** Parses six bytes; null when the CRC does not match. */
+/**
+ * Parses six bytes; null when the CRC does not match, or when all six are
+ * zero: an all-black corner has a "valid" CRC of 0 but carries no code.
+ */
 export function parseBytes(b) {
   if (b.length !== 6 || crc8(b.subarray(0, 5)) !== b[5]) return null;
+  if (b.every((x) => x === 0)) return null;
   return { frame: (b[0] << 8) | b[1], captureMs: (b[2] << 16) | (b[3] << 8) | b[4] };
 }
 
