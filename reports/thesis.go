@@ -64,7 +64,13 @@ func targetAt720x480(r *run, kind results.Kind, who string) comparison {
 			continue
 		}
 		measured++
-		parts = append(parts, fmt.Sprintf("%s: %.1f fps mean (%d of %d trials ok)", label, m, len(ok), len(g.trials)))
+		part := fmt.Sprintf("%s: %.1f fps mean (%d of %d trials ok", label, m, len(ok), len(g.trials))
+		if n := smallerThanRequested(ok); n > 0 {
+			// WebRTC senders may scale down under load; then the figure is not
+			// about 720×480 any more.
+			part += fmt.Sprintf(", %d received smaller than 720×480", n)
+		}
+		parts = append(parts, part+")")
 		if m < thesisTargetFPS {
 			short = append(short, fmt.Sprintf("%s averaged %.1f fps", label, m))
 		}
@@ -386,4 +392,17 @@ func plural(n int, noun string) string {
 		return fmt.Sprintf("%d %s", n, strings.ReplaceAll(noun, "{s}", s))
 	}
 	return fmt.Sprintf("%d %s%s", n, noun, s)
+}
+
+// smallerThanRequested counts the trials whose decoded frames were smaller
+// than the requested resolution.
+func smallerThanRequested(ts []results.Trial) int {
+	n := 0
+	for _, t := range ts {
+		if t.ReceivedWidth > 0 && t.ReceivedHeight > 0 &&
+			t.ReceivedWidth*t.ReceivedHeight < t.Params.Width*t.Params.Height {
+			n++
+		}
+	}
+	return n
 }

@@ -49,6 +49,11 @@ func TestComparisonVerdicts(t *testing.T) {
 		{"camera 720x480 only failures", false, []results.Trial{mediaTrial(cam, "vp8", 720, 480, 0)}, 0, "not measured in this run: every trial at 720×480 failed (see Failed trials)", "0 of 1"},
 		{"camera not at 720x480", false, []results.Trial{mediaTrial(cam, "vp8", 640, 360, 30)}, 0, "not measured in this run: no camera-to-browser trial at 720×480", "–"},
 		{"browser 720x480", false, []results.Trial{mediaTrial(browser, "vp8", 720, 480, 30)}, 1, "reproduced", "browser VP8: 30.0"},
+		{"browser 720x480 scaled down", false, []results.Trial{func() results.Trial {
+			tr := mediaTrial(browser, "vp8", 720, 480, 30)
+			tr.ReceivedWidth, tr.ReceivedHeight = 480, 320
+			return tr
+		}()}, 1, "reproduced", "(1 of 1 trials ok, 1 received smaller than 720×480)"},
 		{"browser usually above", false, []results.Trial{
 			mediaTrial(browser, "vp8", 160, 90, 30), mediaTrial(browser, "vp8", 640, 360, 29),
 			mediaTrial(browser, "vp8", 720, 480, 28), mediaTrial(browser, "vp8", 1280, 720, 27), mediaTrial(browser, "vp8", 1920, 1080, 14),
