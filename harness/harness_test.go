@@ -117,6 +117,7 @@ func TestRunEndToEnd(t *testing.T) {
 	var progress strings.Builder
 	out, err := harness.Run(ctx, harness.Config{Scenario: sc, Dir: dir, BinDir: bin, Progress: &progress, Render: reports.Render})
 	require.NoError(t, err)
+	t.Cleanup(func() { dumpOnFailure(t, dir) })
 	t.Log(progress.String())
 	require.NoError(t, out.RenderErr)
 
@@ -229,6 +230,7 @@ trials:
 	dir := filepath.Join(t.TempDir(), "run")
 	out, err := harness.Run(ctx, harness.Config{Scenario: sc, Dir: dir, BinDir: bin, OnStage: onStage})
 	require.NoError(t, err)
+	t.Cleanup(func() { dumpOnFailure(t, dir) })
 	killed.Wait()
 	require.NoError(t, killErr)
 	require.Len(t, out.Trials, 2)
@@ -266,4 +268,23 @@ func findProcess(path string) (int, error) {
 		}
 	}
 	return 0, errors.New("no process runs " + path)
+}
+
+// dumpOnFailure logs the run's log and samples when the test failed.
+func dumpOnFailure(t *testing.T, dir string) {
+	if !t.Failed() {
+		return
+	}
+	for _, f := range []string{results.FileLog, results.FileSamples, results.FileTrials} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Logf("%s: %v", f, err)
+			continue
+		}
+		lines := strings.Split(string(b), "\n")
+		if len(lines) > 150 {
+			lines = lines[len(lines)-150:]
+		}
+		t.Logf("---- %s (last lines)\n%s", f, strings.Join(lines, "\n"))
+	}
 }
