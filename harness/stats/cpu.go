@@ -2,8 +2,6 @@ package stats
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -39,60 +37,3 @@ func CPUPercent(prev, cur CPUTimes, clkTck float64) (float64, error) {
 	}
 	return float64(after-before) / (wall * clkTck) * 100, nil
 }
-
-// ProcStat holds the fields of /proc/PID/stat the harness uses (proc(5)).
-type ProcStat struct {
-	PID   int
-	Comm  string // without the parentheses
-	State byte
-	PPID  int
-	UTime uint64 // field 14, clock ticks
-	STime uint64 // field 15, clock ticks
-	// RSSPages is field 24, resident set size in pages (multiply by the
-	// page size, os.Getpagesize(), for bytes).
-	RSSPages int64
-}
-
-// ParseProcStat parses the single line of /proc/PID/stat. The command name
-// may contain spaces and parentheses; it ends at the line's last ')'.
-func ParseProcStat(line string) (ProcStat, error) {
-	line = strings.TrimRight(line, "\n")
-	open := strings.IndexByte(line, '(')
-	closing := strings.LastIndexByte(line, ')')
-	if open < 1 || closing < open {
-		return ProcStat{}, fmt.Errorf("no (comm): %w", ErrProcStat)
-	}
-	var st ProcStat
-	pid, err := strconv.Atoi(strings.TrimSpace(line[:open]))
-	if err != nil {
-		return ProcStat{}, fmt.Errorf("pid: %w", ErrProcStat)
-	}
-	st.PID = pid
-	st.Comm = line[open+1 : closing]
-	// rest[0] is field 3 (state).
-	rest := strings.Fields(line[closing+1:])
-	const need = 24 - 2 // fields 3 … 24
-	if len(rest) < need {
-		return ProcStat{}, fmt.Errorf("%d fields after comm, want at least %d: %w", len(rest), need, ErrProcStat)
-	}
-	if len(rest[0]) != 1 || !isLetter(rest[0][0]) {
-		return ProcStat{}, fmt.Errorf("state %q: %w", rest[0], ErrProcStat)
-	}
-	st.State = rest[0][0]
-	field := func(n int) string { return rest[n-3] }
-	if st.PPID, err = strconv.Atoi(field(4)); err != nil {
-		return ProcStat{}, fmt.Errorf("ppid: %w", ErrProcStat)
-	}
-	if st.UTime, err = strconv.ParseUint(field(14), 10, 64); err != nil {
-		return ProcStat{}, fmt.Errorf("utime: %w", ErrProcStat)
-	}
-	if st.STime, err = strconv.ParseUint(field(15), 10, 64); err != nil {
-		return ProcStat{}, fmt.Errorf("stime: %w", ErrProcStat)
-	}
-	if st.RSSPages, err = strconv.ParseInt(field(24), 10, 64); err != nil {
-		return ProcStat{}, fmt.Errorf("rss: %w", ErrProcStat)
-	}
-	return st, nil
-}
-
-func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }

@@ -12,7 +12,9 @@
 //     x[⌈h⌉]. The 0th and 100th percentiles are the minimum and maximum.
 //   - CPU % is (Δutime + Δstime) / (Δwall seconds × CLK_TCK) × 100, so 100 %
 //     is one core fully busy and a process on two busy cores shows 200 %
-//     (the convention of top and of the thesis §5).
+//     (the convention of top and of the thesis §5). Reading /proc is the
+//     probe's job (echtzeit/harness/probe); this package only does the
+//     arithmetic.
 //   - Counters may reset (a new WebRTC session starts its statistics again at
 //     zero): an interval over which a counter decreases is skipped, never
 //     reported as a negative rate.

@@ -12,6 +12,4 @@ var (
 	ErrPercentile = errors.New("percentile must be between 0 and 100")
 	// ErrInterval is returned for a time interval that is zero or negative.
 	ErrInterval = errors.New("interval must be greater than zero")
-	// ErrProcStat is returned for a /proc/PID/stat line that cannot be parsed.
-	ErrProcStat = errors.New("malformed /proc stat line")
 )
