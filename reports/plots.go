@@ -500,6 +500,12 @@ func rateLabel(rate float64) string {
 
 func signalingPlot(r *run) (*plot.Plot, []byte, string, error) {
 	pts := loadPoints(r)
+	var failed []xy
+	for _, t := range r.ofKind(results.KindSignalingLoad) {
+		if !t.OK && t.Params.Participants > 0 {
+			failed = append(failed, xy{float64(t.Params.Participants), 0})
+		}
+	}
 	if len(pts) == 0 {
 		return nil, nil, "no successful signaling-load trial measured the signaling server", nil
 	}
@@ -537,9 +543,15 @@ func signalingPlot(r *run) (*plot.Plot, []byte, string, error) {
 	if err := marker(cpu, xy{thesisSignalingUsers, 0}, "thesis: 0.0 % when idle (§5)", draw.SquareGlyph{}, thesisColor); err != nil {
 		return nil, nil, "", err
 	}
+	if err := addFailed(cpu, failed, "failed trial"); err != nil {
+		return nil, nil, "", err
+	}
 	minX := float64(thesisSignalingUsers)
 	for _, pt := range pts {
 		minX = min(minX, pt.participants)
+	}
+	for _, pt := range failed {
+		minX, maxX = min(minX, pt.x), max(maxX, pt.x)
 	}
 	for _, p := range []*plot.Plot{cpu, rss} {
 		if minX >= 1 && maxX/minX >= 20 {
@@ -553,7 +565,11 @@ func signalingPlot(r *run) (*plot.Plot, []byte, string, error) {
 			p.X.Min, p.X.Max = 0, maxX*1.05
 		}
 	}
-	headroom(cpu, maxCPU, len(rates)+2)
+	rows := len(rates) + 2
+	if len(failed) > 0 {
+		rows++
+	}
+	headroom(cpu, maxCPU, rows)
 	headroom(rss, maxRSS, len(rates))
 
 	png, err := encodePNG(func(dc draw.Canvas) {

@@ -180,6 +180,7 @@ func TestRenderWithoutSuccessfulTrials(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(dir, PlotLatency))
 	// The fps plot still shows the failed trials.
 	assert.FileExists(t, filepath.Join(dir, PlotFPS))
+	assert.NoFileExists(t, filepath.Join(dir, PlotSignaling), "no successful load trial")
 	page := string(readFile(t, filepath.Join(dir, FileHTML)))
 	assert.Contains(t, page, "camera exited: exit status 2")
 }
