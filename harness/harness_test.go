@@ -288,3 +288,41 @@ func dumpOnFailure(t *testing.T, dir string) {
 		t.Logf("---- %s (last lines)\n%s", f, strings.Join(lines, "\n"))
 	}
 }
+
+// TestInterruptKeepsData cancels the run (Ctrl-C) while the first trial
+// measures: the trial is recorded as interrupted, the rest do not run, and the
+// run folder and report are complete.
+func TestInterruptKeepsData(t *testing.T) {
+	bin := binaries(t)
+	sc := loadScenario(t, `name: interrupt
+warmup: 1s
+measure: 5s
+trials:
+  - kind: signaling-load
+    participants: [4, 6]
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	onStage := func(trial int, stage string) {
+		if trial == 0 && strings.HasPrefix(stage, "measuring") {
+			go func() {
+				time.Sleep(time.Second)
+				cancel()
+			}()
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	out, err := harness.Run(ctx, harness.Config{Scenario: sc, Dir: dir, BinDir: bin, OnStage: onStage, Render: reports.Render})
+	require.NoError(t, err)
+	t.Cleanup(func() { dumpOnFailure(t, dir) })
+	assert.True(t, out.Interrupted)
+	require.NoError(t, out.RenderErr)
+	require.Len(t, out.Trials, 1)
+	assert.False(t, out.Trials[0].OK)
+	assert.Contains(t, out.Trials[0].FailReason, "interrupted while measuring")
+	trials, err := results.ReadTrials(filepath.Join(dir, results.FileTrials))
+	require.NoError(t, err)
+	require.Len(t, trials, 1)
+	_, err = os.Stat(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+}

@@ -50,6 +50,9 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Tri
 		}
 	case sp.Kind == results.KindCameraToBrowser:
 		r.waitIdle(ctx, ep)
+		// Rooms left over from an earlier trial (if waitIdle gave up) must not
+		// count as the camera's.
+		baseRooms, _ := ep.gauge(ctx, metricRooms)
 		st.set("starting the camera")
 		cam, err = r.startCamera(ep, room, p)
 		if err != nil {
@@ -64,7 +67,7 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Tri
 		st.set("waiting for the camera to join its room")
 		err = cam.waitUntil(ctx, 100*time.Millisecond, func(ctx context.Context) bool {
 			n, err := ep.gauge(ctx, metricRooms)
-			return err == nil && n >= 1
+			return err == nil && n > baseRooms
 		})
 		if err != nil {
 			return r.cameraError(cam, err)

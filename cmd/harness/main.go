@@ -114,6 +114,12 @@ Flags:`, stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first Ctrl-C the run winds down and renders; a second one
+	// ends the program at once (the default signal behaviour again).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	o, err := harness.Run(ctx, harness.Config{
 		Scenario:     sc,
 		ScenarioPath: pos[0],
