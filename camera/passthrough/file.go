@@ -39,7 +39,10 @@ type File struct {
 	logger *slog.Logger
 }
 
-var _ camera.EncodedSource = (*File)(nil)
+var (
+	_ camera.EncodedSource   = (*File)(nil)
+	_ camera.FormatSupporter = (*File)(nil)
+)
 
 // NewFile checks that path is a clip the source can play (by extension and
 // header) and returns the source. A nil logger discards the logs.
@@ -84,9 +87,18 @@ func NewFile(path string, logger *slog.Logger) (*File, error) {
 // Codec returns "h264" or "vp8".
 func (s *File) Codec() string {
 	if s.kind == clipIVF {
-		return "vp8"
+		return camera.CodecVP8
 	}
-	return "h264"
+	return camera.CodecH264
+}
+
+// SupportsFormat accepts the clip's codec at any size and rate: the clip is
+// played as it is (camera.FormatSupporter); a viewer sees the clip's size.
+func (s *File) SupportsFormat(f camera.Format) error {
+	if f.Codec != "" && f.Codec != s.Codec() {
+		return fmt.Errorf("%w: the clip %s is %s, not %s", camera.ErrUnsupportedFormat, filepath.Base(s.path), s.Codec(), f.Codec)
+	}
+	return nil
 }
 
 // frame is one timed unit of a clip.

@@ -1,6 +1,7 @@
 package passthrough
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -96,12 +97,18 @@ func (r *IVFReader) Next() (IVFFrame, error) {
 	if size == 0 || size > uint32(r.maxFrame) {
 		return IVFFrame{}, fmt.Errorf("%w: frame size %d (limit %d)", ErrInvalidIVF, size, r.maxFrame)
 	}
-	f := IVFFrame{Data: make([]byte, size), Timestamp: binary.LittleEndian.Uint64(r.hdr[4:])}
-	if _, err := io.ReadFull(r.r, f.Data); err != nil {
+	f := IVFFrame{Timestamp: binary.LittleEndian.Uint64(r.hdr[4:])}
+	// Grow the buffer as data arrives: a corrupt size field must not cost
+	// megabytes of memory for a stream that ends a few bytes later.
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, 64<<10)))
+	n, err := io.CopyN(&buf, r.r, int64(size))
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return IVFFrame{}, fmt.Errorf("%w: frame of %d bytes: %w", ErrInvalidIVF, size, err)
+		return IVFFrame{}, fmt.Errorf("%w: frame of %d bytes, %d read: %w", ErrInvalidIVF, size, n, err)
 	}
+	f.Data = buf.Bytes()
 	return f, nil
 }

@@ -68,7 +68,10 @@ type Rpicam struct {
 	lookPath func(string) (string, error)
 }
 
-var _ camera.EncodedSource = (*Rpicam)(nil)
+var (
+	_ camera.EncodedSource   = (*Rpicam)(nil)
+	_ camera.FormatSupporter = (*Rpicam)(nil)
+)
 
 // NewRpicam returns the rpicam source. A nil logger discards the logs.
 func NewRpicam(cfg RpicamConfig, logger *slog.Logger) *Rpicam {
@@ -85,7 +88,34 @@ func NewRpicam(cfg RpicamConfig, logger *slog.Logger) *Rpicam {
 }
 
 // Codec returns "h264": rpicam-vid's hardware encoder output.
-func (s *Rpicam) Codec() string { return "h264" }
+func (s *Rpicam) Codec() string { return camera.CodecH264 }
+
+// Limits of the Raspberry Pi 4's hardware H.264 encoder at level 4.1
+// (1080p30; level 4.1 allows 8,192 macroblocks per frame, 245,760 per second).
+const (
+	maxRpicamWidth  = 1920
+	maxRpicamHeight = 1080
+	maxRpicamMBRate = 245_760
+)
+
+// SupportsFormat accepts H.264 up to what the Pi's hardware encoder delivers
+// at level 4.1 (camera.FormatSupporter).
+func (s *Rpicam) SupportsFormat(f camera.Format) error {
+	if f.Codec != "" && f.Codec != camera.CodecH264 {
+		return fmt.Errorf("%w: the rpicam source delivers h264 only, not %s", camera.ErrUnsupportedFormat, f.Codec)
+	}
+	f = withDefaults(f)
+	mbs := ((f.Width + 15) / 16) * ((f.Height + 15) / 16)
+	switch {
+	case f.Width > maxRpicamWidth || f.Height > maxRpicamHeight:
+		return fmt.Errorf("%w: %dx%d is larger than the Pi encoder's %dx%d", camera.ErrUnsupportedFormat,
+			f.Width, f.Height, maxRpicamWidth, maxRpicamHeight)
+	case mbs*f.FPS > maxRpicamMBRate:
+		return fmt.Errorf("%w: %dx%d at %d fps is over H.264 level 4.1's %d macroblocks/s", camera.ErrUnsupportedFormat,
+			f.Width, f.Height, f.FPS, maxRpicamMBRate)
+	}
+	return nil
+}
 
 // withDefaults fills the zero fields of f.
 func withDefaults(f camera.Format) camera.Format {
@@ -184,7 +214,12 @@ func (s *Rpicam) Stream(ctx context.Context, f camera.Format, write func(media.S
 	defer stopRead()
 
 	readErr := s.pump(stdout, f, write)
-	cancel()
+	if !errors.Is(readErr, io.EOF) {
+		// Stop the child (SIGTERM, then SIGKILL after StopTimeout). After a
+		// plain end of its output let it exit by itself, so its exit status
+		// tells why.
+		cancel()
+	}
 	waitErr := cmd.Wait()
 	killGroup(cmd.Process)
 	tail.Flush()

@@ -9,6 +9,7 @@
 #   STANDIN_FRAMES=N   stop after N frames (default: run until killed)
 #   STANDIN_FAIL=msg   print msg to stderr and exit 3 at once (a crashed camera)
 #   STANDIN_FAIL_AFTER=N  after N frames print "camera fault" to stderr, exit 4
+#   STANDIN_PIDFILE=path  write the PID of the process that writes the stream
 set -eu
 
 width=640 height=480 fps=30 bitrate=1000000 intra=30
@@ -46,6 +47,9 @@ if [ -n "${STANDIN_FAIL_AFTER:-}" ]; then
 fi
 
 echo "stand-in rpicam-vid: ${width}x${height}@${fps} bitrate $bitrate intra $intra" >&2
+if [ -n "${STANDIN_PIDFILE:-}" ]; then
+	echo $$ >"$STANDIN_PIDFILE.tmp" && mv "$STANDIN_PIDFILE.tmp" "$STANDIN_PIDFILE"
+fi
 # shellcheck disable=SC2086
 exec ffmpeg -hide_banner -loglevel error -nostdin -re \
 	-f lavfi -i "testsrc=size=${width}x${height}:rate=${fps}" $frames \
