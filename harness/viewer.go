@@ -47,6 +47,12 @@ func (v *viewerSeries) add(s browser.Snapshot, now time.Time) results.Sample {
 	row.T = now.Sub(v.start).Seconds()
 	row.Time = now
 	row.Measuring = v.measuring
+	// The page's stats can lag behind the first frame: when the window began
+	// before the first inbound stats (or in another session), it starts at the
+	// first snapshot that has them.
+	if v.measuring && s.Inbound != nil && (v.windowStart == nil || v.windowStart.Inbound == nil || v.windowStart.Session != s.Session) {
+		v.windowStart = &s
+	}
 	if in := s.Inbound; in != nil {
 		row.Width, row.Height = int(in.FrameWidth), int(in.FrameHeight)
 		row.FramesDecoded, row.FramesDropped = in.FramesDecoded, in.FramesDropped
