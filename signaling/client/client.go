@@ -98,6 +98,16 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("dial %s: %w", url, err)
 	}
 	conn.SetReadLimit(o.readLimit)
+	// Answer pings with the client's own write deadline: gorilla's default
+	// handler allows one second, which a busy machine can miss, and a missed
+	// TLS write deadline breaks the connection for good.
+	conn.SetPingHandler(func(data string) error {
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(o.writeWait))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
 
 	hello, err := readHello(ctx, conn)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +115,27 @@ func waitGone(t testing.TB, ws *websocket.Conn, within time.Duration) error {
 			return nil
 		}
 	}
+}
+
+// checkGoroutines fails the test when goroutines started during it outlive it
+// (after every other cleanup, including the server's Close, has run).
+func checkGoroutines(t testing.TB) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n := runtime.NumGoroutine()
+			if n <= before {
+				return
+			}
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				buf = buf[:runtime.Stack(buf, true)]
+				t.Errorf("%d goroutines leaked (%d before, %d after):\n%s", n-before, before, n, buf)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }

@@ -158,8 +158,11 @@ func (s *Server) Close() error {
 		for _, hs := range servers {
 			// Shutdown closes the listeners and idle connections; hijacked
 			// WebSocket connections are ours to close below.
-			if e := hs.Shutdown(ctx); e != nil && !errors.Is(e, context.DeadlineExceeded) {
-				err = errors.Join(err, fmt.Errorf("shut down HTTP server: %w", e))
+			if e := hs.Shutdown(ctx); e != nil {
+				// Requests still running after CloseGrace are cut off.
+				if e := hs.Close(); e != nil {
+					err = errors.Join(err, fmt.Errorf("close HTTP server: %w", e))
+				}
 			}
 		}
 		for _, c := range conns {
@@ -328,6 +331,15 @@ func (s *Server) readLoop(c *conn) {
 	_ = ws.SetReadDeadline(time.Now().Add(s.cfg.PongTimeout))
 	ws.SetPongHandler(func(string) error {
 		return ws.SetReadDeadline(time.Now().Add(s.cfg.PongTimeout))
+	})
+	// Browsers do not ping, other clients may: answer with the server's write
+	// deadline rather than gorilla's default of one second.
+	ws.SetPingHandler(func(data string) error {
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(s.cfg.WriteTimeout))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
 	})
 	// The writer sends the close frames; a peer's close frame is answered with
 	// one of ours so the closing handshake completes (RFC 6455 §5.5.1).

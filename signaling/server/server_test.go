@@ -43,6 +43,7 @@ func receive[M protocol.Message](ctx context.Context, t testing.TB, c *client.Cl
 // Room/Join to the first participant, signals relayed both ways with from, and
 // Room/Leave when one side disconnects.
 func TestThesisFlow(t *testing.T) {
+	checkGoroutines(t)
 	ctx := testCtx(t)
 	srv := signalingtest.Start(t)
 	room := protocol.NewRoomID()

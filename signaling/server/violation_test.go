@@ -21,6 +21,7 @@ import (
 // Error{protocol-violation} and close code 1008, the other participant of its
 // room gets Room/Leave, and another room keeps working.
 func TestViolations(t *testing.T) {
+	checkGoroutines(t)
 	validSignal := `{"type":"Signal","signal":{"candidate":null}}`
 	tests := []struct {
 		name    string
@@ -113,6 +114,7 @@ func send(m protocol.Message) func(context.Context, *client.Client) error {
 // TestOverSizeHugeFrame sends a frame far over the limit: the server reads only
 // the limit, answers Error + 1008 and drains the rest without buffering it.
 func TestOverSizeHugeFrame(t *testing.T) {
+	checkGoroutines(t)
 	ctx := testCtx(t)
 	srv := signalingtest.Start(t)
 	c := dial(ctx, t, srv)
