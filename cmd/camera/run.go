@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"echtzeit/camera"
+	"echtzeit/camera/passthrough"
+	"echtzeit/camera/softenc"
+	"echtzeit/camera/synthetic"
+	"echtzeit/camera/v4l2"
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/protocol"
+)
+
+// options are the command line flags (DESIGN.md "Binaries and their flags").
+type options struct {
+	signaling      string
+	tlsCA          string
+	tlsFingerprint string
+	tlsInsecure    bool
+	room           string
+	roomFile       string
+	stateDir       string
+	source         string
+	device         string
+	width, height  int
+	fps            int
+	codec          string
+	bitrate        int
+	keyframeInt    int
+	metricsAddr    string
+	iceLoopback    bool
+	logLevel       string
+	rpicamCommand  string
+	file           string
+	codecSet       bool
+}
+
+const usage = `Usage: camera [flags]
+
+Joins a room on the echtzeit signaling server and streams video over WebRTC to each
+viewer that joins it; when the viewer leaves it waits in the room for the next one.
+The room ID comes from --room, or from --room-file (default: room-id in the state
+directory), which is created with a new random 256-bit ID on first start; the viewer
+link is printed then.
+
+Sources:
+  synthetic  moving test pattern with a frame code (frame number, capture time)
+  v4l2       a Linux camera (--device), encoded in software
+  rpicam     Raspberry Pi camera via rpicam-vid, hardware H.264 passed through
+  file       an H.264 (.h264) or VP8 (.ivf) clip (--file), passed through, looped
+synthetic and v4l2 encode with libvpx (vp8) or x264 (h264) and need a cgo build.
+
+Flags:
+`
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("camera", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.signaling, "signaling", "wss://127.0.0.1:8443/ws", "signaling server WebSocket URL (wss:// or ws://)")
+	fs.StringVar(&o.tlsCA, "tls-ca", "", "PEM file with the CA (or self-signed certificate) to trust for the server")
+	fs.StringVar(&o.tlsFingerprint, "tls-fingerprint", "", "SHA-256 of the server certificate (hex) to pin instead of a CA")
+	fs.BoolVar(&o.tlsInsecure, "tls-insecure", false, "do not verify the server certificate (testing only)")
+	fs.StringVar(&o.room, "room", "", "room ID (64 hex characters); overrides --room-file")
+	fs.StringVar(&o.roomFile, "room-file", "", "file holding the room ID, created on first start (default <state-dir>/room-id)")
+	fs.StringVar(&o.stateDir, "state-dir", "", "state directory (default $XDG_STATE_HOME/echtzeit or ~/.local/state/echtzeit)")
+	fs.StringVar(&o.source, "source", "synthetic", "video source: synthetic, v4l2, rpicam or file")
+	fs.StringVar(&o.device, "device", "/dev/video0", "V4L2 device for --source v4l2")
+	fs.IntVar(&o.width, "width", 1280, "frame width in pixels")
+	fs.IntVar(&o.height, "height", 720, "frame height in pixels")
+	fs.IntVar(&o.fps, "fps", 30, "frames per second")
+	fs.StringVar(&o.codec, "codec", camera.CodecVP8, "codec: vp8 or h264 (pass-through sources use their own)")
+	fs.IntVar(&o.bitrate, "bitrate", 0, "target bitrate in bit/s (0: 0.08 bit per pixel and frame)")
+	fs.IntVar(&o.keyframeInt, "keyframe-interval", 0, "frames between key frames (0: two seconds)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9101", `Prometheus /metrics listen address ("" or "off" disables)`)
+	fs.BoolVar(&o.iceLoopback, "ice-loopback", false, "gather loopback ICE candidates (one machine, or a network namespace with only lo)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&o.rpicamCommand, "rpicam-command", "", "command template for --source rpicam (default: rpicam-vid with the format's size, rate and bitrate)")
+	fs.StringVar(&o.file, "file", "", "clip for --source file (.h264 or .ivf)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "codec" {
+			o.codecSet = true
+		}
+	})
+	return o, nil
+}
+
+// clientOptions turns the TLS flags into signaling client options.
+func (o options) clientOptions(logger *slog.Logger) ([]client.Option, error) {
+	opts := []client.Option{client.WithLogger(logger)}
+	n := 0
+	if o.tlsCA != "" {
+		opts = append(opts, client.WithCAFile(o.tlsCA))
+		n++
+	}
+	if o.tlsFingerprint != "" {
+		opts = append(opts, client.WithFingerprint(o.tlsFingerprint))
+		n++
+	}
+	if o.tlsInsecure {
+		opts = append(opts, client.WithInsecureSkipVerify())
+		n++
+	}
+	if n > 1 {
+		return nil, errors.New("--tls-ca, --tls-fingerprint and --tls-insecure exclude each other")
+	}
+	return opts, nil
+}
+
+// roomID returns the room from --room or the room file, and whether it was created.
+func (o options) roomID() (protocol.RoomID, string, bool, error) {
+	if o.room != "" {
+		id, err := protocol.ParseRoomID(o.room)
+		if err != nil {
+			return "", "", false, fmt.Errorf("--room: %w", err)
+		}
+		return id, "", false, nil
+	}
+	path := o.roomFile
+	if path == "" {
+		dir := o.stateDir
+		if dir == "" {
+			var err error
+			if dir, err = camera.DefaultStateDir(); err != nil {
+				return "", "", false, err
+			}
+		}
+		path = filepath.Join(dir, camera.RoomFileName)
+	}
+	id, created, err := camera.LoadOrCreateRoomID(path)
+	return id, path, created, err
+}
+
+// viewerLink is the page URL for room on the server of signalingURL:
+// wss://host:8443/ws → https://host:8443/?room=ID.
+func viewerLink(signalingURL string, room protocol.RoomID) (string, error) {
+	u, err := url.Parse(signalingURL)
+	if err != nil {
+		return "", fmt.Errorf("--signaling: %w", err)
+	}
+	switch u.Scheme {
+	case "wss":
+		u.Scheme = "https"
+	case "ws":
+		u.Scheme = "http"
+	default:
+		return "", fmt.Errorf("--signaling: scheme %q, want wss or ws", u.Scheme)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("--signaling: %q has no host", signalingURL)
+	}
+	u.Path = "/"
+	u.RawQuery = "room=" + string(room)
+	u.Fragment = ""
+	return u.String(), nil
+}
+
+// buildSource makes the source named by --source.
+func (o options) buildSource(logger *slog.Logger, m *camera.Metrics) (camera.EncodedSource, error) {
+	switch o.source {
+	case "synthetic":
+		return softenc.New(synthetic.Source{}, o.codec, logger.With("source", "synthetic"), m)
+	case "v4l2":
+		return softenc.New(v4l2.New(o.device), o.codec, logger.With("source", "v4l2"), m)
+	case "rpicam":
+		return passthrough.NewRpicam(passthrough.RpicamConfig{Command: o.rpicamCommand}, logger.With("source", "rpicam")), nil
+	case "file":
+		if o.file == "" {
+			return nil, errors.New("--source file needs --file")
+		}
+		return passthrough.NewFile(o.file, logger.With("source", "file"))
+	}
+	return nil, fmt.Errorf("--source %q: want synthetic, v4l2, rpicam or file", o.source)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	codec, err := camera.ParseCodec(o.codec)
+	if err != nil {
+		return fmt.Errorf("--codec: %w", err)
+	}
+	o.codec = codec
+	metrics := camera.NewMetrics()
+	src, err := o.buildSource(logger, metrics)
+	if err != nil {
+		return err
+	}
+	if !o.codecSet {
+		o.codec = src.Codec() // pass-through sources bring their codec
+	}
+	clientOpts, err := o.clientOptions(logger.With("part", "signaling"))
+	if err != nil {
+		return err
+	}
+	room, path, created, err := o.roomID()
+	if err != nil {
+		return err
+	}
+	link, err := viewerLink(o.signaling, room)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "New room ID %s (stored in %s)\nViewer link: %s\n", room, path, link)
+	}
+	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
+
+	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback})
+	if err != nil {
+		return err
+	}
+	cam, err := camera.New(camera.Config{
+		SignalingURL:  o.signaling,
+		ClientOptions: clientOpts,
+		Room:          room,
+		Source:        src,
+		SourceName:    o.source,
+		Format: camera.Format{
+			Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec,
+			Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
+		},
+		API:     api,
+		Logger:  logger,
+		Metrics: metrics,
+	})
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopMetrics := func() error { return nil }
+	if o.metricsAddr != "" && o.metricsAddr != "off" {
+		ln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", metrics.Handler())
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		logger.Info("metrics listening", "addr", ln.Addr().String())
+		served := make(chan error, 1)
+		go func() {
+			err := srv.Serve(ln)
+			if errors.Is(err, http.ErrServerClosed) {
+				err = nil
+			} else {
+				cancel() // a camera whose metrics are gone is stopped, not left half-working
+			}
+			served <- err
+		}()
+		stopMetrics = func() error {
+			sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer scancel()
+			_ = srv.Shutdown(sctx)
+			if err := <-served; err != nil {
+				return fmt.Errorf("metrics server: %w", err)
+			}
+			return nil
+		}
+	}
+	err = cam.Run(ctx)
+	logger.Info("camera stopped")
+	return errors.Join(err, stopMetrics())
+}
