@@ -2,6 +2,7 @@ package camera
 
 import (
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/pion/interceptor"
@@ -57,6 +58,9 @@ type APIOptions struct {
 	// ICELoopback gathers candidates on loopback interfaces (one machine, or a
 	// network namespace with only lo).
 	ICELoopback bool
+	// IPFilter, when set, keeps only the local addresses it accepts as candidates
+	// (tests keep media on loopback with it).
+	IPFilter func(net.IP) bool
 	// ICEDisconnectedTimeout and ICEFailedTimeout default to 4 s and 10 s.
 	ICEDisconnectedTimeout, ICEFailedTimeout time.Duration
 }
@@ -83,6 +87,9 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 	}
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(o.ICELoopback)
+	if o.IPFilter != nil {
+		se.SetIPFilter(o.IPFilter)
+	}
 	disc, failed := o.ICEDisconnectedTimeout, o.ICEFailedTimeout
 	if disc <= 0 {
 		disc = 4 * time.Second
