@@ -88,17 +88,15 @@ func (c cleanTicks) Ticks(lo, hi float64) []plot.Tick {
 }
 
 // encodePNG draws p on a w × h canvas and returns the PNG bytes.
-func encodePNG(draw func(draw.Canvas), w, h vg.Length) ([]byte, error) {
+func encodePNG(paint func(draw.Canvas), w, h vg.Length) ([]byte, error) {
 	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))
-	draw(drawCanvas(c))
+	paint(draw.New(c))
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("encode png: %w", err)
 	}
 	return b.Bytes(), nil
 }
-
-func drawCanvas(c *vgimg.Canvas) draw.Canvas { return draw.New(c) }
 
 func savePlot(p *plot.Plot) ([]byte, error) {
 	return encodePNG(p.Draw, plotWidth, plotHeight)
