@@ -82,7 +82,8 @@ func (r *recorder) write(s media.Sample) error {
 func (r *recorder) pictures() int {
 	n := 0
 	for _, s := range r.samples {
-		if samplePicture(s) {
+		// Only pictures advance the clock (parameter sets alone do not).
+		if s.Duration > 0 {
 			n++
 		}
 	}
@@ -93,20 +94,6 @@ func (r *recorder) all() []media.Sample {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]media.Sample(nil), r.samples...)
-}
-
-// samplePicture reports whether a sample holds a coded picture.
-func samplePicture(s media.Sample) bool {
-	nals, err := SplitAnnexB(s.Data)
-	if err != nil {
-		return false
-	}
-	for _, n := range nals {
-		if ParseNALUnitType(n[0]).IsVCL() {
-			return true
-		}
-	}
-	return false
 }
 
 // checkAccessUnit asserts that a sample is one whole picture: every slice of

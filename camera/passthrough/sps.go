@@ -15,6 +15,8 @@ type SPS struct {
 	NumUnitsInTick uint32
 	TimeScale      uint32
 	FixedFrameRate bool
+
+	vuiFlagBit int // bit offset of vui_parameters_present_flag in the RBSP (tests)
 }
 
 // FPS returns the frame rate from VUI timing (Annex E.2.1: two ticks per frame
@@ -176,6 +178,7 @@ func parseSPS(r *bitReader) (SPS, error) {
 	if cropL+cropR > 1<<16 || cropT+cropB > 1<<16 || s.Width <= 0 || s.Height <= 0 {
 		return s, fmt.Errorf("cropping leaves no picture (%d×%d)", s.Width, s.Height)
 	}
+	s.vuiFlagBit = r.pos
 	if u(1) == 1 { // vui_parameters_present_flag
 		if err := parseVUITiming(r, &s); err != nil {
 			// The size is known; a VUI cut short only loses the timing.
