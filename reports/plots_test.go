@@ -1,0 +1,44 @@
+package reports
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"gonum.org/v1/plot"
+)
+
+func TestCleanTicks(t *testing.T) {
+	cases := []struct {
+		name   string
+		ticker plot.Ticker
+		lo, hi float64
+		want   []string
+	}{
+		{"linear", plot.DefaultTicks{}, 0, 750, []string{"0", "250", "500", "750"}},
+		{"fractions", plot.DefaultTicks{}, 0, 0.3, []string{"0", "0.1", "0.2", "0.3"}},
+		{"log", plot.LogTicks{Prec: -1}, 1.5, 6500, []string{"1", "10", "100", "1000", "10000"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, tk := range (cleanTicks{c.ticker}).Ticks(c.lo, c.hi) {
+				if tk.Label != "" {
+					got = append(got, tk.Label)
+				}
+			}
+			assert.Equal(t, c.want, got)
+		})
+	}
+}
+
+func TestOffsetIsCentred(t *testing.T) {
+	assert.Equal(t, 0.0, offset(0, 1))
+	assert.InDelta(t, -0.05, offset(0, 2), 1e-12)
+	assert.InDelta(t, 0.05, offset(1, 2), 1e-12)
+	assert.InDelta(t, 0.0, offset(1, 3), 1e-12)
+}
+
+func TestMeansByX(t *testing.T) {
+	got := meansByX([]xy{{50, 1}, {2, 4}, {50, 3}})
+	assert.Equal(t, []xy{{2, 4}, {50, 2}}, got)
+}
