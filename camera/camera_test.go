@@ -1,0 +1,121 @@
+package camera_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/camera"
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/signalingtest"
+)
+
+func testContext(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+var smallVP8 = camera.Format{Width: 320, Height: 180, FPS: 30, Codec: camera.CodecVP8}
+
+// TestStreamsToPionViewer covers both roles (§4.4.2: the first in the room offers),
+// both codecs, and a viewer's format request.
+func TestStreamsToPionViewer(t *testing.T) {
+	tests := []struct {
+		name        string
+		cameraFirst bool
+		format      camera.Format
+		request     *protocol.FormatRequest
+		wantMime    string
+	}{
+		{"camera offers vp8", true, smallVP8, nil, webrtc.MimeTypeVP8},
+		{"viewer offers vp8", false, smallVP8, nil, webrtc.MimeTypeVP8},
+		{"camera offers h264", true, camera.Format{Width: 320, Height: 180, FPS: 30, Codec: camera.CodecH264}, nil, webrtc.MimeTypeH264},
+		{"viewer offers h264", false, camera.Format{Width: 320, Height: 180, FPS: 30, Codec: camera.CodecH264}, nil, webrtc.MimeTypeH264},
+		{"viewer first requests h264", false, smallVP8, &protocol.FormatRequest{Width: 160, Height: 90, FPS: 15, Codec: "h264"}, webrtc.MimeTypeH264},
+		{"camera first, request switches to h264", true, smallVP8, &protocol.FormatRequest{Width: 160, Height: 90, Codec: "h264"}, webrtc.MimeTypeH264},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := signalingtest.Start(t)
+			opts := []client.Option{client.WithTLSConfig(srv.TLSConfig)}
+			ctx := testContext(t, 30*time.Second)
+			room := protocol.NewRoomID()
+			var cam *runningCamera
+			var v *pionViewer
+			if tt.cameraFirst {
+				cam = startCamera(t, srv.WSURL, opts, room, tt.format)
+				waitState(ctx, t, cam, camera.StateWaiting)
+				v = joinViewer(ctx, t, srv.WSURL, opts, room, tt.request)
+			} else {
+				v = joinViewer(ctx, t, srv.WSURL, opts, room, tt.request)
+				cam = startCamera(t, srv.WSURL, opts, room, tt.format)
+			}
+			require.NoError(t, v.waitFrames(ctx, 30))
+			assert.Equal(t, tt.wantMime, v.codec.Load())
+			assert.Equal(t, 1, cam.count(camera.StateConnecting), "the camera joined once")
+		})
+	}
+}
+
+func waitState(ctx context.Context, t *testing.T, cam *runningCamera, s camera.State) {
+	t.Helper()
+	for cam.count(s) == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("camera never reached state %s", s)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func TestUnsupportedRequest(t *testing.T) {
+	srv := signalingtest.Start(t)
+	opts := []client.Option{client.WithTLSConfig(srv.TLSConfig)}
+	ctx := testContext(t, 30*time.Second)
+	room := protocol.NewRoomID()
+	cam := startCamera(t, srv.WSURL, opts, room, smallVP8)
+	waitState(ctx, t, cam, camera.StateWaiting)
+	v := joinViewer(ctx, t, srv.WSURL, opts, room, &protocol.FormatRequest{Width: 321, Height: 180})
+	select {
+	case e := <-v.errs:
+		assert.Equal(t, camera.CodeUnsupportedFormat, e.Code)
+		assert.Contains(t, e.Message, "even")
+	case <-ctx.Done():
+		t.Fatal("no unsupported-format error signal")
+	}
+	// The session goes on with the camera's format.
+	require.NoError(t, v.waitFrames(ctx, 20))
+	assert.Equal(t, webrtc.MimeTypeVP8, v.codec.Load())
+}
+
+// TestNextViewer: the viewer leaves, a second joins and gets a stream from the same
+// camera process, which stays in its room (SPEC §3).
+func TestNextViewer(t *testing.T) {
+	srv := signalingtest.Start(t)
+	opts := []client.Option{client.WithTLSConfig(srv.TLSConfig)}
+	ctx := testContext(t, 45*time.Second)
+	room := protocol.NewRoomID()
+	cam := startCamera(t, srv.WSURL, opts, room, smallVP8)
+	waitState(ctx, t, cam, camera.StateWaiting)
+
+	first := joinViewer(ctx, t, srv.WSURL, opts, room, nil)
+	require.NoError(t, first.waitFrames(ctx, 20))
+	first.close()
+	for cam.count(camera.StateWaiting) < 2 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the camera did not go back to waiting after the viewer left")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	second := joinViewer(ctx, t, srv.WSURL, opts, room, nil)
+	require.NoError(t, second.waitFrames(ctx, 20))
+	assert.Equal(t, 1, cam.count(camera.StateConnecting), "the camera did not rejoin")
+	assert.Equal(t, 2, cam.count(camera.StateStreaming))
+}

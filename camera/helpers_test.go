@@ -1,0 +1,274 @@
+package camera_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/camera"
+	"echtzeit/camera/softenc"
+	"echtzeit/camera/synthetic"
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/protocol"
+)
+
+// loopbackOnly keeps every test's media on loopback, even outside a namespace.
+func loopbackOnly(ip net.IP) bool { return ip.IsLoopback() }
+
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// runningCamera is a Camera running in the background of a test.
+type runningCamera struct {
+	metrics *camera.Metrics
+	mu      sync.Mutex
+	states  []camera.State
+}
+
+func (r *runningCamera) onState(s camera.State) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.states = append(r.states, s)
+}
+
+// count returns how often the camera entered s.
+func (r *runningCamera) count(s camera.State) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, st := range r.states {
+		if st == s {
+			n++
+		}
+	}
+	return n
+}
+
+// startCamera runs a synthetic camera in room until the test ends.
+func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol.RoomID, f camera.Format) *runningCamera {
+	t.Helper()
+	rc := &runningCamera{metrics: camera.NewMetrics()}
+	log := testLogger(t).With("part", "camera")
+	src, err := softenc.New(synthetic.Source{}, f.Codec, log, rc.metrics)
+	require.NoError(t, err)
+	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: true, IPFilter: loopbackOnly})
+	require.NoError(t, err)
+	cam, err := camera.New(camera.Config{
+		SignalingURL: wsURL, ClientOptions: opts, Room: room,
+		Source: src, SourceName: "synthetic", Format: f, API: api,
+		Backoff: &camera.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
+		Logger:  log, Metrics: rc.metrics, OnState: rc.onState,
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cam.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("camera Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("camera Run did not return 10 s after cancellation")
+		}
+	})
+	return rc
+}
+
+// pionViewer is a minimal viewer built on pion: it joins the room, negotiates in
+// whichever role the protocol gives it, and counts the frames it receives.
+type pionViewer struct {
+	t  *testing.T
+	cl *client.Client
+	pc *webrtc.PeerConnection
+
+	frames    atomic.Int64
+	codec     atomic.Value // string
+	errs      chan protocol.Error
+	remoteSet bool
+	pending   []webrtc.ICECandidateInit
+	peer      protocol.ParticipantID
+
+	done chan struct{}
+}
+
+// joinViewer joins room as a pion viewer. request, when set, is sent to the camera
+// before the offer (the viewer was in the room first) or right after joining.
+func joinViewer(ctx context.Context, t *testing.T, wsURL string, opts []client.Option, room protocol.RoomID, request *protocol.FormatRequest) *pionViewer {
+	t.Helper()
+	cl, err := client.Dial(ctx, wsURL, opts...)
+	require.NoError(t, err)
+	m := &webrtc.MediaEngine{}
+	require.NoError(t, m.RegisterDefaultCodecs())
+	reg := &interceptor.Registry{}
+	require.NoError(t, webrtc.RegisterDefaultInterceptors(m, reg))
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(loopbackOnly)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	require.NoError(t, err)
+	_, err = pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+	require.NoError(t, err)
+	v := &pionViewer{t: t, cl: cl, pc: pc, errs: make(chan protocol.Error, 4), done: make(chan struct{})}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		v.codec.Store(tr.Codec().MimeType)
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			if p.Marker {
+				v.frames.Add(1)
+			}
+		}
+	})
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		var payload json.RawMessage
+		if c == nil {
+			payload = protocol.EndOfCandidatesPayload()
+		} else {
+			init := c.ToJSON()
+			payload, _ = protocol.CandidatePayload(protocol.ICECandidate{Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
+		}
+		_ = cl.Signal(context.Background(), "", payload)
+	})
+	joined, err := cl.Join(ctx, room)
+	require.NoError(t, err)
+	if request != nil && len(joined.Peers) > 0 {
+		v.sendRequest(ctx, *request)
+	}
+	go v.loop(request)
+	t.Cleanup(v.close)
+	return v
+}
+
+func (v *pionViewer) sendRequest(ctx context.Context, r protocol.FormatRequest) {
+	p, err := protocol.EncodePayload(protocol.Payload{Request: &r})
+	require.NoError(v.t, err)
+	require.NoError(v.t, v.cl.Signal(ctx, "", p))
+}
+
+func (v *pionViewer) sendSDP(d webrtc.SessionDescription) error {
+	p, err := protocol.EncodePayload(protocol.Payload{SDP: &protocol.SessionDescription{Type: d.Type.String(), SDP: d.SDP}})
+	if err != nil {
+		return err
+	}
+	return v.cl.Signal(context.Background(), "", p)
+}
+
+// loop serves the viewer's signaling until its connection closes.
+func (v *pionViewer) loop(request *protocol.FormatRequest) {
+	defer close(v.done)
+	ctx := context.Background()
+	for {
+		m, err := v.cl.Receive(ctx)
+		if err != nil {
+			return
+		}
+		switch m := m.(type) {
+		case protocol.RoomJoin:
+			// The viewer was first: it offers, after its request.
+			if request != nil {
+				p, _ := protocol.EncodePayload(protocol.Payload{Request: request})
+				_ = v.cl.Signal(ctx, "", p)
+			}
+			offer, err := v.pc.CreateOffer(nil)
+			if err == nil {
+				err = v.pc.SetLocalDescription(offer)
+			}
+			if err == nil {
+				err = v.sendSDP(offer)
+			}
+			if err != nil {
+				v.t.Errorf("viewer offer: %v", err)
+			}
+		case protocol.RoomSignal:
+			p, err := protocol.DecodePayload(m.Signal)
+			if err != nil {
+				v.t.Errorf("viewer: %v", err)
+				continue
+			}
+			v.handle(p)
+		}
+	}
+}
+
+func (v *pionViewer) handle(p protocol.Payload) {
+	switch {
+	case p.Error != nil:
+		v.errs <- *p.Error
+	case p.SDP != nil:
+		typ := webrtc.NewSDPType(p.SDP.Type)
+		if err := v.pc.SetRemoteDescription(webrtc.SessionDescription{Type: typ, SDP: p.SDP.SDP}); err != nil {
+			v.t.Errorf("viewer set remote: %v", err)
+			return
+		}
+		v.remoteSet = true
+		for _, c := range v.pending {
+			_ = v.pc.AddICECandidate(c)
+		}
+		v.pending = nil
+		if typ == webrtc.SDPTypeOffer {
+			answer, err := v.pc.CreateAnswer(nil)
+			if err == nil {
+				err = v.pc.SetLocalDescription(answer)
+			}
+			if err == nil {
+				err = v.sendSDP(answer)
+			}
+			if err != nil {
+				v.t.Errorf("viewer answer: %v", err)
+			}
+		}
+	case len(p.Candidate) > 0 && !p.IsEndOfCandidates():
+		c, ok, err := p.ICECandidate()
+		if err != nil || !ok {
+			v.t.Errorf("viewer: bad candidate %s: %v", p.Candidate, err)
+			return
+		}
+		init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
+		if !v.remoteSet {
+			v.pending = append(v.pending, init)
+			return
+		}
+		if err := v.pc.AddICECandidate(init); err != nil {
+			v.t.Errorf("viewer add candidate: %v", err)
+		}
+	}
+}
+
+// waitFrames waits until the viewer has received n frames.
+func (v *pionViewer) waitFrames(ctx context.Context, n int64) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for v.frames.Load() < n {
+		select {
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), fmt.Errorf("viewer got %d frames", v.frames.Load()))
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// close leaves: closing the signaling connection makes the server send Room/Leave.
+func (v *pionViewer) close() {
+	_ = v.cl.Close()
+	<-v.done
+	_ = v.pc.Close()
+}
