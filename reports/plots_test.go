@@ -15,7 +15,9 @@ func TestCleanTicks(t *testing.T) {
 		want   []string
 	}{
 		{"linear", plot.DefaultTicks{}, 0, 750, []string{"0", "250", "500", "750"}},
-		{"fractions", plot.DefaultTicks{}, 0, 0.3, []string{"0", "0.1", "0.2", "0.3"}},
+		{"float noise and trailing zeros", plot.ConstantTicks{
+			{Value: 0.1 + 0.2, Label: "0.30000000000000004"}, {Value: 250, Label: "250.00"}, {Value: 5}, {Value: 1e6, Label: "1e+06"},
+		}, 0, 1, []string{"0.3", "250", "1000000"}},
 		{"log", plot.LogTicks{Prec: -1}, 1.5, 6500, []string{"1", "10", "100", "1000", "10000"}},
 	}
 	for _, c := range cases {
