@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -142,18 +144,6 @@ func Load(path string) (*Scenario, error) {
 // Decode parses a scenario strictly and applies defaults; it does not validate.
 func Decode(data []byte) (*Scenario, error) {
 	var s Scenario
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&s); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%w: the file is empty", ErrDecode)
-		}
-		return nil, fmt.Errorf("%w: %s", ErrDecode, cleanYAMLError(err))
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: more than one YAML document", ErrDecode)
-	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrDecode, cleanYAMLError(err))
@@ -161,6 +151,18 @@ func Decode(data []byte) (*Scenario, error) {
 	s.lines = make(map[string]int)
 	if len(root.Content) > 0 {
 		collectLines(root.Content[0], "", s.lines)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&s); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: the file is empty", ErrDecode)
+		}
+		return nil, fmt.Errorf("%w: %s", ErrDecode, s.nameKeys(cleanYAMLError(err)))
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: more than one YAML document", ErrDecode)
 	}
 	s.Source = append([]byte(nil), data...)
 	s.applyDefaults()
@@ -180,6 +182,54 @@ func cleanYAMLError(err error) string {
 	return strings.Join(lines, "; ")
 }
 
+var lineRE = regexp.MustCompile(`line (\d+): `)
+
+// nameKeys adds the key path to every "line N: " of a decode error, so the
+// message names the key as well as the line.
+func (s *Scenario) nameKeys(msg string) string {
+	byLine := make(map[int][]string)
+	for p, l := range s.lines {
+		p, _, _ = strings.Cut(p, "#")
+		byLine[l] = append(byLine[l], p)
+	}
+	return lineRE.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(lineRE.FindStringSubmatch(m)[1])
+		if err != nil {
+			return m
+		}
+		if key := commonKey(byLine[n]); key != "" {
+			return fmt.Sprintf("line %d: '%s': ", n, key)
+		}
+		return m
+	})
+}
+
+// commonKey returns the longest key path that every path in paths starts with,
+// cut at a segment boundary ("trials[0].resolutions" for that key's items).
+func commonKey(paths []string) string {
+	if len(paths) == 0 {
+		return ""
+	}
+	prefix := paths[0]
+	for _, p := range paths[1:] {
+		i := 0
+		for i < len(prefix) && i < len(p) && prefix[i] == p[i] {
+			i++
+		}
+		prefix = prefix[:i]
+	}
+	for _, p := range paths {
+		if len(p) > len(prefix) && p[len(prefix)] != '.' && p[len(prefix)] != '[' {
+			i := strings.LastIndexAny(prefix, ".[")
+			if i < 0 {
+				return ""
+			}
+			return commonKey([]string{prefix[:i]})
+		}
+	}
+	return prefix
+}
+
 // collectLines records the line of every mapping key and sequence item under n.
 func collectLines(n *yaml.Node, path string, out map[string]int) {
 	switch n.Kind {
@@ -192,6 +242,9 @@ func collectLines(n *yaml.Node, path string, out map[string]int) {
 			}
 			if _, seen := out[p]; !seen {
 				out[p] = k.Line
+			} else {
+				// A duplicate key (rejected by the decoder): remember where.
+				out[fmt.Sprintf("%s#%d", p, k.Line)] = k.Line
 			}
 			collectLines(v, p, out)
 		}

@@ -59,7 +59,7 @@ func TestValidateProblems(t *testing.T) {
 		{
 			name: "unknown key",
 			yaml: "trials:\n  - kind: signaling-load\n    participants: [2]\n    partcipants: [4]\n",
-			want: []string{"line 4", "partcipants", "not found"},
+			want: []string{"line 4: 'trials[0].partcipants'", "not found"},
 		},
 		{
 			name: "unknown top-level key",
@@ -69,7 +69,7 @@ func TestValidateProblems(t *testing.T) {
 		{
 			name: "bad resolution",
 			yaml: "trials:\n  - kind: camera-to-browser\n    resolutions:\n      - 640x480\n      - 640*480\n",
-			want: []string{"line 5", "640*480", "WIDTHxHEIGHT"},
+			want: []string{"line 5: 'trials[0].resolutions[1]'", "640*480", "WIDTHxHEIGHT"},
 		},
 		{
 			name: "odd resolution",
@@ -89,12 +89,12 @@ func TestValidateProblems(t *testing.T) {
 		{
 			name: "bad duration text",
 			yaml: "measure: 8 seconds\ntrials:\n  - kind: signaling-load\n    participants: [2]\n",
-			want: []string{"line 1", "8 seconds", "2s"},
+			want: []string{"line 1: 'measure'", "8 seconds", "2s"},
 		},
 		{
 			name: "duplicate key",
 			yaml: "name: a\ntrials:\n  - kind: signaling-load\n    participants: [2]\n    rate: 1\n    rate: 2\n",
-			want: []string{"line 6", "rate", "already defined at line 5"},
+			want: []string{"line 6: 'trials[0].rate'", "already defined at line 5"},
 		},
 		{
 			name: "unknown kind",
@@ -139,7 +139,7 @@ func TestValidateProblems(t *testing.T) {
 		{
 			name: "wrong type",
 			yaml: "repeats: many\ntrials: []\n",
-			want: []string{"line 1", "many"},
+			want: []string{"line 1: 'repeats'", "many"},
 		},
 	}
 	for _, tc := range tests {
