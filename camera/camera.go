@@ -146,6 +146,10 @@ func (c *Camera) connectAndServe(ctx context.Context) error {
 	return c.serve(ctx, cl)
 }
 
+// errSignalingLost ends the sessions when the signaling connection is gone: their
+// viewers come back with new participant IDs after the reconnect.
+var errSignalingLost = errors.New("signaling lost")
+
 // sessionHandle is the Camera's view of a running session.
 type sessionHandle struct {
 	s      *session
@@ -190,13 +194,13 @@ func (c *Camera) serve(ctx context.Context, cl *client.Client) error {
 		h.cancel(cause)
 		<-h.done
 		delete(sessions, id)
-		if len(sessions) == 0 {
+		if len(sessions) == 0 && !errors.Is(cause, errSignalingLost) {
 			c.transition(EventLastViewerGone)
 		}
 	}
 	defer func() {
 		for id := range sessions {
-			stop(id, errors.New("signaling lost"))
+			stop(id, errSignalingLost)
 		}
 		cancel()
 		wg.Wait()
