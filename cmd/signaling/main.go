@@ -61,6 +61,13 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
 	}
+	// Checked here: server.Config reads zero as "default".
+	if *capacity < 1 {
+		return fmt.Errorf("--room-capacity must be at least 1, got %d", *capacity)
+	}
+	if *maxConns < 0 {
+		return fmt.Errorf("--max-conns must not be negative, got %d", *maxConns)
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/protocol"
+)
+
+// buildBinary builds cmd/signaling once per test binary run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "signaling")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+// startBinary runs the binary and returns the values of its start log lines.
+func startBinary(ctx context.Context, t *testing.T, bin string, args ...string) (*exec.Cmd, map[string]string, <-chan string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string, 1000)
+	vals := map[string]string{}
+	sc := bufio.NewScanner(stderr)
+	kv := regexp.MustCompile(`(\w+)=("[^"]*"|\S+)`)
+	for sc.Scan() {
+		l := sc.Text()
+		for _, m := range kv.FindAllStringSubmatch(l, -1) {
+			vals[m[1]] = strings.Trim(m[2], `"`)
+		}
+		if strings.Contains(l, "signaling server listening") {
+			break
+		}
+	}
+	go func() {
+		defer close(lines)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+	}()
+	require.NotEmpty(t, vals["addr"], "no listening line in the log")
+	return cmd, vals, lines
+}
+
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bin := buildBinary(t)
+
+	t.Run("help", func(t *testing.T) {
+		out, err := exec.CommandContext(ctx, bin, "--help").CombinedOutput()
+		require.NoError(t, err)
+		for _, flag := range []string{"-addr", "-plain", "-tls-cert", "-tls-key", "-tls-host", "-room-capacity", "-allowed-origins", "-max-conns", "-log-level"} {
+			assert.Contains(t, string(out), flag)
+		}
+	})
+	t.Run("bad flags", func(t *testing.T) {
+		for _, args := range [][]string{{"--nope"}, {"--log-level", "loud"}, {"--plain", "--tls-cert", "x"}, {"--tls-cert", "x"}, {"--room-capacity", "0"}, {"--max-conns", "-1"}, {"extra"}} {
+			runCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			err := exec.CommandContext(runCtx, bin, args...).Run()
+			cancel()
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee, "%v", args)
+			assert.Equal(t, 1, ee.ExitCode(), "%v", args)
+		}
+	})
+	t.Run("plain", func(t *testing.T) {
+		cmd, vals, _ := startBinary(ctx, t, bin, "--plain", "--addr", "127.0.0.1:0")
+		base := "http://" + vals["addr"]
+		for path, want := range map[string]string{"/healthz": "ok", "/metrics": "echtzeit_signaling_connections", "/": "<html"} {
+			resp, err := http.Get(base + path)
+			require.NoError(t, err)
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+			assert.Contains(t, string(body), want, path)
+		}
+		c, err := client.Dial(ctx, "ws://"+vals["addr"]+"/ws")
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = c.Join(ctx, protocol.NewRoomID())
+		require.NoError(t, err)
+
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		_, err = c.Receive(ctx)
+		var ce *client.CloseError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, websocket.CloseGoingAway, ce.Code)
+		require.NoError(t, cmd.Wait(), "exit status after SIGTERM")
+	})
+	t.Run("self-signed TLS", func(t *testing.T) {
+		_, vals, _ := startBinary(ctx, t, bin, "--addr", "127.0.0.1:0", "--tls-host", "cam.example,10.1.2.3")
+		require.Len(t, vals["sha256"], 64)
+		c, err := client.Dial(ctx, "wss://"+vals["addr"]+"/ws", client.WithFingerprint(vals["sha256"]))
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+		_, err = client.Dial(ctx, "wss://"+vals["addr"]+"/ws", client.WithFingerprint(strings.Repeat("00", 32)))
+		require.True(t, errors.Is(err, client.ErrFingerprintMismatch), "%v", err)
+	})
+}
