@@ -43,6 +43,7 @@ func (s *Server) join(c *conn, m protocol.JoinOrCreate) string {
 	}
 	r := s.rooms[m.Room]
 	if r != nil && len(r.members) >= s.cfg.RoomCapacity {
+		s.log.Debug("room full", "id", c.id, "room", r.id)
 		vs.send(c, s.errorMessage(protocol.CodeRoomFull, fmt.Sprintf("room %s is full (%d participants)", m.Room, s.cfg.RoomCapacity)))
 		return ""
 	}
@@ -65,6 +66,7 @@ func (s *Server) join(c *conn, m protocol.JoinOrCreate) string {
 	}
 	r.members = append(r.members, c)
 	c.room = r
+	s.log.Debug("joined room", "id", c.id, "room", r.id, "peers", len(peers))
 	// Under the lock so no Room/Signal of the room can overtake Joined.
 	vs.send(c, joined)
 	for _, p := range r.members[:len(r.members)-1] {
@@ -117,6 +119,7 @@ func (s *Server) leave(c *conn) bool {
 		return false
 	}
 	c.room = nil
+	s.log.Debug("left room", "id", c.id, "room", r.id)
 	r.members = slices.DeleteFunc(r.members, func(p *conn) bool { return p == c })
 	if len(r.members) == 0 {
 		delete(s.rooms, r.id)

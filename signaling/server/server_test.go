@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +95,23 @@ func receiveSkipping[M protocol.Message](ctx context.Context, t testing.TB, c *c
 		require.Truef(t, ok, "got %T %+v, want %T", m, m, *new(M))
 		return got
 	}
+}
+
+// TestPlain: the same flow over ws:// without TLS (cmd/signaling --plain).
+func TestPlain(t *testing.T) {
+	ctx := testCtx(t)
+	srv := signalingtest.Start(t, signalingtest.WithPlain())
+	require.True(t, strings.HasPrefix(srv.WSURL, "ws://"))
+	room := protocol.NewRoomID()
+	a, err := client.Dial(ctx, srv.WSURL)
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := client.Dial(ctx, srv.WSURL)
+	require.NoError(t, err)
+	defer b.Close()
+	_, err = a.Join(ctx, room)
+	require.NoError(t, err)
+	_, err = b.Join(ctx, room)
+	require.NoError(t, err)
+	assert.Equal(t, b.ID(), receive[protocol.RoomJoin](ctx, t, a).ID)
 }

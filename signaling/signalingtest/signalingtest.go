@@ -43,6 +43,7 @@ type Option func(*options)
 type options struct {
 	cfg    server.Config
 	logger *slog.Logger
+	plain  bool
 }
 
 // WithStatic serves h at / (the browser interface).
@@ -50,6 +51,10 @@ func WithStatic(h http.Handler) Option { return func(o *options) { o.cfg.UI = h 
 
 // WithConfig lets the test change the server configuration (TLS is set by Start).
 func WithConfig(f func(*server.Config)) Option { return func(o *options) { f(&o.cfg) } }
+
+// WithPlain serves ws:// and http:// without TLS; the TLS fields of Server stay
+// empty. For tests of plain deployments only: the default is TLS, as in production.
+func WithPlain() Option { return func(o *options) { o.plain = true } }
 
 // WithLogger sets the server's logger (default: warnings and errors to the test
 // log).
@@ -70,7 +75,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("signalingtest: %v", err)
 	}
-	o.cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if !o.plain {
+		o.cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	srv, err := server.New(o.cfg, o.logger)
 	if err != nil {
 		t.Fatalf("signalingtest: %v", err)
@@ -111,6 +118,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	})
 
 	addr := ln.Addr().String()
+	if o.plain {
+		return &Server{URL: "http://" + addr, WSURL: "ws://" + addr + "/ws", Addr: addr, Server: srv}
+	}
 	return &Server{
 		URL:             "https://" + addr,
 		WSURL:           "wss://" + addr + "/ws",
