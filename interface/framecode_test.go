@@ -70,7 +70,7 @@ func TestFrameCodeJS(t *testing.T) {
 		let n = 65530;
 		for (const [w, h] of sizes) {
 			const t = 16777215 - n; // near the wrap of both fields
-			const r = reader.read(frame(w, h, n, t), w, h);
+			const r = await reader.read(frame(w, h, n, t), w, h);
 			out.RoundTrips.push({W: w, H: h, Frame: n & 0xffff, Capture: t, OK: r.ok, GotFrame: r.frame, GotCapture: r.captureMs});
 			n = (n + 1) & 0xffff;
 		}
@@ -80,15 +80,15 @@ func TestFrameCodeJS(t *testing.T) {
 		const px = g.getImageData(40 * 3 + 20, 20, 1, 1).data[0];
 		g.fillStyle = px > 128 ? "#000" : "#fff";
 		g.fillRect(40 * 3, 0, 40, 40);
-		out.Damaged = reader.read(damaged, 640, 480).ok;
-		out.TooSmall = reader.read(frame(32, 24, 1, 1), 15, 11) === null;
+		out.Damaged = (await reader.read(damaged, 640, 480)).ok;
+		out.TooSmall = (await reader.read(frame(32, 24, 1, 1), 15, 11)) === null;
 		out.ParseBadCRC = fc.parseBytes(new Uint8Array([0, 1, 0, 0, 1, 0])) === null;
 		out.ParseZeros = fc.parseBytes(new Uint8Array(6)) === null; // a black corner
 		const black = document.createElement("canvas");
 		black.width = 640; black.height = 480;
 		const bg = black.getContext("2d");
 		bg.fillStyle = "#000"; bg.fillRect(0, 0, 640, 480);
-		out.BlackFrame = reader.read(black, 640, 480).ok;
+		out.BlackFrame = (await reader.read(black, 640, 480)).ok;
 
 		// Counters: 10, 11, 11 (repeat), 14 (two skipped), garbage, 65535 (back), 0 (wrap).
 		const s = new fc.FrameCodeStats();
@@ -171,7 +171,7 @@ func TestFrameCodeCrossCheck(t *testing.T) {
 				const img = new Image();
 				img.src = "data:image/png;base64,%s";
 				await img.decode();
-				const r = new fc.FrameCodeReader().read(img, img.naturalWidth, img.naturalHeight);
+				const r = await new fc.FrameCodeReader().read(img, img.naturalWidth, img.naturalHeight);
 				return {OK: r.ok, Frame: r.frame ?? -1, CaptureMs: r.captureMs ?? -1};
 			})()`, base64.StdEncoding.EncodeToString(buf.Bytes())))
 			require.NoError(t, err)

@@ -141,6 +141,9 @@ type Browser struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	labelsMu sync.Mutex
+	labels   map[string]int // pages opened per test, for failure artifacts
 }
 
 // Launch starts Chromium and waits until it answers. ctx bounds the start

@@ -104,7 +104,7 @@ func TestSaveFailureArtifacts(t *testing.T) {
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	assert.Equal(t, "TestSaveFailureArtifacts_sub_test", filepath.Base(dir))
 	assert.Equal(t, "failures", filepath.Base(filepath.Dir(dir)))
-	log, err := os.ReadFile(filepath.Join(dir, "console.log"))
+	log, err := os.ReadFile(filepath.Join(dir, "page.console.log"))
 	require.NoError(t, err)
 	assert.Contains(t, string(log), "warning: for the log")
 	png, err := os.ReadFile(filepath.Join(dir, "page.png"))

@@ -112,6 +112,7 @@ func TestPage(t testing.TB, b *Browser) *Page {
 	if err != nil {
 		t.Fatalf("open page: %v", err)
 	}
+	label := b.pageLabel(t.Name())
 	t.Cleanup(func() {
 		if !p.exceptionsAllowed() {
 			for _, m := range p.Exceptions() {
@@ -119,7 +120,7 @@ func TestPage(t testing.TB, b *Browser) *Page {
 			}
 		}
 		if t.Failed() {
-			dir, err := SaveFailureArtifacts(t.Name(), p)
+			dir, err := saveFailureArtifacts(t.Name(), label, p)
 			if err != nil {
 				t.Logf("save failure artifacts: %v", err)
 			} else {
@@ -148,9 +149,28 @@ func (p *Page) exceptionsAllowed() bool {
 }
 
 // SaveFailureArtifacts writes page.png (if a screenshot can be taken) and
-// console.log of p into <module root>/testdata/failures/<name>/ and returns
-// the folder.
+// page.console.log of p into <module root>/testdata/failures/<name>/ and
+// returns the folder. TestPage names the second page of a test page-2 and
+// so on.
 func SaveFailureArtifacts(name string, p *Page) (string, error) {
+	return saveFailureArtifacts(name, "page", p)
+}
+
+// pageLabel names the n-th page a test opens: "page", "page-2", "page-3" …
+func (b *Browser) pageLabel(test string) string {
+	b.labelsMu.Lock()
+	defer b.labelsMu.Unlock()
+	if b.labels == nil {
+		b.labels = make(map[string]int)
+	}
+	b.labels[test]++
+	if n := b.labels[test]; n > 1 {
+		return fmt.Sprintf("page-%d", n)
+	}
+	return "page"
+}
+
+func saveFailureArtifacts(name, label string, p *Page) (string, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return "", err
@@ -166,14 +186,14 @@ func SaveFailureArtifacts(name string, p *Page) (string, error) {
 		// The test closed the page itself; only its console is left.
 	} else if png, err := p.Screenshot(ctx); err != nil {
 		errs = append(errs, err)
-	} else if err := os.WriteFile(filepath.Join(dir, "page.png"), png, 0o644); err != nil {
+	} else if err := os.WriteFile(filepath.Join(dir, label+".png"), png, 0o644); err != nil {
 		errs = append(errs, fmt.Errorf("write screenshot: %w", err))
 	}
 	log := p.ConsoleText()
 	if out := p.browser.Output(); out != "" {
 		log += "\n--- chromium output (tail) ---\n" + out
 	}
-	if err := os.WriteFile(filepath.Join(dir, "console.log"), []byte(log), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, label+".console.log"), []byte(log), 0o644); err != nil {
 		errs = append(errs, fmt.Errorf("write console log: %w", err))
 	}
 	return dir, errors.Join(errs...)

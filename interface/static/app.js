@@ -513,7 +513,16 @@ export class Echtzeit {
           this.log("first frame", meta.width, "x", meta.height);
         }
         this.reader ??= new FrameCodeReader();
-        this.frameCode.add(this.reader.read(video, meta.width, meta.height), now());
+        // read() takes the frame now (synchronously) and decodes it after a small copy.
+        const seen = now();
+        const stats = this.frameCode;
+        const session = this.session;
+        this.reader
+          .read(video, meta.width, meta.height)
+          .then((r) => {
+            if (session === this.session) stats.add(r, seen);
+          })
+          .catch((e) => this.log("frame code:", e.message));
       }
       video.requestVideoFrameCallback(onFrame);
     };
@@ -594,14 +603,24 @@ export class Echtzeit {
 
   /** Shares this browser's camera; resolves with the track's settings. */
   shareCamera({ width, height, fps } = {}) {
-    const video = {};
-    if (width) video.width = { ideal: Number(width) };
-    if (height) video.height = { ideal: Number(height) };
-    if (fps) video.frameRate = { ideal: Number(fps) };
+    const constraints = (kind) => {
+      const video = {};
+      if (width) video.width = { [kind]: Number(width) };
+      if (height) video.height = { [kind]: Number(height) };
+      if (fps) video.frameRate = { [kind]: Number(fps) };
+      return { video: Object.keys(video).length ? video : true, audio: false };
+    };
     if (this.localStream) for (const t of this.localStream.getTracks()) t.stop();
     this.localStream = null;
-    const p = navigator.mediaDevices
-      .getUserMedia({ video: Object.keys(video).length ? video : true, audio: false })
+    // Exactly the asked format (what a measurement wants), else the closest
+    // the camera has (what a person wants).
+    const open = () =>
+      navigator.mediaDevices.getUserMedia(constraints("exact")).catch((e) => {
+        if (e.name !== "OverconstrainedError") throw e;
+        this.log("camera cannot give exactly", width, height, fps, "- taking the closest format");
+        return navigator.mediaDevices.getUserMedia(constraints("ideal"));
+      });
+    const p = open()
       .then((stream) => {
         const track = stream.getVideoTracks()[0];
         if (track && "contentHint" in track) track.contentHint = "detail";

@@ -54,54 +54,132 @@ export function parseBytes(b) {
 }
 
 /**
- * Decodes the code from an ImageData whose top-left 16·cell × 3·cell pixels
- * hold the blocks, each cell×cell pixels. Returns {ok, frame, captureMs, bytes}.
+ * Decodes the 48 bits with luma(x, y) (0–255) for a code of block size bs
+ * whose top-left corner is at (0, 0): the mean of each block's central half
+ * (half = max(1, bs/2) pixels square, inset (bs − half)/2), threshold 128.
+ * Returns {ok, frame, captureMs, bytes}.
  */
-export function decodeImageData(img, cell) {
+export function decodeLuma(luma, bs) {
   const bytes = new Uint8Array(6);
-  const lo = Math.floor(cell / 4);
-  const hi = Math.max(lo + 1, Math.ceil((3 * cell) / 4));
-  const d = img.data;
+  const half = Math.max(1, Math.floor(bs / 2));
+  const inset = Math.floor((bs - half) / 2);
+  const threshold = 128 * half * half;
   for (let i = 0; i < BITS; i++) {
-    const x0 = (i % COLUMNS) * cell;
-    const y0 = Math.floor(i / COLUMNS) * cell;
+    const x0 = (i % COLUMNS) * bs + inset;
+    const y0 = Math.floor(i / COLUMNS) * bs + inset;
     let sum = 0;
-    let n = 0;
-    for (let y = y0 + lo; y < y0 + hi; y++) {
-      for (let x = x0 + lo; x < x0 + hi; x++) {
-        const p = (y * img.width + x) * 4;
-        sum += 0.299 * d[p] + 0.587 * d[p + 1] + 0.114 * d[p + 2];
-        n++;
-      }
+    for (let y = y0; y < y0 + half; y++) {
+      for (let x = x0; x < x0 + half; x++) sum += luma(x, y);
     }
-    if (sum / n >= 128) bytes[i >> 3] |= 0x80 >> (i & 7);
+    if (sum >= threshold) bytes[i >> 3] |= 0x80 >> (i & 7);
   }
   const parsed = parseBytes(bytes);
   return parsed ? { ok: true, ...parsed, bytes } : { ok: false, frame: null, captureMs: null, bytes };
 }
 
 /**
- * Reads the code from video frames (or any CanvasImageSource): scales the
- * code region down to a small canvas with `cell` pixels per block and
- * decodes it. Cheap: one drawImage and one getImageData of 16·cell × 3·cell.
+ * Decodes the code from an ImageData whose top-left 16·cell × 3·cell pixels
+ * hold the blocks, each cell×cell pixels (luma from RGB, BT.601 weights).
+ */
+export function decodeImageData(img, cell) {
+  const d = img.data;
+  const w = img.width;
+  return decodeLuma((x, y) => {
+    const p = (y * w + x) * 4;
+    return 0.299 * d[p] + 0.587 * d[p + 1] + 0.114 * d[p + 2];
+  }, cell);
+}
+
+// Pixel formats of VideoFrame whose first plane is luma.
+const YUV_FORMATS = new Set(["I420", "I420A", "I422", "I422A", "I444", "I444A", "NV12"]);
+const RGB_FORMATS = new Set(["RGBA", "RGBX", "BGRA", "BGRX"]);
+
+/**
+ * Reads the code from video frames. For an HTMLVideoElement it wraps the
+ * current frame in a WebCodecs VideoFrame and copies only the code's
+ * rectangle of the luma plane (cheap at any resolution: no conversion of the
+ * whole frame to RGB). Otherwise, or when that is not possible, it scales the
+ * code region down to a small canvas with `cell` pixels per block.
  */
 export class FrameCodeReader {
   constructor(cell = 8) {
     this.cell = cell;
-    this.canvas = document.createElement("canvas");
-    this.canvas.width = COLUMNS * cell;
-    this.canvas.height = ROWS * cell;
-    this.ctx = this.canvas.getContext("2d", { willReadFrequently: true, alpha: false });
-    this.ctx.imageSmoothingEnabled = true;
+    this.canvas = null;
+    this.ctx = null;
+    this.buffer = null;
+    this.busy = false;
+    this.useVideoFrame = typeof VideoFrame === "function";
   }
 
-  /** Decodes the code of source (w×h pixels); null when the frame is too small. */
-  read(source, w, h) {
+  /**
+   * Decodes the code of source (w×h pixels). Resolves with the result, or
+   * null when the frame is too small for a code.
+   */
+  async read(source, w, h) {
     const bs = blockSize(w, h);
     if (bs < 1) return null;
-    const { cell, ctx, canvas } = this;
+    if (this.useVideoFrame && typeof HTMLVideoElement !== "undefined" && source instanceof HTMLVideoElement) {
+      try {
+        const r = await this.readVideoFrame(source);
+        if (r !== undefined) return r;
+      } catch (e) {
+        console.info("framecode: VideoFrame path unavailable, using a canvas:", e.message);
+        this.useVideoFrame = false;
+      }
+    }
+    return this.readCanvas(source, bs);
+  }
+
+  /** The VideoFrame path; undefined when the frame's format is not readable. */
+  async readVideoFrame(video) {
+    const frame = new VideoFrame(video);
+    try {
+      const vr = frame.visibleRect;
+      const bs = blockSize(vr.width, vr.height);
+      if (bs < 1) return null;
+      const yuv = YUV_FORMATS.has(frame.format);
+      if (!yuv && !RGB_FORMATS.has(frame.format)) return undefined;
+      // I420 and NV12 rectangles must start and end on even pixels.
+      const even = (v, max) => Math.min(max - (max % 2), v + (v % 2));
+      const rect = { x: vr.x, y: vr.y, width: even(COLUMNS * bs, vr.width), height: even(ROWS * bs, vr.height) };
+      const size = frame.allocationSize({ rect });
+      // One buffer reused; a read that overlaps the previous one gets its own.
+      let b = this.buffer;
+      if (this.busy || !b || b.length < size) b = new Uint8Array(size);
+      if (!this.busy) this.buffer = b;
+      const own = b === this.buffer;
+      if (own) this.busy = true;
+      let layout;
+      try {
+        layout = await frame.copyTo(b, { rect });
+      } finally {
+        if (own) this.busy = false;
+      }
+      const { offset, stride } = layout[0];
+      if (yuv) return decodeLuma((x, y) => b[offset + y * stride + x], bs);
+      const bgr = frame.format.startsWith("BGR");
+      return decodeLuma((x, y) => {
+        const p = offset + y * stride + x * 4;
+        const r = bgr ? b[p + 2] : b[p];
+        const bl = bgr ? b[p] : b[p + 2];
+        return 0.299 * r + 0.587 * b[p + 1] + 0.114 * bl;
+      }, bs);
+    } finally {
+      frame.close();
+    }
+  }
+
+  /** The canvas path: one drawImage and one getImageData of 16·cell × 3·cell. */
+  readCanvas(source, bs) {
+    if (!this.canvas) {
+      this.canvas = document.createElement("canvas");
+      this.canvas.width = COLUMNS * this.cell;
+      this.canvas.height = ROWS * this.cell;
+      this.ctx = this.canvas.getContext("2d", { willReadFrequently: true, alpha: false });
+    }
+    const { ctx, canvas } = this;
     ctx.drawImage(source, 0, 0, COLUMNS * bs, ROWS * bs, 0, 0, canvas.width, canvas.height);
-    return decodeImageData(ctx.getImageData(0, 0, canvas.width, canvas.height), cell);
+    return decodeImageData(ctx.getImageData(0, 0, canvas.width, canvas.height), this.cell);
   }
 }
 
