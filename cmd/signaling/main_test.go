@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -20,6 +21,7 @@ import (
 
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/server"
 )
 
 // buildBinary builds cmd/signaling once per test binary run.
@@ -122,5 +124,22 @@ func TestBinary(t *testing.T) {
 		require.NoError(t, c.Close())
 		_, err = client.Dial(ctx, "wss://"+vals["addr"]+"/ws", client.WithFingerprint(strings.Repeat("00", 32)))
 		require.True(t, errors.Is(err, client.ErrFingerprintMismatch), "%v", err)
+	})
+	t.Run("certificate files", func(t *testing.T) {
+		cert, err := server.SelfSignedCertificate()
+		require.NoError(t, err)
+		certPEM, err := server.CertificatePEM(cert)
+		require.NoError(t, err)
+		keyPEM, err := server.PrivateKeyPEM(cert)
+		require.NoError(t, err)
+		dir := t.TempDir()
+		certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+		require.NoError(t, os.WriteFile(certFile, certPEM, 0o600))
+		require.NoError(t, os.WriteFile(keyFile, keyPEM, 0o600))
+		_, vals, _ := startBinary(ctx, t, bin, "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile)
+		assert.Equal(t, server.Fingerprint(cert), vals["sha256"])
+		c, err := client.Dial(ctx, "wss://"+vals["addr"]+"/ws", client.WithCAFile(certFile))
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
 	})
 }

@@ -71,6 +71,16 @@ func CertificatePEM(cert tls.Certificate) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), nil
 }
 
+// PrivateKeyPEM returns the private key of cert as PKCS #8 PEM, so a harness can
+// write a certificate and key for --tls-cert and --tls-key.
+func PrivateKeyPEM(cert tls.Certificate) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("private key PEM: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
 // Fingerprint returns the SHA-256 of the leaf certificate's DER form in lowercase
 // hex: what client.WithFingerprint and the camera's --tls-fingerprint expect.
 func Fingerprint(cert tls.Certificate) string {
