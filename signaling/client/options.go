@@ -34,7 +34,7 @@ func defaultOptions() options {
 		logger:      slog.New(slog.DiscardHandler),
 		queue:       256,
 		writeWait:   10 * time.Second,
-		readLimit:   64 << 10,
+		readLimit:   128 << 10, // a relayed 64 KiB Signal grows by its "from"
 		dialTimeout: 15 * time.Second,
 	}
 }

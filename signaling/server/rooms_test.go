@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -130,4 +131,26 @@ func TestConcurrentJoins(t *testing.T) {
 	assert.Equal(t, 2, joined)
 	assert.Equal(t, n-2, full)
 	assert.Contains(t, scrape(t, srv), "echtzeit_signaling_rooms 1\n")
+}
+
+// TestLargestSignalRelayed: a Signal of exactly the 64 KiB limit is relayed,
+// although its Room/Signal is a little larger than the limit.
+func TestLargestSignalRelayed(t *testing.T) {
+	ctx := testCtx(t)
+	srv := signalingtest.Start(t)
+	room := protocol.NewRoomID()
+	a, b := dial(ctx, t, srv), dial(ctx, t, srv)
+	_, err := a.Join(ctx, room)
+	require.NoError(t, err)
+	_, err = b.Join(ctx, room)
+	require.NoError(t, err)
+	receive[protocol.RoomJoin](ctx, t, a)
+
+	prefix, suffix := `{"type":"Signal","signal":{"x":"`, `"}}`
+	msg := prefix + strings.Repeat("a", 64<<10-len(prefix)-len(suffix)) + suffix
+	require.Len(t, msg, 64<<10)
+	require.NoError(t, a.SendRaw(ctx, []byte(msg)))
+	rs := receive[protocol.RoomSignal](ctx, t, b)
+	assert.Equal(t, a.ID(), rs.From)
+	assert.Len(t, rs.Signal, 64<<10-len(prefix)-len(suffix)+len(`{"x":""}`))
 }
