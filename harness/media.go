@@ -187,8 +187,6 @@ func (r *runner) measure(ctx context.Context, sp scenario.Spec, st *stage, track
 	st.set(fmt.Sprintf("warming up (%s)", sp.Warmup))
 	measuring := false
 	var measureEnd time.Time
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
 	for {
 		now := r.now()
 		if err := sample(now); err != nil {
@@ -205,10 +203,14 @@ func (r *runner) measure(ctx context.Context, sp scenario.Spec, st *stage, track
 			measureEnd = now.Add(sp.Measure)
 			st.set(fmt.Sprintf("measuring (%s)", sp.Measure))
 		}
+		// The next sample is a full interval after this one, even when this
+		// one was late (a busy machine): no bursts of back-to-back readings.
+		wait := time.NewTimer(time.Until(now.Add(interval)))
 		select {
 		case <-ctx.Done():
+			wait.Stop()
 			return ctx.Err()
-		case <-tick.C:
+		case <-wait.C:
 		}
 	}
 }

@@ -36,7 +36,7 @@ func (sp Spec) Name() string {
 func (sp Spec) Estimate() time.Duration {
 	setup := 4 * time.Second
 	if sp.Kind == results.KindSignalingLoad {
-		setup = 2*time.Second + time.Duration(sp.Params.Participants)*2*time.Millisecond
+		setup = 3*time.Second + time.Duration(sp.Params.Participants)*5*time.Millisecond
 	}
 	return sp.Warmup + sp.Measure + setup
 }
