@@ -1,12 +1,16 @@
 package webui_test
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"echtzeit/harness/browser"
+	"echtzeit/signaling/protocol"
 )
 
 func TestPageConnects(t *testing.T) {
@@ -26,4 +30,65 @@ func TestPageConnects(t *testing.T) {
 	assert.LessOrEqual(t, *snap.Phases.Navigation, *snap.Phases.WSOpen)
 	assert.LessOrEqual(t, *snap.Phases.WSOpen, *snap.Phases.Hello)
 	assert.Nil(t, snap.Phases.Joined)
+}
+
+func TestNewRoomButtonAndLink(t *testing.T) {
+	srv := startServer(t)
+	ctx := testContext(t, 30*time.Second)
+	page := openPage(ctx, t, srv, "/")
+	require.NoError(t, page.Do(ctx, `document.getElementById("new-room").click()`))
+	require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+	snap, err := page.Snapshot(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, snap.Room)
+	assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{64}$`), *snap.Room)
+
+	type ui struct {
+		Field, Link, Location string
+		LinkShown, LeaveOn    bool
+	}
+	got, err := browser.Eval[ui](ctx, page, `({
+		Field: document.getElementById("room").value,
+		Link: document.getElementById("link").value,
+		Location: location.href,
+		LinkShown: !document.getElementById("link-row").hidden,
+		LeaveOn: !document.getElementById("leave").disabled,
+	})`)
+	require.NoError(t, err)
+	assert.Equal(t, ui{*snap.Room, srv.URL + "/?room=" + *snap.Room, srv.URL + "/?room=" + *snap.Room, true, true}, got)
+
+	// Two new rooms are different (256 random bits each).
+	second, err := browser.Eval[string](ctx, page, `window.echtzeit.newRoom()`)
+	require.NoError(t, err)
+	assert.NotEqual(t, *snap.Room, second)
+
+	// Leave: out of the room, still connected, the link hidden.
+	require.NoError(t, page.Do(ctx, `document.getElementById("leave").click()`))
+	require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "connected"`, 10*time.Second, dump))
+	shown, err := browser.Eval[bool](ctx, page, `!document.getElementById("link-row").hidden || location.search.includes("room=")`)
+	require.NoError(t, err)
+	assert.False(t, shown)
+}
+
+// TestJoinTwiceQuickly: a second join before the first is answered must not
+// send a second JoinOrCreate without Leave (a protocol violation).
+func TestJoinTwiceQuickly(t *testing.T) {
+	srv := startServer(t)
+	ctx := testContext(t, 30*time.Second)
+	page := openPage(ctx, t, srv, "/")
+	r1, r2 := protocol.NewRoomID(), protocol.NewRoomID()
+	room, err := browser.Eval[string](ctx, page, fmt.Sprintf(`(async () => {
+		const first = window.echtzeit.join(%q).then(() => "joined", (e) => "rejected");
+		const second = window.echtzeit.join(%q);
+		await first;
+		return (await second).room;
+	})()`, r1, r2))
+	require.NoError(t, err)
+	assert.Equal(t, string(r2), room)
+	require.NoError(t, page.Do(ctx, `new Promise(r => setTimeout(r, 300))`))
+	snap, err := page.Snapshot(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "joined", snap.State)
+	assert.Equal(t, string(r2), *snap.Room)
+	assert.Nil(t, snap.Error, "no protocol violation")
 }
