@@ -252,3 +252,28 @@ func TestNextParticipantSameRoom(t *testing.T) {
 }
 
 var _ = signalingtest.Start
+
+// TestShareCameraMidSession: the viewer starts sending its camera during a
+// running session; the renegotiation (offered by the newcomer, the polite
+// side) brings its video to the first page, and the first stream goes on.
+func TestShareCameraMidSession(t *testing.T) {
+	srv := startServer(t)
+	ctx := testContext(t, 60*time.Second)
+	room := protocol.NewRoomID()
+	a := openPage(ctx, t, srv, roomPath(room, "&send=camera&width=640&height=480"))
+	b := openPage(ctx, t, srv, roomPath(room, ""))
+	waitStreaming(ctx, t, b, 640, 480)
+
+	// Chromium's fake camera is shared by the tabs of one browser: B gets A's size.
+	_, err := browser.Eval[any](ctx, b, `window.echtzeit.shareCamera({width: 640, height: 480, fps: 30})`)
+	require.NoError(t, err)
+	snap := waitStreaming(ctx, t, a, 640, 480)
+	assert.Equal(t, 1, snap.Session, "same session, renegotiated")
+	require.NotNil(t, snap.Outbound, "A still sends")
+	bsnap, err := b.Snapshot(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, bsnap.Session)
+	require.NotNil(t, bsnap.Outbound, "B sends too")
+	require.NoError(t, b.WaitFor(ctx, `(() => { const s = window.echtzeit.snapshot();
+		return s.inbound !== null && s.inbound.framesDecoded > 60; })()`, 10*time.Second, dump))
+}
