@@ -119,7 +119,11 @@ func categorical(p *plot.Plot, rs []resolution) map[resolution]float64 {
 
 // offset spreads n series around a category so their points do not overlap.
 func offset(i, n int) float64 {
-	const step = 0.1
+	// At most 0.1 apart, and all of them within ±0.3 of the category.
+	step := 0.1
+	if n > 1 {
+		step = min(step, 0.6/float64(n-1))
+	}
 	return (float64(i) - float64(n-1)/2) * step
 }
 
@@ -179,17 +183,26 @@ type series struct {
 	means  []xy
 	points []xy
 	dashes []vg.Length
+	// color and shape replace the i-th default color and glyph when set.
+	color color.Color
+	shape draw.GlyphDrawer
 }
 
 func addSeries(p *plot.Plot, i int, s series) error {
-	col := plotutil.Color(i)
+	col, shape := plotutil.Color(i), plotutil.Shape(i)
+	if s.color != nil {
+		col = s.color
+	}
+	if s.shape != nil {
+		shape = s.shape
+	}
 	if len(s.means) > 0 {
 		l, pts, err := plotter.NewLinePoints(toXYs(s.means))
 		if err != nil {
 			return fmt.Errorf("series %s: %w", s.label, err)
 		}
 		l.Color, l.Width, l.Dashes = col, vg.Points(1.5), s.dashes
-		pts.Color, pts.Shape, pts.Radius = col, plotutil.Shape(i), vg.Points(3)
+		pts.Color, pts.Shape, pts.Radius = col, shape, vg.Points(3)
 		p.Add(l, pts)
 		p.Legend.Add(s.label, l, pts)
 	}
@@ -398,23 +411,68 @@ func cpuPlot(r *run) (*plot.Plot, []byte, string, error) {
 	pos := categorical(p, rs)
 	set := sendersOf(media)
 	gs := groups(media)
-	n := len(set.list) * len(procs)
-	i, maxY, rows := 0, 0.0, 0
-	for si, s := range set.list {
+	// One series per sender and process it runs (camera, browser); the
+	// signaling server does not depend on the sender, so it is one series.
+	type cpuSeries struct {
+		sender *sender
+		proc   string
+	}
+	var list []cpuSeries
+	for i := range set.list {
 		for _, proc := range procs {
-			means, points := perResolution(gs, s, pos, offset(i, n), cpuOf(proc))
-			if len(means) > 0 {
-				s := series{label: set.labels[s] + ": " + proc, means: means, points: points, dashes: plotutil.Dashes(si)}
-				if err := addSeries(p, i, s); err != nil {
-					return nil, nil, "", err
-				}
-				for _, pt := range points {
-					maxY = max(maxY, pt.y)
-				}
-				rows++
+			if proc != results.ProcessSignaling {
+				list = append(list, cpuSeries{&set.list[i], proc})
 			}
-			i++
 		}
+	}
+	if slices.Contains(procs, results.ProcessSignaling) {
+		list = append(list, cpuSeries{nil, results.ProcessSignaling})
+	}
+	maxY, rows := 0.0, 0
+	for i, cs := range list {
+		var means, points []xy
+		// Color by sender as in the other plots, line style by process.
+		sr := series{label: "signaling (all senders)", color: thesisColor, shape: draw.TriangleGlyph{},
+			dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+		if cs.sender != nil {
+			means, points = perResolution(gs, *cs.sender, pos, offset(i, len(list)), cpuOf(cs.proc))
+			sr.label = set.labels[*cs.sender] + ": " + cs.proc
+			sr.color = plotutil.Color(slices.Index(set.list, *cs.sender))
+			sr.shape, sr.dashes = draw.CircleGlyph{}, nil
+			if cs.proc != results.ProcessCamera {
+				sr.shape, sr.dashes = draw.SquareGlyph{}, []vg.Length{vg.Points(6), vg.Points(3)}
+			}
+		} else {
+			all := okTrials(media)
+			for _, r := range rs {
+				var vs []float64
+				for _, t := range all {
+					if resolutionOf(t) == r {
+						if v, ok := cpuOf(cs.proc)(t); ok {
+							vs = append(vs, v)
+						}
+					}
+				}
+				x := pos[r] + offset(i, len(list))
+				if m, ok := mean(vs); ok {
+					means = append(means, xy{x, m})
+				}
+				for _, v := range vs {
+					points = append(points, xy{x, v})
+				}
+			}
+		}
+		if len(means) == 0 {
+			continue
+		}
+		sr.means, sr.points = means, points
+		if err := addSeries(p, i, sr); err != nil {
+			return nil, nil, "", err
+		}
+		for _, pt := range points {
+			maxY = max(maxY, pt.y)
+		}
+		rows++
 	}
 	if rows == 0 {
 		return nil, nil, "no successful media trial measured a process", nil
