@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"math"
 	"slices"
 	"strconv"
 
@@ -63,8 +64,42 @@ func newPlot(title, x, y string) *plot.Plot {
 	p.Legend.Top = true
 	p.Legend.Left = false
 	p.Legend.ThumbnailWidth = vg.Points(18)
-	p.Y.Tick.Marker = cleanTicks{plot.DefaultTicks{}}
+	p.Y.Tick.Marker = cleanTicks{niceTicks{}}
 	return p
+}
+
+// niceTicks labels four to eight round values (steps of 1, 2, 2.5 or 5 × 10^k)
+// with an unlabelled minor tick between each; gonum's default labels as few
+// as two.
+type niceTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	// The largest round step that still gives at least 3.5 steps.
+	span := hi - lo
+	mag := math.Pow(10, math.Floor(math.Log10(span)))
+	step := mag / 100
+search:
+	for _, scale := range []float64{1, 0.1, 0.01} {
+		for _, m := range []float64{5, 2.5, 2, 1} {
+			if span/(m*mag*scale) >= 3.5 {
+				step = m * mag * scale
+				break search
+			}
+		}
+	}
+	var ts []plot.Tick
+	for i := math.Ceil(lo / step); i*step <= hi+step*1e-9; i++ {
+		v := i * step
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+		if minor := v + step/2; minor <= hi {
+			ts = append(ts, plot.Tick{Value: minor})
+		}
+	}
+	return ts
 }
 
 // cleanTicks labels ticks with the shortest form of their value ("500", not
@@ -617,7 +652,7 @@ func signalingPlot(r *run) (*plot.Plot, []byte, string, error) {
 			p.X.Min, p.X.Max = minX/1.3, maxX*1.3
 			p.X.Label.Text = "participants (log scale)"
 		} else {
-			p.X.Tick.Marker = cleanTicks{plot.DefaultTicks{}}
+			p.X.Tick.Marker = cleanTicks{niceTicks{}}
 			p.X.Min, p.X.Max = 0, maxX*1.05
 		}
 	}

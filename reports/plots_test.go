@@ -15,6 +15,10 @@ func TestCleanTicks(t *testing.T) {
 		want   []string
 	}{
 		{"linear", plot.DefaultTicks{}, 0, 750, []string{"0", "250", "500", "750"}},
+		{"nice 0–2800", niceTicks{}, 0, 2800, []string{"0", "500", "1000", "1500", "2000", "2500"}},
+		{"nice 0–45", niceTicks{}, 0, 45, []string{"0", "10", "20", "30", "40"}},
+		{"nice 0–1.3", niceTicks{}, 0, 1.3, []string{"0", "0.25", "0.5", "0.75", "1", "1.25"}},
+		{"nice 0–180", niceTicks{}, 0, 180, []string{"0", "50", "100", "150"}},
 		{"float noise and trailing zeros", plot.ConstantTicks{
 			{Value: 0.1 + 0.2, Label: "0.30000000000000004"}, {Value: 250, Label: "250.00"}, {Value: 5}, {Value: 1e6, Label: "1e+06"},
 		}, 0, 1, []string{"0.3", "250", "1000000"}},
