@@ -26,6 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden report.md files from
 var goldens = []struct{ name, dir, golden string }{
 	{"synthetic fixture", fixtureDir, "testdata/report.golden.md"},
 	{"real quick run", "testdata/run-quick", "testdata/report-quick.golden.md"},
+	{"real thesis run", "testdata/run-thesis", "testdata/report-thesis.golden.md"},
 }
 
 // copyRun copies the raw files of a run folder into a fresh temporary folder,
