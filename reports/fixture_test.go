@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/results"
+	"echtzeit/harness/stats"
 )
 
 var writeFixture = flag.Bool("write-fixture", false, "rewrite testdata/run-fixture from the model in fixture_test.go")
@@ -280,6 +281,9 @@ func meanP5(xs []float64) (float64, float64) {
 }
 
 func pct(xs []float64, p float64) float64 {
-	v, _ := percentileOrNaN(xs, p)
+	v, err := stats.Percentile(xs, p)
+	if err != nil {
+		return math.NaN()
+	}
 	return v
 }

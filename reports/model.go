@@ -257,16 +257,6 @@ func cpuOf(process string) func(results.Trial) (float64, bool) {
 	}
 }
 
-func rssOf(process string) func(results.Trial) (float64, bool) {
-	return func(t results.Trial) (float64, bool) {
-		p, ok := t.Processes[process]
-		if !ok || p.Samples == 0 {
-			return 0, false
-		}
-		return float64(p.PeakRSSBytes), true
-	}
-}
-
 func deref(p *float64) (float64, bool) {
 	if p == nil {
 		return 0, false
@@ -308,13 +298,4 @@ func processNames(ts []results.Trial) []string {
 	}
 	slices.Sort(rest)
 	return append(out, rest...)
-}
-
-// percentileOrNaN is stats.Percentile with NaN (and ok = false) for no values.
-func percentileOrNaN(xs []float64, p float64) (float64, bool) {
-	v, err := stats.Percentile(xs, p)
-	if err != nil {
-		return math.NaN(), false
-	}
-	return v, true
 }

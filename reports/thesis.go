@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"echtzeit/harness/results"
@@ -270,7 +271,7 @@ func signalingAt50(r *run) comparison {
 	var rates []string
 	for _, t := range okTrials(r.ofKind(results.KindSignalingLoad)) {
 		if used(t) {
-			if s := rateLabel(t.Params.SignalRate); !contains(rates, s) {
+			if s := rateLabel(t.Params.SignalRate); !slices.Contains(rates, s) {
 				rates = append(rates, s)
 			}
 		}
@@ -282,15 +283,6 @@ func signalingAt50(r *run) comparison {
 		c.verdict = fmt.Sprintf("not reproduced: %.2f %% ≥ 1 %%", cpu)
 	}
 	return c
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func signalingIdle(r *run) comparison {
