@@ -240,12 +240,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	if max := s.cfg.MaxConns; max > 0 && s.active.Add(1) > int64(max) {
+	if n := s.active.Add(1); s.cfg.MaxConns > 0 && n > int64(s.cfg.MaxConns) {
 		s.active.Add(-1)
-		s.refuse(ws, protocol.CodeServerFull, fmt.Sprintf("server is full (%d connections)", max), websocket.CloseTryAgainLater)
+		s.refuse(ws, protocol.CodeServerFull, fmt.Sprintf("server is full (%d connections)", s.cfg.MaxConns), websocket.CloseTryAgainLater)
 		return
-	} else if max <= 0 {
-		s.active.Add(1)
 	}
 	defer s.active.Add(-1)
 
@@ -458,20 +456,14 @@ func (s *Server) violation(c *conn, text string) {
 	}
 }
 
-// truncateClose keeps a close reason within the 123 bytes a close frame allows.
+// truncateClose keeps a close reason within the 123 bytes a close frame allows,
+// without cutting a UTF-8 sequence.
 func truncateClose(s string) string {
-	const max = 120
-	if len(s) <= max {
+	const limit = 120
+	if len(s) <= limit {
 		return s
 	}
-	s = s[:max]
-	for len(s) > 0 && s[len(s)-1]&0xC0 == 0x80 { // do not cut a UTF-8 sequence
-		s = s[:len(s)-1]
-	}
-	if len(s) > 0 && s[len(s)-1] >= 0xC0 {
-		s = s[:len(s)-1]
-	}
-	return s
+	return strings.ToValidUTF8(s[:limit], "")
 }
 
 // writeLoop writes queued messages and pings until the connection ends or a
