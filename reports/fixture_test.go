@@ -60,7 +60,12 @@ func TestWriteFixture(t *testing.T) {
 	if !*writeFixture {
 		t.Skip("run with -write-fixture to rewrite " + fixtureDir)
 	}
-	require.NoError(t, os.RemoveAll(fixtureDir))
+	// Remove the raw files only: README.md stays.
+	for _, name := range []string{results.FileScenario, results.FileEnvironment, results.FileTrials, results.FileSamples, results.FileLog} {
+		if err := os.Remove(filepath.Join(fixtureDir, name)); err != nil && !os.IsNotExist(err) {
+			require.NoError(t, err)
+		}
+	}
 	require.NoError(t, os.MkdirAll(fixtureDir, 0o755))
 	rng := rand.New(rand.NewPCG(2022, 6))
 	noise := func(scale float64) float64 { return (rng.Float64()*2 - 1) * scale }
