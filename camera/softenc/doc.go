@@ -1,10 +1,16 @@
-// Package softenc encodes a camera.RawSource in software with pion/mediadevices'
-// codecs: VP8 with libvpx and H.264 with x264 (SPEC §3). Both need cgo; a binary
-// built without cgo gets ErrNoCgo from New and keeps the pass-through sources.
+// Package softenc encodes a camera.RawSource in software (SPEC §3): VP8 with libvpx
+// and H.264 with x264. Both need cgo; a binary built without cgo gets ErrNoCgo from
+// New and keeps the pass-through sources.
 //
-// Encoder knobs: bitrate (CBR for VP8, ABR with a VBV for x264) and key frame
-// interval. mediadevices v0.9.4 exposes neither libvpx's encoder threads nor its
-// cpu-used speed setting (only the deadline, which is already "realtime"), so VP8
-// runs on one core; x264 runs its own threads with the "veryfast" preset and the
-// "zerolatency" tune, in the High profile that mediadevices hard-codes.
+// H.264 uses pion/mediadevices' x264 encoder ("veryfast" preset, "zerolatency"
+// tune, ABR with a VBV; mediadevices hard-codes the High profile and lets x264 log
+// its statistics to stderr). For VP8, mediadevices v0.9.4 exposes neither libvpx's
+// cpu-used speed setting nor encoder threads (only the deadline, already
+// "realtime"), so its encoder runs libvpx at its slowest realtime speed on one core
+// (~31 ms of CPU per 1280×720 frame of full-frame motion measured here). With
+// WithVP8Tuning the package uses its own small libvpx binding instead, configured
+// like libwebrtc's VP8 encoder (CBR, no lag, error resilient, cpu-used -6 by
+// default in cmd/camera): ~14–24 ms per 720p frame on the same machine. Threads do
+// not pay on a busy two-core machine: libvpx's VP8 row synchronisation spins, and
+// two threads cost 3–6× the CPU of one (BenchmarkEncode).
 package softenc

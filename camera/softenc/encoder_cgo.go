@@ -20,7 +20,7 @@ import (
 )
 
 // New returns a software-encoding source over raw with the default codec.
-func New(raw camera.RawSource, defaultCodec string, log *slog.Logger, m *camera.Metrics) (*Source, error) {
+func New(raw camera.RawSource, defaultCodec string, log *slog.Logger, m *camera.Metrics, opts ...Option) (*Source, error) {
 	c, err := camera.ParseCodec(defaultCodec)
 	if err != nil {
 		return nil, err
@@ -28,7 +28,11 @@ func New(raw camera.RawSource, defaultCodec string, log *slog.Logger, m *camera.
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Source{raw: raw, codec: c, log: log, metrics: m}, nil
+	s := &Source{raw: raw, codec: c, log: log, metrics: m}
+	for _, o := range opts {
+		o(&s.opts)
+	}
+	return s, nil
 }
 
 // Stream captures and encodes f until ctx is done.
@@ -54,7 +58,7 @@ func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames
 	defer stop()
 
 	timed := &timedReader{r: reader}
-	enc, err := buildEncoder(timed, f)
+	enc, err := s.buildEncoder(timed, f)
 	if err != nil {
 		return codecError(f.Codec, err)
 	}
@@ -103,7 +107,10 @@ func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames
 	}
 }
 
-func buildEncoder(r video.Reader, f camera.Format) (codec.ReadCloser, error) {
+func (s *Source) buildEncoder(r video.Reader, f camera.Format) (codec.ReadCloser, error) {
+	if f.Codec == camera.CodecVP8 && s.opts.vp8Tuned {
+		return newVP8Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.vp8Threads, s.opts.vp8CPUUsed)
+	}
 	p := prop.Media{Video: prop.Video{Width: f.Width, Height: f.Height, FrameRate: float32(f.FPS), FrameFormat: frame.FormatI420}}
 	switch f.Codec {
 	case camera.CodecVP8:

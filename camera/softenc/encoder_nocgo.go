@@ -12,7 +12,7 @@ import (
 )
 
 // New fails: software encoding needs cgo.
-func New(camera.RawSource, string, *slog.Logger, *camera.Metrics) (*Source, error) {
+func New(camera.RawSource, string, *slog.Logger, *camera.Metrics, ...Option) (*Source, error) {
 	return nil, ErrNoCgo
 }
 

@@ -23,6 +23,29 @@ type Source struct {
 	codec   string
 	log     *slog.Logger
 	metrics *camera.Metrics
+	opts    options
+}
+
+// options are the encoder knobs beyond the Format.
+type options struct {
+	vp8Tuned   bool
+	vp8CPUUsed int
+	vp8Threads int
+}
+
+// Option tunes the encoders.
+type Option func(*options)
+
+// WithVP8Tuning encodes VP8 with this package's own libvpx binding instead of
+// mediadevices', which exposes neither knob: cpuUsed is libvpx's VP8E_SET_CPUUSED
+// (-16…16; larger magnitudes are faster, negative values fixed speed, WebRTC uses
+// -6 on desktops), threads the encoder threads (with two token partitions).
+func WithVP8Tuning(cpuUsed, threads int) Option {
+	return func(o *options) {
+		o.vp8Tuned = true
+		o.vp8CPUUsed = min(16, max(-16, cpuUsed))
+		o.vp8Threads = min(16, max(1, threads))
+	}
 }
 
 var (

@@ -24,9 +24,9 @@ import (
 
 // record streams n frames of f from the synthetic source and returns the samples.
 // After frame keyAt (if > 0) it asks for a key frame.
-func record(t *testing.T, f camera.Format, n, keyAt int, m *camera.Metrics) []media.Sample {
+func record(t *testing.T, f camera.Format, n, keyAt int, m *camera.Metrics, opts ...Option) []media.Sample {
 	t.Helper()
-	src, err := New(synthetic.Source{}, f.Codec, nil, m)
+	src, err := New(synthetic.Source{}, f.Codec, nil, m, opts...)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -113,16 +113,23 @@ func isKeyFrame(codec string, data []byte) bool {
 
 func TestEncodeSyntheticRoundTrip(t *testing.T) {
 	const n, keyAt = 20, 8
-	tests := []camera.Format{
-		{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecVP8, KeyframeInterval: 300},
-		{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8, Bitrate: 1_000_000, KeyframeInterval: 300},
-		{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecH264, KeyframeInterval: 300},
-		{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecH264, Bitrate: 1_000_000, KeyframeInterval: 300},
+	tests := []struct {
+		name string
+		f    camera.Format
+		opts []Option
+	}{
+		{"mediadevices", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecVP8, KeyframeInterval: 300}, nil},
+		{"mediadevices", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8, Bitrate: 1_000_000, KeyframeInterval: 300}, nil},
+		{"libvpx cpu-used -6", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecVP8, KeyframeInterval: 300}, []Option{WithVP8Tuning(-6, 1)}},
+		{"libvpx cpu-used -12 2 threads", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8, Bitrate: 1_000_000, KeyframeInterval: 300}, []Option{WithVP8Tuning(-12, 2)}},
+		{"x264", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecH264, KeyframeInterval: 300}, nil},
+		{"x264", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecH264, Bitrate: 1_000_000, KeyframeInterval: 300}, nil},
 	}
-	for _, f := range tests {
-		t.Run(f.String(), func(t *testing.T) {
+	for _, tt := range tests {
+		f := tt.f
+		t.Run(tt.name+"/"+f.String(), func(t *testing.T) {
 			m := camera.NewMetrics()
-			samples := record(t, f, n, keyAt, m)
+			samples := record(t, f, n, keyAt, m, tt.opts...)
 			assert.True(t, isKeyFrame(f.Codec, samples[0].Data), "the first frame is a key frame")
 			keyframes := 0
 			for i, s := range samples[1:] {

@@ -1,0 +1,174 @@
+//go:build cgo
+
+package softenc
+
+// #cgo pkg-config: vpx
+// #include <stdlib.h>
+// #include <string.h>
+// #include <vpx/vpx_encoder.h>
+// #include <vpx/vp8cx.h>
+//
+// typedef struct {
+//   vpx_codec_ctx_t ctx;
+//   vpx_image_t img;
+//   unsigned char *out;
+//   size_t out_len, out_cap;
+//   int keyframe;
+// } vp8enc;
+//
+// static int vp8enc_open(vp8enc **pe, int w, int h, int fps, int kbps, int kf, int threads, int cpu_used) {
+//   vp8enc *e = calloc(1, sizeof(vp8enc));
+//   if (!e) return -1;
+//   vpx_codec_enc_cfg_t cfg;
+//   if (vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &cfg, 0)) { free(e); return -2; }
+//   cfg.g_w = w; cfg.g_h = h;
+//   cfg.g_timebase.num = 1; cfg.g_timebase.den = 90000;
+//   cfg.g_threads = threads;
+//   cfg.g_lag_in_frames = 0;
+//   cfg.g_error_resilient = VPX_ERROR_RESILIENT_DEFAULT;
+//   cfg.g_pass = VPX_RC_ONE_PASS;
+//   cfg.rc_end_usage = VPX_CBR;
+//   cfg.rc_target_bitrate = kbps;
+//   cfg.rc_min_quantizer = 2; cfg.rc_max_quantizer = 56;
+//   cfg.rc_undershoot_pct = 100; cfg.rc_overshoot_pct = 15;
+//   cfg.rc_buf_initial_sz = 500; cfg.rc_buf_optimal_sz = 600; cfg.rc_buf_sz = 1000;
+//   cfg.rc_dropframe_thresh = 0;
+//   cfg.rc_resize_allowed = 0;
+//   cfg.kf_mode = VPX_KF_AUTO; cfg.kf_min_dist = 0; cfg.kf_max_dist = kf;
+//   if (vpx_codec_enc_init(&e->ctx, vpx_codec_vp8_cx(), &cfg, 0)) { free(e); return -3; }
+//   vpx_codec_control(&e->ctx, VP8E_SET_CPUUSED, cpu_used);
+//   vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, 1);
+//   vpx_codec_control(&e->ctx, VP8E_SET_NOISE_SENSITIVITY, 0);
+//   vpx_codec_control(&e->ctx, VP8E_SET_TOKEN_PARTITIONS, threads > 1 ? VP8_TWO_TOKENPARTITION : VP8_ONE_TOKENPARTITION);
+//   vpx_codec_control(&e->ctx, VP8E_SET_MAX_INTRA_BITRATE_PCT, 300);
+//   vpx_img_wrap(&e->img, VPX_IMG_FMT_I420, w, h, 1, (unsigned char *)1);
+//   *pe = e;
+//   return 0;
+// }
+//
+// // vp8enc_encode encodes one frame whose planes live in Go memory (not kept after
+// // the call) and leaves the compressed frame in e->out.
+// static int vp8enc_encode(vp8enc *e, unsigned char *y, unsigned char *u, unsigned char *v,
+//                          int ys, int cs, long long pts, unsigned long dur, int force_kf) {
+//   e->img.planes[VPX_PLANE_Y] = y; e->img.planes[VPX_PLANE_U] = u; e->img.planes[VPX_PLANE_V] = v;
+//   e->img.stride[VPX_PLANE_Y] = ys; e->img.stride[VPX_PLANE_U] = cs; e->img.stride[VPX_PLANE_V] = cs;
+//   vpx_codec_err_t err = vpx_codec_encode(&e->ctx, &e->img, pts, dur, force_kf ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME);
+//   e->img.planes[0] = e->img.planes[1] = e->img.planes[2] = 0;
+//   if (err) return -(int)err;
+//   e->out_len = 0; e->keyframe = 0;
+//   vpx_codec_iter_t it = NULL;
+//   const vpx_codec_cx_pkt_t *pkt;
+//   while ((pkt = vpx_codec_get_cx_data(&e->ctx, &it)) != NULL) {
+//     if (pkt->kind != VPX_CODEC_CX_FRAME_PKT) continue;
+//     size_t need = e->out_len + pkt->data.frame.sz;
+//     if (need > e->out_cap) {
+//       unsigned char *n = realloc(e->out, need * 2);
+//       if (!n) return -100;
+//       e->out = n; e->out_cap = need * 2;
+//     }
+//     memcpy(e->out + e->out_len, pkt->data.frame.buf, pkt->data.frame.sz);
+//     e->out_len = need;
+//     if (pkt->data.frame.flags & VPX_FRAME_IS_KEY) e->keyframe = 1;
+//   }
+//   return 0;
+// }
+//
+// static void vp8enc_close(vp8enc *e) {
+//   vpx_codec_destroy(&e->ctx);
+//   free(e->out);
+//   free(e);
+// }
+import "C"
+
+import (
+	"fmt"
+	"image"
+	"io"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/io/video"
+)
+
+// vp8Encoder drives libvpx directly, with the realtime knobs mediadevices does not
+// expose: cpu-used (VP8E_SET_CPUUSED) and encoder threads, set like WebRTC's own
+// VP8 encoder (CBR, no lag, error resilient, static threshold). It implements
+// mediadevices' codec.ReadCloser and codec.KeyFrameController.
+type vp8Encoder struct {
+	r     video.Reader
+	e     *C.vp8enc
+	start time.Time
+
+	mu       sync.Mutex
+	forceKey bool
+	closed   bool
+}
+
+var _ codec.ReadCloser = (*vp8Encoder)(nil)
+
+func newVP8Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads, cpuUsed int) (*vp8Encoder, error) {
+	var e *C.vp8enc
+	if rc := C.vp8enc_open(&e, C.int(w), C.int(h), C.int(fps), C.int(max(1, bitrate/1000)), C.int(keyInterval), C.int(threads), C.int(cpuUsed)); rc != 0 {
+		return nil, fmt.Errorf("libvpx VP8 encoder init failed (%d)", int(rc))
+	}
+	return &vp8Encoder{r: video.ToI420(r), e: e}, nil
+}
+
+// Read reads one frame from the source and returns it encoded.
+func (v *vp8Encoder) Read() ([]byte, func(), error) {
+	img, release, err := v.r.Read()
+	if err != nil {
+		return nil, func() {}, err
+	}
+	defer release()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closed {
+		return nil, func() {}, io.EOF
+	}
+	y, ok := img.(*image.YCbCr)
+	if !ok || y.SubsampleRatio != image.YCbCrSubsampleRatio420 {
+		return nil, func() {}, fmt.Errorf("libvpx VP8 encoder: want an I420 frame, got %T", img)
+	}
+	now := time.Now()
+	if v.start.IsZero() {
+		v.start = now
+	}
+	pts := C.longlong(now.Sub(v.start).Microseconds() * 9 / 100) // 90 kHz
+	force := C.int(0)
+	if v.forceKey {
+		force = 1
+		v.forceKey = false
+	}
+	if rc := C.vp8enc_encode(v.e,
+		(*C.uchar)(unsafe.Pointer(&y.Y[0])), (*C.uchar)(unsafe.Pointer(&y.Cb[0])), (*C.uchar)(unsafe.Pointer(&y.Cr[0])),
+		C.int(y.YStride), C.int(y.CStride), pts, 3000, force); rc != 0 {
+		return nil, func() {}, fmt.Errorf("libvpx VP8 encode failed (%d)", int(rc))
+	}
+	out := C.GoBytes(unsafe.Pointer(v.e.out), C.int(v.e.out_len))
+	return out, func() {}, nil
+}
+
+// ForceKeyFrame makes the next frame a key frame.
+func (v *vp8Encoder) ForceKeyFrame() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.forceKey = true
+	return nil
+}
+
+// Controller returns the encoder itself (codec.KeyFrameController).
+func (v *vp8Encoder) Controller() codec.EncoderController { return v }
+
+// Close frees the encoder.
+func (v *vp8Encoder) Close() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.closed {
+		v.closed = true
+		C.vp8enc_close(v.e)
+	}
+	return nil
+}
