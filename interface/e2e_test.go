@@ -26,7 +26,7 @@ func waitStreaming(ctx context.Context, t *testing.T, page *browser.Page, w, h i
 	cond := fmt.Sprintf(`(() => { const s = window.echtzeit.snapshot();
 		return s.state === "streaming" && s.phases.firstFrame !== null && s.inbound !== null &&
 			s.inbound.framesDecoded > 10 && s.inbound.frameWidth === %d && s.inbound.frameHeight === %d; })()`, w, h)
-	require.NoError(t, page.WaitFor(ctx, cond, 30*time.Second, dump))
+	require.NoError(t, page.WaitFor(ctx, cond, 60*time.Second, dump))
 	snap, err := page.Snapshot(ctx)
 	require.NoError(t, err)
 	return snap
@@ -47,11 +47,11 @@ func requirePhasesOrdered(t *testing.T, snap browser.Snapshot) {
 
 func TestBrowserToBrowser(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 90*time.Second)
+	ctx := testContext(t, 150*time.Second)
 	room := protocol.NewRoomID()
 
 	sender := openPage(ctx, t, srv, roomPath(room, "&send=camera&width=640&height=480&fps=30"))
-	require.NoError(t, sender.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+	require.NoError(t, sender.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 20*time.Second, dump))
 	viewer := openPage(ctx, t, srv, roomPath(room, ""))
 
 	snap := waitStreaming(ctx, t, viewer, 640, 480)
@@ -116,11 +116,11 @@ const recordSent = `(() => {
 
 func TestInvalidRoomNeverSent(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 30*time.Second)
+	ctx := testContext(t, 150*time.Second)
 	page := chromium.Page(t)
 	require.NoError(t, page.AddInitScript(ctx, recordSent))
 	require.NoError(t, page.Navigate(ctx, srv.URL+"/?room=abc-def"))
-	require.NoError(t, page.WaitFor(ctx, "window.echtzeit.snapshot().id !== null", 10*time.Second, dump))
+	require.NoError(t, page.WaitFor(ctx, "window.echtzeit.snapshot().id !== null", 20*time.Second, dump))
 
 	cases := []struct {
 		name, input, message string
@@ -138,7 +138,7 @@ func TestInvalidRoomNeverSent(t *testing.T) {
 					document.getElementById("room").value = %q;
 					document.getElementById("join").click(); })()`, tc.input)))
 			}
-			require.NoError(t, page.WaitFor(ctx, `!document.getElementById("room-msg").hidden`, 5*time.Second, ""))
+			require.NoError(t, page.WaitFor(ctx, `!document.getElementById("room-msg").hidden`, 10*time.Second, ""))
 			msg, err := browser.Eval[string](ctx, page, `document.getElementById("room-msg").textContent`)
 			require.NoError(t, err)
 			assert.Contains(t, msg, tc.message)
@@ -166,7 +166,7 @@ func TestInvalidRoomNeverSent(t *testing.T) {
 	require.NoError(t, page.Do(ctx, fmt.Sprintf(`(() => {
 		document.getElementById("room").value = "  %s ";
 		document.getElementById("join").click(); })()`, strings.ToUpper(string(room)))))
-	require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+	require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 20*time.Second, dump))
 	sent, err = browser.Eval[[]string](ctx, page, "window.__sent")
 	require.NoError(t, err)
 	require.Len(t, sent, 1)
@@ -183,7 +183,7 @@ func TestInvalidRoomNeverSent(t *testing.T) {
 // empty video; B joins another room and streams again.
 func TestLeaveRejoinAndRoomFull(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 120*time.Second)
+	ctx := testContext(t, 180*time.Second)
 	room := protocol.NewRoomID()
 
 	a := openPage(ctx, t, srv, roomPath(room, "&send=camera&width=320&height=240"))
@@ -192,7 +192,7 @@ func TestLeaveRejoinAndRoomFull(t *testing.T) {
 
 	// A third participant: room-full on screen, connection still usable.
 	c := openPage(ctx, t, srv, roomPath(room, ""))
-	require.NoError(t, c.WaitFor(ctx, `window.echtzeit.snapshot().state === "error"`, 10*time.Second, dump))
+	require.NoError(t, c.WaitFor(ctx, `window.echtzeit.snapshot().state === "error"`, 20*time.Second, dump))
 	csnap, err := c.Snapshot(ctx)
 	require.NoError(t, err)
 	require.NotNil(t, csnap.Error)
@@ -234,10 +234,10 @@ func TestLeaveRejoinAndRoomFull(t *testing.T) {
 // viewer was first, so it makes the offer.
 func TestNextParticipantSameRoom(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 90*time.Second)
+	ctx := testContext(t, 150*time.Second)
 	room := protocol.NewRoomID()
 	viewer := openPage(ctx, t, srv, roomPath(room, ""))
-	require.NoError(t, viewer.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+	require.NoError(t, viewer.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 20*time.Second, dump))
 
 	for i, size := range [][2]int{{320, 240}, {640, 480}} {
 		sender := openPage(ctx, t, srv, roomPath(room, fmt.Sprintf("&send=camera&width=%d&height=%d", size[0], size[1])))
@@ -246,7 +246,7 @@ func TestNextParticipantSameRoom(t *testing.T) {
 		requirePhasesOrdered(t, snap)
 		_, err := browser.Eval[any](ctx, sender, `window.echtzeit.leave()`)
 		require.NoError(t, err)
-		require.NoError(t, viewer.WaitFor(ctx, `window.echtzeit.snapshot().state === "left"`, 10*time.Second, dump))
+		require.NoError(t, viewer.WaitFor(ctx, `window.echtzeit.snapshot().state === "left"`, 20*time.Second, dump))
 		require.NoError(t, sender.Close())
 	}
 }
@@ -258,7 +258,7 @@ var _ = signalingtest.Start
 // side) brings its video to the first page, and the first stream goes on.
 func TestShareCameraMidSession(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 60*time.Second)
+	ctx := testContext(t, 180*time.Second)
 	room := protocol.NewRoomID()
 	a := openPage(ctx, t, srv, roomPath(room, "&send=camera&width=640&height=480"))
 	b := openPage(ctx, t, srv, roomPath(room, ""))
@@ -275,5 +275,5 @@ func TestShareCameraMidSession(t *testing.T) {
 	assert.Equal(t, 1, bsnap.Session)
 	require.NotNil(t, bsnap.Outbound, "B sends too")
 	require.NoError(t, b.WaitFor(ctx, `(() => { const s = window.echtzeit.snapshot();
-		return s.inbound !== null && s.inbound.framesDecoded > 60; })()`, 10*time.Second, dump))
+		return s.inbound !== null && s.inbound.framesDecoded > 60; })()`, 20*time.Second, dump))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"image"
+	"image/draw"
 	"image/png"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ import (
 // in the page at several sizes, on damaged frames, and checks its counters.
 func TestFrameCodeJS(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 30*time.Second)
+	ctx := testContext(t, 150*time.Second)
 	page := openPage(ctx, t, srv, "/")
 
 	type roundTrip struct {
@@ -150,7 +151,7 @@ func busyFrame(w, h int) *image.YCbCr {
 // JS test encoder are decoded by Go.
 func TestFrameCodeCrossCheck(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 30*time.Second)
+	ctx := testContext(t, 180*time.Second)
 	page := openPage(ctx, t, srv, "/")
 
 	sizes := [][2]int{{160, 90}, {320, 180}, {640, 480}, {1280, 720}, {1920, 1080}}
@@ -160,8 +161,10 @@ func TestFrameCodeCrossCheck(t *testing.T) {
 			code := framecode.New(uint64(65000+i*300), time.UnixMilli(1_764_000_000_000+int64(i)*12345))
 			img := busyFrame(w, h)
 			require.NoError(t, framecode.Encode(img, code))
+			rgba := image.NewRGBA(img.Rect) // draw's fast YCbCr path; png would convert pixel by pixel
+			draw.Draw(rgba, rgba.Rect, img, image.Point{}, draw.Src)
 			var buf bytes.Buffer
-			require.NoError(t, png.Encode(&buf, img))
+			require.NoError(t, (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, rgba))
 			type got struct {
 				OK               bool
 				Frame, CaptureMs int
@@ -235,7 +238,7 @@ const fakeCameraWithCode = `(() => {
 // measures a latency.
 func TestFrameCodeThroughWebRTC(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 60*time.Second)
+	ctx := testContext(t, 180*time.Second)
 	room := protocol.NewRoomID()
 
 	sender := chromium.Page(t)
@@ -259,5 +262,5 @@ func TestFrameCodeThroughWebRTC(t *testing.T) {
 		fc.Decoded, fc.Unreadable, fc.Repeated, fc.Skipped, fc.LatencyMs[len(fc.LatencyMs)-1])
 
 	// The stats line shows the frame code figures.
-	require.NoError(t, viewer.WaitFor(ctx, `document.getElementById("stats").textContent.includes("frame code")`, 5*time.Second, ""))
+	require.NoError(t, viewer.WaitFor(ctx, `document.getElementById("stats").textContent.includes("frame code")`, 10*time.Second, ""))
 }

@@ -38,7 +38,7 @@ func openPage(ctx context.Context, t *testing.T, srv *signalingtest.Server, path
 	t.Helper()
 	page := chromium.Page(t)
 	require.NoError(t, page.Navigate(ctx, srv.URL+path))
-	require.NoError(t, page.WaitFor(ctx, "window.echtzeit && window.echtzeit.snapshot().id !== null", 10*time.Second, dump))
+	require.NoError(t, page.WaitFor(ctx, "window.echtzeit && window.echtzeit.snapshot().id !== null", 20*time.Second, dump))
 	return page
 }
 

@@ -15,7 +15,7 @@ import (
 
 func TestPageConnects(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 30*time.Second)
+	ctx := testContext(t, 150*time.Second)
 	page := openPage(ctx, t, srv, "/")
 	snap, err := page.Snapshot(ctx)
 	require.NoError(t, err)
@@ -34,10 +34,10 @@ func TestPageConnects(t *testing.T) {
 
 func TestNewRoomButtonAndLink(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 30*time.Second)
+	ctx := testContext(t, 150*time.Second)
 	page := openPage(ctx, t, srv, "/")
 	require.NoError(t, page.Do(ctx, `document.getElementById("new-room").click()`))
-	require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+	require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 20*time.Second, dump))
 	snap, err := page.Snapshot(ctx)
 	require.NoError(t, err)
 	require.NotNil(t, snap.Room)
@@ -64,7 +64,7 @@ func TestNewRoomButtonAndLink(t *testing.T) {
 
 	// Leave: out of the room, still connected, the link hidden.
 	require.NoError(t, page.Do(ctx, `document.getElementById("leave").click()`))
-	require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "connected"`, 10*time.Second, dump))
+	require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "connected"`, 20*time.Second, dump))
 	shown, err := browser.Eval[bool](ctx, page, `!document.getElementById("link-row").hidden || location.search.includes("room=")`)
 	require.NoError(t, err)
 	assert.False(t, shown)
@@ -74,7 +74,7 @@ func TestNewRoomButtonAndLink(t *testing.T) {
 // send a second JoinOrCreate without Leave (a protocol violation).
 func TestJoinTwiceQuickly(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 30*time.Second)
+	ctx := testContext(t, 150*time.Second)
 	page := openPage(ctx, t, srv, "/")
 	r1, r2 := protocol.NewRoomID(), protocol.NewRoomID()
 	room, err := browser.Eval[string](ctx, page, fmt.Sprintf(`(async () => {

@@ -32,7 +32,7 @@ func TestViewerJoinsDuringGetUserMedia(t *testing.T) {
 		name := map[bool]string{true: "sender offers", false: "sender answers"}[senderFirst]
 		t.Run(name, func(t *testing.T) {
 			srv := startServer(t)
-			ctx := testContext(t, 60*time.Second)
+			ctx := testContext(t, 180*time.Second)
 			room := protocol.NewRoomID()
 			sender := chromium.Page(t)
 			require.NoError(t, sender.AddInitScript(ctx, heldCamera))
@@ -41,17 +41,17 @@ func TestViewerJoinsDuringGetUserMedia(t *testing.T) {
 			var viewer *browser.Page
 			if senderFirst {
 				require.NoError(t, sender.Navigate(ctx, senderURL))
-				require.NoError(t, sender.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+				require.NoError(t, sender.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 20*time.Second, dump))
 				viewer = openPage(ctx, t, srv, roomPath(room, ""))
 				// The sender learns of the viewer (Room/Join) with its camera still held.
 				require.Eventually(t, func() bool { return strings.Contains(sender.ConsoleText(), "participant joined") },
 					10*time.Second, 20*time.Millisecond)
 			} else {
 				viewer = openPage(ctx, t, srv, roomPath(room, ""))
-				require.NoError(t, viewer.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+				require.NoError(t, viewer.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 20*time.Second, dump))
 				require.NoError(t, sender.Navigate(ctx, senderURL))
 				// The viewer's offer reaches the sender with its camera still held.
-				require.NoError(t, sender.WaitFor(ctx, `window.echtzeit.snapshot().phases.offer !== null`, 10*time.Second, dump))
+				require.NoError(t, sender.WaitFor(ctx, `window.echtzeit.snapshot().phases.offer !== null`, 20*time.Second, dump))
 			}
 			require.NoError(t, sender.Do(ctx, `window.__release()`))
 			waitStreaming(ctx, t, viewer, 320, 240)

@@ -43,7 +43,7 @@ func nextSignal(ctx context.Context, t *testing.T, c *client.Client) (protocol.P
 // request signal of its URL first (the camera offers afterwards).
 func TestRequestBeforeAnswer(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 30*time.Second)
+	ctx := testContext(t, 150*time.Second)
 	room := protocol.NewRoomID()
 	camera := dialPeer(ctx, t, srv)
 	_, err := camera.Join(ctx, room)
@@ -61,7 +61,7 @@ func TestRequestBeforeAnswer(t *testing.T) {
 	payload, err := protocol.EncodePayload(protocol.Payload{Error: &protocol.Error{Code: "unsupported-format", Message: "no 1280x720 here"}})
 	require.NoError(t, err)
 	require.NoError(t, camera.Signal(ctx, from, payload))
-	require.NoError(t, page.WaitFor(ctx, `!document.getElementById("error").hidden`, 5*time.Second, dump))
+	require.NoError(t, page.WaitFor(ctx, `!document.getElementById("error").hidden`, 10*time.Second, dump))
 	text, err := browser.Eval[string](ctx, page, `document.getElementById("error").textContent`)
 	require.NoError(t, err)
 	assert.Contains(t, text, "no 1280x720 here")
@@ -74,10 +74,10 @@ func TestOfferFromFirstParticipant(t *testing.T) {
 	for _, codec := range []string{"vp8", "h264"} {
 		t.Run(codec, func(t *testing.T) {
 			srv := startServer(t)
-			ctx := testContext(t, 30*time.Second)
+			ctx := testContext(t, 150*time.Second)
 			room := protocol.NewRoomID()
 			page := openPage(ctx, t, srv, roomPath(room, "&request=640x480@15&codec="+codec))
-			require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
+			require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 20*time.Second, dump))
 
 			camera := dialPeer(ctx, t, srv)
 			_, err := camera.Join(ctx, room)
@@ -158,7 +158,7 @@ const trackSockets = `(() => {
 // a new participant ID, joins its room again and streams again.
 func TestReconnect(t *testing.T) {
 	srv := startServer(t)
-	ctx := testContext(t, 60*time.Second)
+	ctx := testContext(t, 180*time.Second)
 	room := protocol.NewRoomID()
 
 	sender := openPage(ctx, t, srv, roomPath(room, "&send=camera&width=320&height=240"))
