@@ -147,6 +147,9 @@ func TestRunEndToEnd(t *testing.T) {
 				assert.Positive(t, tr.Signaling.MessagesDelivered)
 				assert.Positive(t, tr.Signaling.MessagesPerSecond)
 				assert.Contains(t, tr.Processes, results.ProcessSignaling)
+				assert.Positive(t, tr.Signaling.SentPerSecond)
+				require.NotNil(t, tr.Signaling.ServerRelayP50Ms, "from the server's histogram")
+				assert.Positive(t, *tr.Signaling.ServerRelayP50Ms)
 				return
 			}
 			assert.Equal(t, tr.Params.Width, tr.ReceivedWidth)

@@ -53,6 +53,7 @@ type loadRun struct {
 	delivered atomic.Int64
 	measuring atomic.Bool
 	winDeliv  atomic.Int64 // delivered inside the window
+	winSent   atomic.Int64 // sent inside the window
 	connectMs float64
 	failures  int
 }
@@ -201,6 +202,9 @@ func (l *loadRun) send(ctx context.Context, lc *loadClient, interval time.Durati
 			return
 		}
 		l.sent.Add(1)
+		if l.measuring.Load() {
+			l.winSent.Add(1)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -270,6 +274,7 @@ func (l *loadRun) figures(window time.Duration) *results.SignalingLoad {
 	}
 	if window > 0 {
 		f.MessagesPerSecond = float64(l.winDeliv.Load()) / window.Seconds()
+		f.SentPerSecond = float64(l.winSent.Load()) / window.Seconds()
 	}
 	if p, err := stats.Percentile(lat, 50); err == nil {
 		f.RelayLatencyP50Ms = p

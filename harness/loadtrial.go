@@ -67,6 +67,7 @@ func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Tria
 	var prevDeliv int64
 	var prevAt time.Time
 	var windowStart time.Time
+	var relayStart []probe.Bucket
 	err = r.measure(ctx, sp, st, tracker, tr.Start, func(now time.Time) error {
 		if ep.local() && !ep.alive() {
 			return &partError{part: results.ProcessSignaling, reason: ep.proc.ExitReason(), tail: tailLines(ep.proc.Tail(), 20)}
@@ -83,16 +84,30 @@ func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Tria
 		r.writeRow(row)
 		return nil
 	}, func() {
+		relayStart = r.relayBuckets(ctx, ep)
 		windowStart = r.now()
 		lr.measuring.Store(true)
 	})
 	window := r.now().Sub(windowStart)
 	lr.measuring.Store(false)
+	var relayEnd []probe.Bucket
+	if !windowStart.IsZero() {
+		relayEnd = r.relayBuckets(ctx, ep)
+	}
 	stopAll()
 	if windowStart.IsZero() {
 		window = 0
 	}
 	tr.Signaling = lr.figures(window)
+	if relayStart != nil && relayEnd != nil {
+		d := probe.BucketDelta(relayStart, relayEnd)
+		for q, dst := range map[float64]**float64{0.5: &tr.Signaling.ServerRelayP50Ms, 0.95: &tr.Signaling.ServerRelayP95Ms} {
+			if v, ok := probe.HistogramQuantile(q, d); ok {
+				ms := v * 1000
+				*dst = &ms
+			}
+		}
+	}
 	tr.Processes = tracker.Stats()
 	if err != nil {
 		return err
@@ -108,4 +123,26 @@ func (r *runner) signalingError(ep *endpoint, err error) error {
 		return &partError{part: results.ProcessSignaling, reason: ep.proc.ExitReason(), tail: tailLines(ep.proc.Tail(), 20)}
 	}
 	return err
+}
+
+// metricRelayLatency is the signaling server's relay histogram.
+const metricRelayLatency = "echtzeit_signaling_relay_latency_seconds"
+
+// relayBuckets reads the server's relay latency histogram, nil when it cannot.
+func (r *runner) relayBuckets(ctx context.Context, ep *endpoint) []probe.Bucket {
+	if ep.metricsURL == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	m, err := probe.Scrape(ctx, ep.http, ep.metricsURL)
+	if err != nil {
+		r.logger.Warn("read the server's relay latency", "err", err)
+		return nil
+	}
+	b := probe.Buckets(m, metricRelayLatency)
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

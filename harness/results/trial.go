@@ -155,6 +155,16 @@ type SignalingLoad struct {
 	RelayLatencyP95Ms float64 `json:"relayLatencyP95Ms"`
 	// ConnectMs is how long it took until every client had joined.
 	ConnectMs float64 `json:"connectMs"`
+	// SentPerSecond is the send rate achieved over the measurement window; the
+	// offered load is Params.Participants × Params.SignalRate (a starved load
+	// generator sends less).
+	SentPerSecond float64 `json:"sentPerSecond,omitempty"`
+	// ServerRelayP50Ms and ServerRelayP95Ms are the time a signal spends inside
+	// the server (its echtzeit_signaling_relay_latency_seconds histogram over the
+	// measurement window, interpolated in its buckets); nil when the server's
+	// /metrics could not be read.
+	ServerRelayP50Ms *float64 `json:"serverRelayP50Ms,omitempty"`
+	ServerRelayP95Ms *float64 `json:"serverRelayP95Ms,omitempty"`
 }
 
 // Trial is the outcome of one trial: one line of trials.jsonl.
