@@ -43,6 +43,9 @@ type options struct {
 	logLevel       string
 	rpicamCommand  string
 	file           string
+	vp8Encoder     string
+	vp8CPUUsed     int
+	vp8Threads     int
 	codecSet       bool
 }
 
@@ -92,6 +95,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&o.rpicamCommand, "rpicam-command", "", "command template for --source rpicam (default: rpicam-vid with the format's size, rate and bitrate)")
 	fs.StringVar(&o.file, "file", "", "clip for --source file (.h264 or .ivf)")
+	fs.StringVar(&o.vp8Encoder, "vp8-encoder", "libvpx", "VP8 encoder: libvpx (own binding, tunable) or mediadevices (pion/mediadevices' default settings)")
+	fs.IntVar(&o.vp8CPUUsed, "vp8-cpu-used", -6, "libvpx cpu-used for --vp8-encoder libvpx (-16…16; larger magnitude = faster, lower quality)")
+	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -176,13 +182,34 @@ func viewerLink(signalingURL string, room protocol.RoomID) (string, error) {
 	return u.String(), nil
 }
 
+// encoderOptions turns the VP8 flags into softenc options.
+func (o options) encoderOptions() ([]softenc.Option, error) {
+	switch o.vp8Encoder {
+	case "libvpx":
+		if o.vp8CPUUsed < -16 || o.vp8CPUUsed > 16 {
+			return nil, fmt.Errorf("--vp8-cpu-used %d: want -16…16", o.vp8CPUUsed)
+		}
+		if o.vp8Threads < 1 || o.vp8Threads > 16 {
+			return nil, fmt.Errorf("--vp8-threads %d: want 1…16", o.vp8Threads)
+		}
+		return []softenc.Option{softenc.WithVP8Tuning(o.vp8CPUUsed, o.vp8Threads)}, nil
+	case "mediadevices":
+		return nil, nil
+	}
+	return nil, fmt.Errorf("--vp8-encoder %q: want libvpx or mediadevices", o.vp8Encoder)
+}
+
 // buildSource makes the source named by --source.
 func (o options) buildSource(logger *slog.Logger, m *camera.Metrics) (camera.EncodedSource, error) {
+	encOpts, err := o.encoderOptions()
+	if err != nil {
+		return nil, err
+	}
 	switch o.source {
 	case "synthetic":
-		return softenc.New(synthetic.Source{}, o.codec, logger.With("source", "synthetic"), m)
+		return softenc.New(synthetic.Source{}, o.codec, logger.With("source", "synthetic"), m, encOpts...)
 	case "v4l2":
-		return softenc.New(v4l2.New(o.device), o.codec, logger.With("source", "v4l2"), m)
+		return softenc.New(v4l2.New(o.device), o.codec, logger.With("source", "v4l2"), m, encOpts...)
 	case "rpicam":
 		return passthrough.NewRpicam(passthrough.RpicamConfig{Command: o.rpicamCommand}, logger.With("source", "rpicam")), nil
 	case "file":
