@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/camera"
+	"echtzeit/camera/softenc"
 	"echtzeit/harness/browser"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/client"
@@ -95,12 +96,14 @@ func TestChromiumViewer(t *testing.T) {
 		wantW       int
 		wantH       int
 		wantCodec   string
+		encOpts     []softenc.Option
 	}{
-		{"vp8 640x360 camera offers", true, camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8}, "", 640, 360, "VP8"},
-		{"vp8 1280x720 page offers", false, camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecVP8}, "", 1280, 720, "VP8"},
-		{"h264 640x360 page offers", false, camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecH264}, "", 640, 360, "H264"},
-		{"h264 1280x720 camera offers", true, camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecH264}, "", 1280, 720, "H264"},
-		{"request 320x180 h264 from a vp8 camera", true, camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecVP8}, "&request=320x180@15&codec=h264", 320, 180, "H264"},
+		{"vp8 640x360 camera offers", true, camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8}, "", 640, 360, "VP8", nil},
+		{"vp8 1280x720 page offers", false, camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecVP8}, "", 1280, 720, "VP8", nil},
+		{"h264 640x360 page offers", false, camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecH264}, "", 640, 360, "H264", nil},
+		{"h264 1280x720 camera offers", true, camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecH264}, "", 1280, 720, "H264", nil},
+		{"request 320x180 h264 from a vp8 camera", true, camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecVP8}, "&request=320x180@15&codec=h264", 320, 180, "H264", nil},
+		{"vp8 640x360 mediadevices encoder", true, camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8}, "", 640, 360, "VP8", []softenc.Option{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,13 +114,13 @@ func TestChromiumViewer(t *testing.T) {
 			room := protocol.NewRoomID()
 			var page *browser.Page
 			if tt.cameraFirst {
-				cam := startCamera(t, srv.WSURL, opts, room, tt.format)
+				cam := startCamera(t, srv.WSURL, opts, room, tt.format, tt.encOpts...)
 				waitState(ctx, t, cam, camera.StateWaiting)
 				page = openViewer(ctx, t, srv, room, tt.extra)
 			} else {
 				page = openViewer(ctx, t, srv, room, tt.extra)
 				require.NoError(t, page.WaitFor(ctx, `window.echtzeit.snapshot().state === "joined"`, 10*time.Second, dump))
-				startCamera(t, srv.WSURL, opts, room, tt.format)
+				startCamera(t, srv.WSURL, opts, room, tt.format, tt.encOpts...)
 			}
 			snap := waitDecoding(ctx, t, page, tt.wantW, tt.wantH, 30)
 			assert.Equal(t, tt.wantCodec, snap.Inbound.Codec)

@@ -57,11 +57,16 @@ func (r *runningCamera) count(s camera.State) int {
 }
 
 // startCamera runs a synthetic camera in room until the test ends.
-func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol.RoomID, f camera.Format) *runningCamera {
+// The encoders are those of cmd/camera's defaults (own libvpx binding at cpu-used
+// -6) unless encOpts says otherwise.
+func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol.RoomID, f camera.Format, encOpts ...softenc.Option) *runningCamera {
 	t.Helper()
 	rc := &runningCamera{metrics: camera.NewMetrics()}
 	log := testLogger(t).With("part", "camera")
-	src, err := softenc.New(synthetic.Source{}, f.Codec, log, rc.metrics)
+	if encOpts == nil {
+		encOpts = []softenc.Option{softenc.WithVP8Tuning(-6, 1)}
+	}
+	src, err := softenc.New(synthetic.Source{}, f.Codec, log, rc.metrics, encOpts...)
 	require.NoError(t, err)
 	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: true, IPFilter: loopbackOnly})
 	require.NoError(t, err)
