@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +36,12 @@ var goldens = []struct{ name, dir, golden string }{
 func copyRun(t *testing.T, from string) string {
 	t.Helper()
 	dir := t.TempDir()
+	copyRunTo(t, from, dir)
+	return dir
+}
+
+func copyRunTo(t *testing.T, from, dir string) {
+	t.Helper()
 	for _, name := range []string{results.FileScenario, results.FileEnvironment, results.FileTrials, results.FileSamples, results.FileLog} {
 		data, err := os.ReadFile(filepath.Join(from, name))
 		if os.IsNotExist(err) {
@@ -42,7 +50,44 @@ func copyRun(t *testing.T, from string) string {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
 	}
+}
+
+// rendered holds one render of each committed run folder for the whole test
+// binary (rendering is the slow part, above all under -race). Tests must not
+// write into these folders.
+var rendered struct {
+	sync.Mutex
+	root string
+	dirs map[string]string
+}
+
+func renderedRun(t *testing.T, from string) string {
+	t.Helper()
+	rendered.Lock()
+	defer rendered.Unlock()
+	if dir, ok := rendered.dirs[from]; ok {
+		return dir
+	}
+	if rendered.root == "" {
+		root, err := os.MkdirTemp("", "reports-test-")
+		require.NoError(t, err)
+		rendered.root, rendered.dirs = root, map[string]string{}
+	}
+	dir := filepath.Join(rendered.root, strconv.Itoa(len(rendered.dirs)))
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	copyRunTo(t, from, dir)
+	require.NoError(t, Render(dir))
+	rendered.dirs[from] = dir
 	return dir
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if rendered.root != "" {
+		_ = os.RemoveAll(rendered.root)
+	}
+	os.Exit(code)
 }
 
 func readFile(t *testing.T, path string) []byte {
@@ -55,8 +100,7 @@ func readFile(t *testing.T, path string) []byte {
 func TestRenderGolden(t *testing.T) {
 	for _, g := range goldens {
 		t.Run(g.name, func(t *testing.T) {
-			dir := copyRun(t, g.dir)
-			require.NoError(t, Render(dir))
+			dir := renderedRun(t, g.dir)
 			got := readFile(t, filepath.Join(dir, FileMarkdown))
 			if *update {
 				require.NoError(t, os.WriteFile(g.golden, got, 0o644))
@@ -68,8 +112,7 @@ func TestRenderGolden(t *testing.T) {
 }
 
 func TestRenderIsDeterministic(t *testing.T) {
-	a, b := copyRun(t, fixtureDir), copyRun(t, fixtureDir)
-	require.NoError(t, Render(a))
+	a, b := renderedRun(t, fixtureDir), copyRun(t, fixtureDir)
 	require.NoError(t, Render(b))
 	first := map[string][]byte{}
 	for _, name := range append([]string{FileMarkdown, FileHTML}, PlotFiles...) {
@@ -77,15 +120,14 @@ func TestRenderIsDeterministic(t *testing.T) {
 		assert.Equal(t, first[name], readFile(t, filepath.Join(b, name)), "%s differs between two folders", name)
 	}
 	// Rendering again over its own output changes nothing.
-	require.NoError(t, Render(a))
+	require.NoError(t, Render(b))
 	for name, data := range first {
-		assert.Equal(t, data, readFile(t, filepath.Join(a, name)), "%s differs after re-rendering", name)
+		assert.Equal(t, data, readFile(t, filepath.Join(b, name)), "%s differs after re-rendering", name)
 	}
 }
 
 func TestRenderPlotsArePNGsWithContent(t *testing.T) {
-	dir := copyRun(t, fixtureDir)
-	require.NoError(t, Render(dir))
+	dir := renderedRun(t, fixtureDir)
 	want := map[string]image.Point{
 		PlotFPS: {768, 480}, PlotSetup: {768, 480}, PlotCPU: {768, 480}, PlotLatency: {768, 480},
 		PlotSignaling: {768, 768},
@@ -122,8 +164,7 @@ func TestRenderPlotsArePNGsWithContent(t *testing.T) {
 }
 
 func TestRenderHTMLIsSelfContained(t *testing.T) {
-	dir := copyRun(t, fixtureDir)
-	require.NoError(t, Render(dir))
+	dir := renderedRun(t, fixtureDir)
 	page := string(readFile(t, filepath.Join(dir, FileHTML)))
 	for _, name := range PlotFiles {
 		data := readFile(t, filepath.Join(dir, name))
