@@ -166,7 +166,15 @@ func TestRunEndToEnd(t *testing.T) {
 			}
 			assert.Positive(t, tr.Processes[results.ProcessBrowser].CPUPct, "browser CPU")
 			assert.Positive(t, tr.Processes[results.ProcessBrowser].PeakRSSBytes)
+			require.NotNil(t, tr.Sender, "the sender's own counters")
+			assert.Positive(t, tr.Sender.FramesEncoded)
+			assert.Positive(t, tr.Sender.EncodedFPS)
+			if tr.Kind == results.KindBrowserToBrowser {
+				assert.Equal(t, "page", tr.Sender.Source)
+			}
 			if tr.Kind == results.KindCameraToBrowser {
+				assert.Equal(t, "camera-metrics", tr.Sender.Source)
+				assert.NotNil(t, tr.Sender.EncodeP50Ms)
 				assert.Positive(t, tr.Processes[results.ProcessCamera].CPUPct, "camera CPU")
 				require.NotNil(t, tr.LatencyP50Ms, "the synthetic source's frame code gives latency")
 				assert.GreaterOrEqual(t, *tr.LatencyP50Ms, 0.0)

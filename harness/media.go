@@ -41,12 +41,14 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Tri
 	room := protocol.NewRoomID()
 	viewerURL := ""
 	var cam *child
+	var readSender senderReader
 	switch {
 	case sp.Kind == results.KindCameraToBrowser && r.sc.Camera.Remote:
 		room = protocol.RoomID(r.sc.Camera.Room)
 		viewerURL = fmt.Sprintf("%s/?room=%s&request=%dx%d@%d&codec=%s", ep.baseURL, room, p.Width, p.Height, p.FPS, p.Codec)
 		if u := r.sc.Camera.MetricsURL; u != "" {
 			tracker.Add(probe.Target{Name: results.ProcessCamera, MetricsURL: u})
+			readSender = cameraMetricsReader(r.metricsHTTP, u)
 		}
 	case sp.Kind == results.KindCameraToBrowser:
 		r.waitIdle(ctx, ep)
@@ -54,10 +56,12 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Tri
 		// count as the camera's.
 		baseRooms, _ := ep.gauge(ctx, metricRooms)
 		st.set("starting the camera")
-		cam, err = r.startCamera(ep, room, p)
+		var camMetrics string
+		cam, camMetrics, err = r.startCamera(ep, room, p)
 		if err != nil {
 			return err
 		}
+		readSender = cameraMetricsReader(r.metricsHTTP, camMetrics)
 		defer func() {
 			if err := cam.Stop(); err != nil {
 				r.logger.Warn("stop camera", "err", err)
@@ -109,6 +113,7 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Tri
 			return r.browserError(br, "open sender page", err)
 		}
 		defer func() { _ = sender.Close() }()
+		readSender = pageOutboundReader(sender)
 		senderURL := fmt.Sprintf("%s/?room=%s&send=camera&width=%d&height=%d&fps=%d&codec=%s", ep.baseURL, room, p.Width, p.Height, p.FPS, p.Codec)
 		if err := sender.Navigate(ctx, senderURL); err != nil {
 			return r.browserError(br, "load sender page", err)
@@ -146,6 +151,18 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Tri
 
 	vs := newViewerSeries(tr.Index, tr.Start)
 	vs.frameCode = p.Source == "synthetic" // only the synthetic source draws the frame code
+	var senderStart *senderReading
+	startWindow := func() {
+		vs.startWindow()
+		if readSender == nil {
+			return
+		}
+		if sr, err := readSender(ctx); err == nil {
+			senderStart = &sr
+		} else {
+			r.logger.Warn("read the sender's counters", "trial", tr.Index, "err", err)
+		}
+	}
 	err = r.measure(ctx, sp, st, tracker, tr.Start, func(now time.Time) error {
 		if err := check(); err != nil {
 			return err
@@ -161,7 +178,14 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Tri
 		}
 		r.writeRow(vs.add(s, now))
 		return nil
-	}, vs.startWindow)
+	}, startWindow)
+	if err == nil && senderStart != nil {
+		if sr, serr := readSender(ctx); serr == nil {
+			tr.Sender = senderStats(*senderStart, sr)
+		} else {
+			r.logger.Warn("read the sender's counters", "trial", tr.Index, "err", serr)
+		}
+	}
 	// Setup phases again: the final snapshot has every phase of the session.
 	if vs.last != nil && vs.last.Session == last.Session {
 		tr.Phases, tr.SetupMs = phasesFrom(vs.last.Phases, navStart)
@@ -248,19 +272,20 @@ func (r *runner) waitSnapshot(ctx context.Context, page *browser.Page, check fun
 	}
 }
 
-// startCamera starts bin/camera for one trial.
-func (r *runner) startCamera(ep *endpoint, room protocol.RoomID, p results.Params) (*child, error) {
+// startCamera starts bin/camera for one trial; it returns the camera's /metrics URL.
+func (r *runner) startCamera(ep *endpoint, room protocol.RoomID, p results.Params) (*child, string, error) {
 	if r.cameraBin == "" {
 		path, err := findBinary(r.cfg.BinDir, "camera")
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		r.cameraBin = path
 	}
 	port, err := freePort()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	metricsAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	args := []string{
 		"--signaling", ep.wsURL,
 		"--room", string(room),
@@ -268,7 +293,7 @@ func (r *runner) startCamera(ep *endpoint, room protocol.RoomID, p results.Param
 		"--width", strconv.Itoa(p.Width), "--height", strconv.Itoa(p.Height),
 		"--fps", strconv.Itoa(p.FPS),
 		"--codec", p.Codec,
-		"--metrics-addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		"--metrics-addr", metricsAddr,
 		"--ice-loopback",
 		"--log-level", "info",
 	}
@@ -281,9 +306,9 @@ func (r *runner) startCamera(ep *endpoint, room protocol.RoomID, p results.Param
 	args = append(args, r.sc.Camera.Args...)
 	c, err := startChild(results.ProcessCamera, r.cameraBin, args, r.logger)
 	if err != nil {
-		return nil, &partError{part: results.ProcessCamera, reason: err.Error()}
+		return nil, "", &partError{part: results.ProcessCamera, reason: err.Error()}
 	}
-	return c, nil
+	return c, "http://" + metricsAddr + "/metrics", nil
 }
 
 // cameraError describes a camera failure; when the camera has exited, that is

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -71,6 +72,8 @@ type runner struct {
 	brFPS int
 
 	signalingBin, cameraBin string
+	// metricsHTTP reads plain-HTTP /metrics endpoints (the camera's).
+	metricsHTTP *http.Client
 }
 
 // Run runs every trial of cfg.Scenario and writes the run folder. It returns an
@@ -110,7 +113,10 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	defer func() { _ = logFile.Close() }()
 	logger := slog.New(slog.NewTextHandler(&syncWriter{w: logFile}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	r := &runner{cfg: cfg, sc: cfg.Scenario, dir: dir, logger: logger, proc: probe.NewProc(), now: now}
+	r := &runner{
+		cfg: cfg, sc: cfg.Scenario, dir: dir, logger: logger, proc: probe.NewProc(), now: now,
+		metricsHTTP: &http.Client{Timeout: 3 * time.Second},
+	}
 	env := r.environment(ctx, start)
 	if err := results.WriteEnvironment(filepath.Join(dir, results.FileEnvironment), env); err != nil {
 		return nil, err

@@ -132,6 +132,30 @@ type ProcessStats struct {
 	Source string `json:"source,omitempty"`
 }
 
+// SenderStats are the sender's view of a media trial's measurement window: with
+// the receiver's figures they tell whether frames were lost to capture and
+// encoding or on the way.
+type SenderStats struct {
+	// Source is "camera-metrics" (the camera's Prometheus counters) or
+	// "page" (the Chromium sender page's outbound-rtp stats).
+	Source string `json:"source"`
+	// FramesCaptured, FramesEncoded, FramesSent and FramesDropped count over the
+	// window (the page reports only encoded and sent).
+	FramesCaptured int64 `json:"framesCaptured,omitempty"`
+	FramesEncoded  int64 `json:"framesEncoded"`
+	FramesSent     int64 `json:"framesSent"`
+	FramesDropped  int64 `json:"framesDropped,omitempty"`
+	// EncodedFPS is FramesEncoded per second of the window.
+	EncodedFPS float64 `json:"encodedFps"`
+	// EncodeP50Ms and EncodeP95Ms: time to encode one frame (camera only,
+	// interpolated in the echtzeit_camera_encode_seconds buckets).
+	EncodeP50Ms *float64 `json:"encodeP50Ms,omitempty"`
+	EncodeP95Ms *float64 `json:"encodeP95Ms,omitempty"`
+	// Width and Height are the encoded frame size (page only).
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+}
+
 // SignalingLoad are the figures of a signaling-load trial.
 type SignalingLoad struct {
 	// Connections is the number of clients that completed Hello and Joined;
@@ -220,6 +244,10 @@ type Trial struct {
 	// Codec and DecoderImplementation as the viewer's getStats reports them.
 	Codec                 string `json:"codec,omitempty"`
 	DecoderImplementation string `json:"decoderImplementation,omitempty"`
+
+	// Sender holds the sender's own counters over the measurement window (the
+	// camera's /metrics, or the sender page's outbound stats), nil if unread.
+	Sender *SenderStats `json:"sender,omitempty"`
 
 	// Processes maps a process name (Process* constants) to its CPU and memory.
 	Processes map[string]ProcessStats `json:"processes,omitempty"`
