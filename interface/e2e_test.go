@@ -3,6 +3,7 @@ package webui_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -276,4 +277,29 @@ func TestShareCameraMidSession(t *testing.T) {
 	require.NotNil(t, bsnap.Outbound, "B sends too")
 	require.NoError(t, b.WaitFor(ctx, `(() => { const s = window.echtzeit.snapshot();
 		return s.inbound !== null && s.inbound.framesDecoded > 60; })()`, 20*time.Second, dump))
+}
+
+// TestCodecPreference: a sender page with &codec=X streams in X, for each of
+// VP8, VP9 and H.264 that this Chromium can send.
+func TestCodecPreference(t *testing.T) {
+	srv := startServer(t)
+	ctx := testContext(t, 180*time.Second)
+	probe := openPage(ctx, t, srv, "/")
+	sendable, err := browser.Eval[[]string](ctx, probe, `RTCRtpSender.getCapabilities("video").codecs.map(c => c.mimeType.toLowerCase())`)
+	require.NoError(t, err)
+	require.NoError(t, probe.Close())
+	for _, codec := range []string{"vp8", "vp9", "h264"} {
+		t.Run(codec, func(t *testing.T) {
+			if !slices.Contains(sendable, "video/"+codec) {
+				t.Skipf("this Chromium cannot send %s (it can: %v)", codec, sendable)
+			}
+			room := protocol.NewRoomID()
+			sender := openPage(ctx, t, srv, roomPath(room, "&send=camera&width=320&height=240&codec="+codec))
+			viewer := openPage(ctx, t, srv, roomPath(room, ""))
+			snap := waitStreaming(ctx, t, viewer, 320, 240)
+			assert.Equal(t, strings.ToUpper(codec), strings.ToUpper(snap.Inbound.Codec))
+			require.NoError(t, sender.Close())
+			require.NoError(t, viewer.Close())
+		})
+	}
 }
