@@ -142,6 +142,8 @@ type Browser struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	pages sync.WaitGroup // console readers of open pages
+
 	labelsMu sync.Mutex
 	labels   map[string]int // pages opened per test, for failure artifacts
 }
@@ -266,6 +268,7 @@ func (b *Browser) Close() error {
 	b.closeOnce.Do(func() {
 		b.cancel()
 		b.allocCancel()
+		b.pages.Wait()
 		b.closeErr = os.RemoveAll(b.userDataDir)
 		if b.closeErr != nil {
 			b.closeErr = fmt.Errorf("remove user data dir: %w", b.closeErr)

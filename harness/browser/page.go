@@ -54,7 +54,9 @@ func (b *Browser) NewPage(ctx context.Context) (*Page, error) {
 		return nil, fmt.Errorf("open tab: %w", err)
 	}
 	messages := chromedp.Console(tctx)
+	b.pages.Add(1)
 	p.wg.Go(func() {
+		defer b.pages.Done()
 		for m, err := range messages {
 			if err != nil {
 				return

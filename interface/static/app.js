@@ -179,6 +179,7 @@ export class Echtzeit {
 
   onServerError(msg) {
     this.log("server error", msg.code, msg.message);
+    if (msg.code === "unknown-peer") return; // a late signal to a participant that just left
     this.showError(msg);
     const joining = this.joiningRoom;
     this.joiningRoom = null;
