@@ -13,7 +13,6 @@ import (
 
 	"echtzeit/harness/browser"
 	"echtzeit/signaling/protocol"
-	"echtzeit/signaling/signalingtest"
 )
 
 // roomPath is the URL path that joins room at once.
@@ -252,7 +251,6 @@ func TestNextParticipantSameRoom(t *testing.T) {
 	}
 }
 
-var _ = signalingtest.Start
 
 // TestShareCameraMidSession: the viewer starts sending its camera during a
 // running session; the renegotiation (offered by the newcomer, the polite

@@ -3,6 +3,7 @@ package webui_test
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,7 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	webui "echtzeit/interface"
 	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/signalingtest"
 )
 
 func TestPageConnects(t *testing.T) {
@@ -91,4 +94,20 @@ func TestJoinTwiceQuickly(t *testing.T) {
 	assert.Equal(t, "joined", snap.State)
 	assert.Equal(t, string(r2), *snap.Room)
 	assert.Nil(t, snap.Error, "no protocol violation")
+}
+
+// TestPlainHTTP: served over http://, the page uses ws:// and streams.
+func TestPlainHTTP(t *testing.T) {
+	srv := signalingtest.Start(t, signalingtest.WithStatic(webui.Handler()), signalingtest.WithPlain())
+	require.True(t, strings.HasPrefix(srv.URL, "http://"), srv.URL)
+	ctx := testContext(t, 150*time.Second)
+	page := chromium.Page(t)
+	require.NoError(t, page.AddInitScript(ctx, trackSockets))
+	room := protocol.NewRoomID()
+	require.NoError(t, page.Navigate(ctx, srv.URL+roomPath(room, "&send=camera&width=320&height=240")))
+	viewer := openPage(ctx, t, srv, roomPath(room, ""))
+	waitStreaming(ctx, t, viewer, 320, 240)
+	url, err := browser.Eval[string](ctx, page, `window.__sockets[0].url`)
+	require.NoError(t, err)
+	assert.Equal(t, strings.Replace(srv.URL, "http://", "ws://", 1)+"/ws", url)
 }
