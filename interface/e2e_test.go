@@ -220,13 +220,12 @@ func TestLeaveRejoinAndRoomFull(t *testing.T) {
 	room2 := protocol.NewRoomID()
 	_, err = browser.Eval[any](ctx, b, fmt.Sprintf(`window.echtzeit.join(%q)`, room2))
 	require.NoError(t, err)
-	d := openPage(ctx, t, srv, roomPath(room2, "&send=camera&width=640&height=360"))
+	openPage(ctx, t, srv, roomPath(room2, "&send=camera&width=640&height=360"))
 	snap := waitStreaming(ctx, t, b, 640, 360)
 	assert.Equal(t, string(room2), *snap.Room)
 	assert.Equal(t, 2, snap.Session)
 	requirePhasesOrdered(t, snap)
 	assert.Nil(t, snap.Error)
-	_ = d
 }
 
 // TestNextParticipantSameRoom: the viewer stays in its room after the sender

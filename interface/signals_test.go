@@ -161,7 +161,7 @@ func TestReconnect(t *testing.T) {
 	ctx := testContext(t, 180*time.Second)
 	room := protocol.NewRoomID()
 
-	sender := openPage(ctx, t, srv, roomPath(room, "&send=camera&width=320&height=240"))
+	openPage(ctx, t, srv, roomPath(room, "&send=camera&width=320&height=240"))
 	viewer := chromium.Page(t)
 	require.NoError(t, viewer.AddInitScript(ctx, trackSockets))
 	require.NoError(t, viewer.Navigate(ctx, srv.URL+roomPath(room, "")))
@@ -176,5 +176,4 @@ func TestReconnect(t *testing.T) {
 	assert.Equal(t, string(room), *snap.Room, "the same room")
 	assert.Greater(t, snap.Session, first.Session)
 	requirePhasesOrdered(t, snap)
-	_ = sender
 }
