@@ -250,7 +250,6 @@ func TestNextParticipantSameRoom(t *testing.T) {
 	}
 }
 
-
 // TestShareCameraMidSession: the viewer starts sending its camera during a
 // running session; the renegotiation (offered by the newcomer, the polite
 // side) brings its video to the first page, and the first stream goes on.
