@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,6 +122,7 @@ trials:
     repeats: 2
 `)
 	hook, killErr := killOnMeasuring(filepath.Join(bin, "signaling"))
+	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := filepath.Join(t.TempDir(), "run")
@@ -137,4 +139,12 @@ trials:
 	assert.True(t, out.Trials[1].OK, "a restarted server for the next trial: %s", out.Trials[1].FailReason)
 	require.NotNil(t, out.Trials[1].Signaling)
 	assert.Equal(t, 10, out.Trials[1].Signaling.Connections)
+
+	// Every goroutine the run started (clients, probes, child watchers) ended.
+	// (A plain loop: assert.Eventually runs its condition in a goroutine.)
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines after the run")
 }

@@ -265,6 +265,7 @@ func (r *runner) ensureSignaling(ctx context.Context) (*endpoint, error) {
 	}
 	if r.ep != nil {
 		r.logger.Warn("signaling server gone; restarting", "reason", r.ep.proc.ExitReason())
+		r.ep.http.CloseIdleConnections()
 	}
 	if r.signalingBin == "" {
 		p, err := findBinary(r.cfg.BinDir, "signaling")
@@ -312,8 +313,12 @@ func (r *runner) teardown() error {
 	}
 	if r.ep != nil {
 		errs = append(errs, r.ep.stop())
+		if r.ep.http != nil {
+			r.ep.http.CloseIdleConnections()
+		}
 		r.ep = nil
 	}
+	r.metricsHTTP.CloseIdleConnections()
 	return errors.Join(errs...)
 }
 
