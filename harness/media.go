@@ -245,6 +245,7 @@ func (r *runner) waitSnapshot(ctx context.Context, page *browser.Page, check fun
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	var lastErr error
+	var last *browser.Snapshot
 	for {
 		if err := check(); err != nil {
 			return err
@@ -259,17 +260,32 @@ func (r *runner) waitSnapshot(ctx context.Context, page *browser.Page, check fun
 			if s.State == "error" && s.Error != nil {
 				return fmt.Errorf("page error %s: %s", s.Error.Code, s.Error.Message)
 			}
+			last = &s
 		}
 		lastErr = err
 		select {
 		case <-ctx.Done():
-			if lastErr != nil {
-				r.logger.Info("last snapshot error", "err", lastErr)
+			switch {
+			case last != nil:
+				return fmt.Errorf("%w; page state %q, %s", ctx.Err(), last.State, reachedPhases(last.Phases))
+			case lastErr != nil:
+				return fmt.Errorf("%w; page snapshot: %w", ctx.Err(), lastErr)
 			}
 			return ctx.Err()
 		case <-t.C:
 		}
 	}
+}
+
+// reachedPhases names the last setup phase a page reached.
+func reachedPhases(p browser.Phases) string {
+	reached := "no phase reached"
+	for _, ph := range p.Ordered() {
+		if ph.At != nil {
+			reached = "last phase reached: " + ph.Name
+		}
+	}
+	return reached
 }
 
 // startCamera starts bin/camera for one trial; it returns the camera's /metrics URL.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -203,6 +204,9 @@ func (r *runner) runTrial(ctx context.Context, sp scenario.Spec, prog *progress)
 		tr.FailReason = fmt.Sprintf("%s while %s", ErrInterrupted, st.get())
 	case errors.Is(tctx.Err(), context.DeadlineExceeded):
 		tr.FailReason = fmt.Sprintf("timeout after %s while %s", sp.Timeout, st.get())
+		if msg := err.Error(); msg != context.DeadlineExceeded.Error() {
+			tr.FailReason += " (" + strings.TrimPrefix(msg, context.DeadlineExceeded.Error()+"; ") + ")"
+		}
 	default:
 		tr.FailReason = err.Error()
 	}
