@@ -104,6 +104,7 @@ func TestChromiumViewer(t *testing.T) {
 		{"h264 1280x720 camera offers", true, camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecH264}, "", 1280, 720, "H264", nil},
 		{"request 320x180 h264 from a vp8 camera", true, camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecVP8}, "&request=320x180@15&codec=h264", 320, 180, "H264", nil},
 		{"vp8 640x360 mediadevices encoder", true, camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8}, "", 640, 360, "VP8", []softenc.Option{}},
+		{"h264 640x360 mediadevices encoder (High profile)", false, camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecH264}, "", 640, 360, "H264", []softenc.Option{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -118,4 +119,55 @@ func TestNextViewer(t *testing.T) {
 	require.NoError(t, second.waitFrames(ctx, 20))
 	assert.Equal(t, 1, cam.count(camera.StateConnecting), "the camera did not rejoin")
 	assert.Equal(t, 2, cam.count(camera.StateStreaming))
+}
+
+// TestMetrics checks the DESIGN.md metric names and that a stream moves them.
+func TestMetrics(t *testing.T) {
+	srv := signalingtest.Start(t)
+	opts := []client.Option{client.WithTLSConfig(srv.TLSConfig)}
+	ctx := testContext(t, 30*time.Second)
+	room := protocol.NewRoomID()
+	cam := startCamera(t, srv.WSURL, opts, room, smallVP8)
+	waitState(ctx, t, cam, camera.StateWaiting)
+	v := joinViewer(ctx, t, srv.WSURL, opts, room, nil)
+	require.NoError(t, v.waitFrames(ctx, 20))
+
+	families, err := cam.metrics.Registry().Gather()
+	require.NoError(t, err)
+	got := map[string]*dto.MetricFamily{}
+	for _, f := range families {
+		got[f.GetName()] = f
+	}
+	for _, name := range []string{
+		"echtzeit_camera_frames_captured_total", "echtzeit_camera_frames_encoded_total",
+		"echtzeit_camera_frames_sent_total", "echtzeit_camera_bytes_sent_total",
+	} {
+		require.Contains(t, got, name)
+		assert.Positive(t, got[name].GetMetric()[0].GetCounter().GetValue(), name)
+	}
+	require.Contains(t, got, "echtzeit_camera_frames_dropped_total")
+	require.Contains(t, got, "echtzeit_camera_encode_seconds")
+	assert.Positive(t, got["echtzeit_camera_encode_seconds"].GetMetric()[0].GetHistogram().GetSampleCount())
+	require.Contains(t, got, "process_cpu_seconds_total")
+	require.Contains(t, got, "process_resident_memory_bytes")
+
+	labels := func(m *dto.Metric) map[string]string {
+		out := map[string]string{}
+		for _, l := range m.GetLabel() {
+			out[l.GetName()] = l.GetValue()
+		}
+		return out
+	}
+	require.Contains(t, got, "echtzeit_camera_format_info")
+	formats := got["echtzeit_camera_format_info"].GetMetric()
+	require.Len(t, formats, 1)
+	assert.Equal(t, map[string]string{"width": "320", "height": "180", "fps": "30", "codec": "vp8", "source": "synthetic"}, labels(formats[0]))
+	require.Contains(t, got, "echtzeit_camera_peer_state")
+	for _, m := range got["echtzeit_camera_peer_state"].GetMetric() {
+		want := 0.0
+		if labels(m)["state"] == "connected" {
+			want = 1
+		}
+		assert.Equal(t, want, m.GetGauge().GetValue(), labels(m)["state"])
+	}
 }

@@ -58,13 +58,14 @@ func (r *runningCamera) count(s camera.State) int {
 
 // startCamera runs a synthetic camera in room until the test ends.
 // The encoders are those of cmd/camera's defaults (own libvpx binding at cpu-used
-// -6) unless encOpts says otherwise.
+// -6, own x264 binding) unless encOpts says otherwise; an empty, non-nil encOpts
+// selects mediadevices' encoders.
 func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol.RoomID, f camera.Format, encOpts ...softenc.Option) *runningCamera {
 	t.Helper()
 	rc := &runningCamera{metrics: camera.NewMetrics()}
 	log := testLogger(t).With("part", "camera")
 	if encOpts == nil {
-		encOpts = []softenc.Option{softenc.WithVP8Tuning(-6, 1)}
+		encOpts = []softenc.Option{softenc.WithVP8Tuning(-6, 1), softenc.WithH264Tuning("veryfast", 0)}
 	}
 	src, err := softenc.New(synthetic.Source{}, f.Codec, log, rc.metrics, encOpts...)
 	require.NoError(t, err)

@@ -39,7 +39,8 @@ func TestMeasureChromium(t *testing.T) {
 	}{
 		{"vp8 mediadevices", camera.CodecVP8, []softenc.Option{}},
 		{"vp8 libvpx cpu-used -6", camera.CodecVP8, nil},
-		{"h264 x264 veryfast", camera.CodecH264, nil},
+		{"h264 mediadevices (x264 veryfast, High)", camera.CodecH264, []softenc.Option{}},
+		{"h264 own x264 veryfast baseline", camera.CodecH264, nil},
 	}
 	sizes := []struct{ w, h int }{{320, 180}, {640, 360}, {1280, 720}, {1920, 1080}}
 	var table strings.Builder

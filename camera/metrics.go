@@ -111,12 +111,15 @@ func (m *Metrics) FramesDropped(n int) {
 	}
 }
 
-// FrameSent counts one frame of size bytes written to a track.
-func (m *Metrics) FrameSent(bytes int) {
+// SampleSent counts a sample of size bytes written to a track; it is a frame
+// unless it only carries parameter sets (picture false).
+func (m *Metrics) SampleSent(bytes int, picture bool) {
 	if m == nil {
 		return
 	}
-	m.framesSent.Inc()
+	if picture {
+		m.framesSent.Inc()
+	}
 	m.bytesSent.Add(float64(bytes))
 }
 

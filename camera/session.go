@@ -462,12 +462,18 @@ func (s *session) startStream() {
 	s.metrics.SetFormat(f, s.srcName)
 	started := time.Now()
 	var once sync.Once
+	_, selfCounting := s.src.(FrameCounter)
 	write := func(sample media.Sample) error {
+		picture := sample.Duration > 0
+		if picture && !selfCounting {
+			s.metrics.FrameCaptured()
+			s.metrics.FrameEncoded(0)
+		}
 		if err := track.WriteSample(sample); err != nil {
 			s.metrics.FramesDropped(1)
 			return fmt.Errorf("write sample: %w", err)
 		}
-		s.metrics.FrameSent(len(sample.Data))
+		s.metrics.SampleSent(len(sample.Data), picture)
 		once.Do(func() {
 			s.log.Debug("first frame sent", "after_stream_start", time.Since(started).Round(time.Millisecond))
 		})

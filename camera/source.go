@@ -50,3 +50,11 @@ type RawSource interface {
 	// SupportsFormat reports whether the source can deliver f's size and rate.
 	SupportsFormat(f Format) error
 }
+
+// FrameCounter is implemented by sources that count their captured and encoded
+// frames in the Metrics themselves (the software encoders). For any other source
+// the session counts each sample that carries a picture (Duration > 0) as captured
+// and encoded: a pass-through source's frames were encoded in hardware.
+type FrameCounter interface {
+	CountsFrames()
+}

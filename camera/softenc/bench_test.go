@@ -30,7 +30,9 @@ func BenchmarkEncode(b *testing.B) {
 		{"vp8-cpu-12-t1", camera.CodecVP8, []Option{WithVP8Tuning(-12, 1)}},
 		{"vp8-cpu-16-t1", camera.CodecVP8, []Option{WithVP8Tuning(-16, 1)}},
 		{"vp8-cpu-6-t2", camera.CodecVP8, []Option{WithVP8Tuning(-6, 2)}},
-		{"h264-x264-veryfast", camera.CodecH264, nil},
+		{"h264-mediadevices", camera.CodecH264, nil},
+		{"h264-own-veryfast", camera.CodecH264, []Option{WithH264Tuning("veryfast", 0)}},
+		{"h264-own-ultrafast", camera.CodecH264, []Option{WithH264Tuning("ultrafast", 0)}},
 	}
 	for _, enc := range encoders {
 		for _, size := range []struct{ w, h int }{{640, 360}, {1280, 720}, {1920, 1080}} {

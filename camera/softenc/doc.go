@@ -2,9 +2,11 @@
 // and H.264 with x264. Both need cgo; a binary built without cgo gets ErrNoCgo from
 // New and keeps the pass-through sources.
 //
-// H.264 uses pion/mediadevices' x264 encoder ("veryfast" preset, "zerolatency"
-// tune, ABR with a VBV; mediadevices hard-codes the High profile and lets x264 log
-// its statistics to stderr). For VP8, mediadevices v0.9.4 exposes neither libvpx's
+// H.264: pion/mediadevices' x264 encoder hard-codes the High profile (the camera's
+// SDP says Constrained Baseline 42e01f; Chromium copes, other browsers may not),
+// leaves the frame rate unset and lets x264 print statistics to stderr. With
+// WithH264Tuning (the default of cmd/camera) the package uses its own x264 binding:
+// Constrained Baseline, "zerolatency" tune, ABR with a one-second VBV, quiet. For VP8, mediadevices v0.9.4 exposes neither libvpx's
 // cpu-used speed setting nor encoder threads (only the deadline, already
 // "realtime"), so its encoder runs libvpx at its slowest realtime speed on one core
 // (~31 ms of CPU per 1280×720 frame of full-frame motion measured here). With

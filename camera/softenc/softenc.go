@@ -31,6 +31,10 @@ type options struct {
 	vp8Tuned   bool
 	vp8CPUUsed int
 	vp8Threads int
+
+	h264Own     bool
+	h264Preset  string
+	h264Threads int
 }
 
 // Option tunes the encoders.
@@ -51,7 +55,11 @@ func WithVP8Tuning(cpuUsed, threads int) Option {
 var (
 	_ camera.FormatSupporter  = (*Source)(nil)
 	_ camera.KeyFrameStreamer = (*Source)(nil)
+	_ camera.FrameCounter     = (*Source)(nil)
 )
+
+// CountsFrames marks the source as counting its own frames (camera.FrameCounter).
+func (s *Source) CountsFrames() {}
 
 // Codec is the default codec the source was created with.
 func (s *Source) Codec() string { return s.codec }
@@ -81,6 +89,24 @@ func withDefaults(f camera.Format) camera.Format {
 		f.KeyframeInterval = DefaultKeyframeInterval(f)
 	}
 	return f
+}
+
+// H264Presets are x264's speed presets, fastest first.
+var H264Presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"}
+
+// WithH264Tuning encodes H.264 with this package's own x264 binding instead of
+// mediadevices': Constrained Baseline as the camera's SDP announces, x264's
+// statistics not printed, preset as given ("" = veryfast), threads 0 = x264's
+// choice.
+func WithH264Tuning(preset string, threads int) Option {
+	return func(o *options) {
+		if preset == "" {
+			preset = "veryfast"
+		}
+		o.h264Own = true
+		o.h264Preset = preset
+		o.h264Threads = max(0, threads)
+	}
 }
 
 // timedReader remembers when the last raw frame came out of the source, so the

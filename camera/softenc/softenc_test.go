@@ -66,7 +66,7 @@ func decodeWithFFmpeg(t *testing.T, f camera.Format, samples []media.Sample) []*
 	}
 	path := filepath.Join(t.TempDir(), name)
 	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
-	out, err := exec.Command(ffmpeg, "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-").Output()
+	out, err := exec.Command(ffmpeg, "-v", "error", "-i", path, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-").Output()
 	require.NoError(t, err)
 	size := f.Width * f.Height
 	require.Zero(t, len(out)%size, "ffmpeg output is not whole %dx%d frames", f.Width, f.Height)
@@ -111,19 +111,33 @@ func isKeyFrame(codec string, data []byte) bool {
 	return false
 }
 
+// spsProfile returns profile_idc and the constraint flags of the first SPS in an
+// Annex-B access unit.
+func spsProfile(data []byte) (profile, constraints byte, ok bool) {
+	for i := 0; i+5 < len(data); i++ {
+		if data[i] == 0 && data[i+1] == 0 && data[i+2] == 1 && data[i+3]&0x1f == 7 {
+			return data[i+4], data[i+5], true
+		}
+	}
+	return 0, 0, false
+}
+
 func TestEncodeSyntheticRoundTrip(t *testing.T) {
 	const n, keyAt = 20, 8
 	tests := []struct {
-		name string
-		f    camera.Format
-		opts []Option
+		name    string
+		f       camera.Format
+		opts    []Option
+		profile byte // H.264 profile_idc of the SPS; 0: not checked
 	}{
-		{"mediadevices", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecVP8, KeyframeInterval: 300}, nil},
-		{"mediadevices", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8, Bitrate: 1_000_000, KeyframeInterval: 300}, nil},
-		{"libvpx cpu-used -6", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecVP8, KeyframeInterval: 300}, []Option{WithVP8Tuning(-6, 1)}},
-		{"libvpx cpu-used -12 2 threads", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8, Bitrate: 1_000_000, KeyframeInterval: 300}, []Option{WithVP8Tuning(-12, 2)}},
-		{"x264", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecH264, KeyframeInterval: 300}, nil},
-		{"x264", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecH264, Bitrate: 1_000_000, KeyframeInterval: 300}, nil},
+		{"mediadevices", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecVP8, KeyframeInterval: 300}, nil, 0},
+		{"mediadevices", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8, Bitrate: 1_000_000, KeyframeInterval: 300}, nil, 0},
+		{"libvpx cpu-used -6", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecVP8, KeyframeInterval: 300}, []Option{WithVP8Tuning(-6, 1)}, 0},
+		{"libvpx cpu-used -12 2 threads", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8, Bitrate: 1_000_000, KeyframeInterval: 300}, []Option{WithVP8Tuning(-12, 2)}, 0},
+		{"x264 mediadevices", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecH264, KeyframeInterval: 300}, nil, 100},
+		{"x264 own baseline", camera.Format{Width: 160, Height: 90, FPS: 30, Codec: camera.CodecH264, KeyframeInterval: 300}, []Option{WithH264Tuning("", 0)}, 66},
+		{"x264 own ultrafast 2 threads", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecH264, Bitrate: 1_000_000, KeyframeInterval: 300}, []Option{WithH264Tuning("ultrafast", 2)}, 66},
+		{"x264 mediadevices", camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecH264, Bitrate: 1_000_000, KeyframeInterval: 300}, nil, 100},
 	}
 	for _, tt := range tests {
 		f := tt.f
@@ -131,6 +145,14 @@ func TestEncodeSyntheticRoundTrip(t *testing.T) {
 			m := camera.NewMetrics()
 			samples := record(t, f, n, keyAt, m, tt.opts...)
 			assert.True(t, isKeyFrame(f.Codec, samples[0].Data), "the first frame is a key frame")
+			if tt.profile != 0 {
+				profile, constraints, ok := spsProfile(samples[0].Data)
+				require.True(t, ok, "the first access unit has an SPS")
+				assert.Equal(t, tt.profile, profile, "profile_idc")
+				if profile == 66 {
+					assert.NotZero(t, constraints&0x40, "constraint_set1_flag: Constrained Baseline")
+				}
+			}
 			keyframes := 0
 			for i, s := range samples[1:] {
 				assert.Positive(t, s.Duration, "sample %d", i+1)

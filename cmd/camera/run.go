@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +11,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"echtzeit/camera"
@@ -46,6 +50,8 @@ type options struct {
 	vp8Encoder     string
 	vp8CPUUsed     int
 	vp8Threads     int
+	h264Encoder    string
+	h264Preset     string
 	codecSet       bool
 }
 
@@ -98,6 +104,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.vp8Encoder, "vp8-encoder", "libvpx", "VP8 encoder: libvpx (own binding, tunable) or mediadevices (pion/mediadevices' default settings)")
 	fs.IntVar(&o.vp8CPUUsed, "vp8-cpu-used", -6, "libvpx cpu-used for --vp8-encoder libvpx (-16…16; larger magnitude = faster, lower quality)")
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
+	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
+	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -116,11 +124,23 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 func (o options) clientOptions(logger *slog.Logger) ([]client.Option, error) {
 	opts := []client.Option{client.WithLogger(logger)}
 	n := 0
+	// Check the files and values now: Dial would fail on them at every attempt,
+	// and a reconnect loop is for network faults, not for configuration errors.
 	if o.tlsCA != "" {
+		pem, err := os.ReadFile(o.tlsCA)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-ca: %w", err)
+		}
+		if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--tls-ca %s: no PEM certificate found", o.tlsCA)
+		}
 		opts = append(opts, client.WithCAFile(o.tlsCA))
 		n++
 	}
 	if o.tlsFingerprint != "" {
+		if _, err := client.ParseFingerprint(o.tlsFingerprint); err != nil {
+			return nil, fmt.Errorf("--tls-fingerprint: %w", err)
+		}
 		opts = append(opts, client.WithFingerprint(o.tlsFingerprint))
 		n++
 	}
@@ -182,8 +202,9 @@ func viewerLink(signalingURL string, room protocol.RoomID) (string, error) {
 	return u.String(), nil
 }
 
-// encoderOptions turns the VP8 flags into softenc options.
+// encoderOptions turns the encoder flags into softenc options.
 func (o options) encoderOptions() ([]softenc.Option, error) {
+	var opts []softenc.Option
 	switch o.vp8Encoder {
 	case "libvpx":
 		if o.vp8CPUUsed < -16 || o.vp8CPUUsed > 16 {
@@ -192,11 +213,22 @@ func (o options) encoderOptions() ([]softenc.Option, error) {
 		if o.vp8Threads < 1 || o.vp8Threads > 16 {
 			return nil, fmt.Errorf("--vp8-threads %d: want 1…16", o.vp8Threads)
 		}
-		return []softenc.Option{softenc.WithVP8Tuning(o.vp8CPUUsed, o.vp8Threads)}, nil
+		opts = append(opts, softenc.WithVP8Tuning(o.vp8CPUUsed, o.vp8Threads))
 	case "mediadevices":
-		return nil, nil
+	default:
+		return nil, fmt.Errorf("--vp8-encoder %q: want libvpx or mediadevices", o.vp8Encoder)
 	}
-	return nil, fmt.Errorf("--vp8-encoder %q: want libvpx or mediadevices", o.vp8Encoder)
+	switch o.h264Encoder {
+	case "x264":
+		if !slices.Contains(softenc.H264Presets, o.h264Preset) {
+			return nil, fmt.Errorf("--h264-preset %q: want one of %s", o.h264Preset, strings.Join(softenc.H264Presets, ", "))
+		}
+		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0))
+	case "mediadevices":
+	default:
+		return nil, fmt.Errorf("--h264-encoder %q: want x264 or mediadevices", o.h264Encoder)
+	}
+	return opts, nil
 }
 
 // buildSource makes the source named by --source.

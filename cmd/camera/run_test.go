@@ -99,7 +99,12 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{[]string{"--room", "xyz"}, "--room"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--vp8-encoder", "fast"}, "--vp8-encoder"},
+		{[]string{"--h264-encoder", "openh264"}, "--h264-encoder"},
+		{[]string{"--h264-preset", "warp"}, "--h264-preset"},
+		{[]string{"--vp8-cpu-used", "-20"}, "--vp8-cpu-used"},
 		{[]string{"--source", "rpicam", "--codec", "vp8"}, "rpicam"},
+		{[]string{"--tls-ca", "/nonexistent/ca.pem"}, "--tls-ca"},
+		{[]string{"--tls-fingerprint", "zz"}, "--tls-fingerprint"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
