@@ -132,14 +132,14 @@ Flags:`, stderr)
 	if err != nil {
 		return err
 	}
-	if o.Interrupted {
-		fmt.Fprintln(stderr, "interrupted: the report covers the trials that ran")
-	}
 	if o.RenderErr != nil {
 		fmt.Fprintf(stdout, "run folder: %s\n", o.Dir)
 		return fmt.Errorf("render report: %w", o.RenderErr)
 	}
 	fmt.Fprintf(stdout, "report: %s\n", o.ReportPath())
+	if o.Interrupted {
+		return errors.New("interrupted: the report covers the trials that ran")
+	}
 	return nil
 }
 
