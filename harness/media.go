@@ -349,7 +349,9 @@ func (r *runner) ensureBrowser(ctx context.Context, fps int) (*browser.Browser, 
 		if !pidAlive(r.proc, r.br.PID()) {
 			r.logger.Warn("chromium gone; relaunching", "output", tailLines(r.br.Output(), 10))
 		}
-		_ = r.br.Close()
+		if err := r.br.Close(); err != nil {
+			r.logger.Warn("close chromium", "err", err)
+		}
 		r.br = nil
 	}
 	if r.br != nil {
