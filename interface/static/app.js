@@ -183,17 +183,18 @@ export class Echtzeit {
     this.showError(msg);
     const joining = this.joiningRoom;
     this.joiningRoom = null;
+    if (joining && this.nextRoom) {
+      // The refused join was superseded: go on with the next one.
+      const next = this.nextRoom;
+      this.nextRoom = null;
+      this.sendJoin(next);
+      return;
+    }
     if (this.joinWaiter && this.room === null) {
       const e = new Error(`${msg.code}: ${msg.message}`);
       e.code = msg.code;
       this.joinWaiter.reject(e);
       this.joinWaiter = null;
-    }
-    if (joining && this.nextRoom) {
-      const next = this.nextRoom;
-      this.nextRoom = null;
-      this.sendJoin(next);
-      return;
     }
     if (this.room === null) this.setState("error");
   }
