@@ -89,6 +89,10 @@ func New(cfg Config) (*Camera, error) {
 	if cfg.SourceName == "" {
 		cfg.SourceName = "unknown"
 	}
+	// Export the configured format and "no peer" before the first viewer, so a
+	// scraper sees the series from the start.
+	cfg.Metrics.SetFormat(cfg.Format, cfg.SourceName)
+	cfg.Metrics.SetPeerState(webrtc.PeerConnectionStateUnknown)
 	return &Camera{cfg: cfg, log: cfg.Logger}, nil
 }
 
