@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -316,6 +317,9 @@ func newLineLogger(logger *slog.Logger, keep int) *lineLogger {
 	return &lineLogger{logger: logger, keep: keep}
 }
 
+// problemLine matches stderr lines worth a warning in the log.
+var problemLine = regexp.MustCompile(`(?i)\b(error|warn(ing)?|fail(ed|ure)?|fatal|cannot|no cameras?)\b`)
+
 // maxLine bounds a line without newline (e.g. progress output with \r).
 const maxLine = 4096
 
@@ -353,7 +357,14 @@ func (l *lineLogger) add(line string) {
 	if line == "" {
 		return
 	}
-	l.logger.Info(line)
+	// rpicam-vid prints a status line per frame ("#123 (30.00 fps) exp …")
+	// and libcamera its INFO lines: debug level, unless the line reports a
+	// problem.
+	level := slog.LevelDebug
+	if problemLine.MatchString(line) {
+		level = slog.LevelWarn
+	}
+	l.logger.Log(context.Background(), level, line)
 	l.lines = append(l.lines, line)
 	if len(l.lines) > l.keep {
 		l.lines = l.lines[len(l.lines)-l.keep:]

@@ -380,3 +380,19 @@ func TestRpicamSupportsFormat(t *testing.T) {
 	}
 	assert.Equal(t, "h264", src.Codec())
 }
+
+func TestLineLogger(t *testing.T) {
+	var buf bytes.Buffer
+	l := newLineLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), 3)
+	for _, chunk := range []string{"#1 (30.00 fps) exp 33", "251.00\n#2 (30.00 fps)\r", "\nERROR: *** no cameras available ***\n", "line 4\nunterminated"} {
+		n, err := l.Write([]byte(chunk))
+		require.NoError(t, err)
+		assert.Equal(t, len(chunk), n)
+	}
+	l.Flush()
+	assert.Equal(t, "ERROR: *** no cameras available ***\nline 4\nunterminated", l.Last(), "the last 3 lines")
+	logs := buf.String()
+	assert.Contains(t, logs, `level=DEBUG msg="#1 (30.00 fps) exp 33251.00"`, "a line split across writes")
+	assert.Contains(t, logs, `level=WARN msg="ERROR: *** no cameras available ***"`)
+	assert.Equal(t, 5, strings.Count(logs, "\n"), "blank lines are dropped:\n%s", logs)
+}
