@@ -202,6 +202,16 @@ func TestLeaveRejoinAndRoomFull(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, errText, "room is full")
 	assert.Contains(t, errText, "room-full")
+	// The connection stays usable: C joins a room of its own.
+	_, err = browser.Eval[any](ctx, c, `window.echtzeit.newRoom()`)
+	require.NoError(t, err)
+	csnap, err = c.Snapshot(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "joined", csnap.State)
+	assert.Nil(t, csnap.Error)
+	hidden, err := browser.Eval[bool](ctx, c, `document.getElementById("error").hidden`)
+	require.NoError(t, err)
+	assert.True(t, hidden, "the error banner is gone")
 
 	// A closes its tab: B is told Room/Leave.
 	require.NoError(t, a.Close())
