@@ -37,7 +37,6 @@ const (
 	DefaultFPS         = 30
 	DefaultSignalRate  = 1.0
 	DefaultSignalBytes = 1000
-	DefaultBitrate     = 0 // camera default
 )
 
 // Scenario is one experiment definition.
