@@ -224,9 +224,7 @@ func TestLeaveRejoinAndRoomFull(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, placeholder, "left")
 
-	// C, still connected, can now join A's old room (B is alone there) and get
-	// B's offer; but first B moves on: it joins another room, where a new
-	// sender D streams to it.
+	// B moves on: it joins another room, where a new sender streams to it.
 	room2 := protocol.NewRoomID()
 	_, err = browser.Eval[any](ctx, b, fmt.Sprintf(`window.echtzeit.join(%q)`, room2))
 	require.NoError(t, err)
