@@ -259,6 +259,9 @@ func Launch(ctx context.Context, opts ...Option) (*Browser, error) {
 // descendants.
 func (b *Browser) PID() int { return b.pid }
 
+// UserDataDir returns Chromium's fresh profile folder, removed by Close.
+func (b *Browser) UserDataDir() string { return b.userDataDir }
+
 // Output returns the last 16 KiB Chromium wrote to stdout and stderr.
 func (b *Browser) Output() string { return b.output.String() }
 

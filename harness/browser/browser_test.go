@@ -118,14 +118,13 @@ func TestMissingChromium(t *testing.T) {
 }
 
 func TestCloseRemovesUserDataDir(t *testing.T) {
-	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "echtzeit-chromium-*"))
 	b := browser.LaunchForTest(t)
-	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "echtzeit-chromium-*"))
-	require.Len(t, after, len(before)+1)
+	dir := b.UserDataDir()
+	require.DirExists(t, dir)
+	assert.True(t, strings.HasPrefix(filepath.Base(dir), "echtzeit-chromium-"), dir)
 	require.NoError(t, b.Close())
 	require.NoError(t, b.Close(), "Close twice")
-	final, _ := filepath.Glob(filepath.Join(os.TempDir(), "echtzeit-chromium-*"))
-	assert.Len(t, final, len(before))
+	assert.NoDirExists(t, dir)
 	_, err := b.NewPage(context.Background())
 	assert.ErrorIs(t, err, browser.ErrClosed)
 }
