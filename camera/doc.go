@@ -1,8 +1,25 @@
-// Package camera is the camera program of echtzeit (thesis §4.6): it joins a fixed
-// room on the signaling server and streams video over WebRTC (pion/webrtc) to the
-// viewer that joins the room, then waits for the next viewer.
+// Package camera is the camera program of echtzeit (SPEC §3, thesis §4.6): it joins
+// a fixed room on the signaling server and streams video over WebRTC (pion/webrtc)
+// to each viewer that joins the room, then waits for the next viewer.
 //
-// Sources are either raw (synthetic test pattern, V4L2 cameras; encoded here in
-// software with libvpx or x264 through pion/mediadevices, cgo only) or already
-// encoded (EncodedSource, e.g. the pass-through sources in camera/passthrough).
+// Camera.Run alternates the thesis's two states (§4.6.2): connect and join the
+// room, then stream while a viewer is there (State, Event). Each viewer gets a
+// session: one PeerConnection, one TrackLocalStaticSample (it packetises with the
+// payload type negotiated with this viewer, so H.264 works whichever side offers),
+// trickle ICE both ways with remote candidates queued until the remote description
+// is set, and {"candidate":null} at the end. The participant that was in the room
+// first offers (§4.4.2): on Room/Join the camera offers; when the viewer was first,
+// its request or offer opens the session and the camera answers. Every offer and
+// answer carries VP8 and H.264, so a viewer's request signal can change the codec
+// of a running session by swapping the track; size and frame rate change by
+// restarting the source. The source starts when the PeerConnection is connected, so
+// the first frame a viewer gets is a key frame; RTCP PLI/FIR ask for more.
+// A session ends on Room/Leave or ICE/DTLS failure; the camera stays in its room.
+// When the signaling connection is lost, all sessions end and the camera reconnects
+// with exponential backoff and jitter (Backoff); it never gives up on network faults.
+//
+// Sources are either raw (RawSource: the synthetic pattern of camera/synthetic,
+// V4L2 cameras of camera/v4l2), encoded in software by camera/softenc (cgo only),
+// or already encoded (EncodedSource: the pass-through sources of camera/passthrough).
+// Metrics holds the Prometheus metrics of DESIGN.md on its own registry.
 package camera
