@@ -171,7 +171,10 @@ func Launch(ctx context.Context, opts ...Option) (*Browser, error) {
 	} else if err := checkExec(cfg.execPath); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "echtzeit-chromium-")
+	if n := sweepStale(); n > 0 {
+		cfg.logger.Info("removed profile folders of browsers that were not closed", "count", n)
+	}
+	dir, err := os.MkdirTemp("", userDataPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("create user data dir: %w", err)
 	}

@@ -2,6 +2,7 @@ package browser_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -127,4 +128,29 @@ func TestCloseRemovesUserDataDir(t *testing.T) {
 	assert.NoDirExists(t, dir)
 	_, err := b.NewPage(context.Background())
 	assert.ErrorIs(t, err, browser.ErrClosed)
+}
+
+// TestStaleProfilesRemoved: Launch removes the profile folder of a browser
+// whose process is gone, and keeps one whose process lives.
+func TestStaleProfilesRemoved(t *testing.T) {
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	mk := func(pid int) string {
+		dir, err := os.MkdirTemp("", "echtzeit-chromium-")
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = os.RemoveAll(dir) })
+		require.NoError(t, os.Symlink(fmt.Sprintf("%s-%d", host, pid), filepath.Join(dir, "SingletonLock")))
+		return dir
+	}
+	// A PID that does not exist: beyond the kernel's pid_max default range.
+	dead := mk(1 << 30)
+	alive := mk(os.Getpid())
+	noLock, err := os.MkdirTemp("", "echtzeit-chromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(noLock) })
+
+	browser.LaunchForTest(t)
+	assert.NoDirExists(t, dead)
+	assert.DirExists(t, alive)
+	assert.DirExists(t, noLock)
 }

@@ -2,7 +2,8 @@
 // interface tests, the camera tests and the measurement harness.
 //
 // One [Browser] is one Chromium process with a fresh --user-data-dir that
-// [Browser.Close] removes. [Browser.NewPage] opens a tab (in its own window,
+// [Browser.Close] removes ([Launch] also removes the folders of earlier
+// browsers whose owner died without Close). [Browser.NewPage] opens a tab (in its own window,
 // so it gets animation frames and requestVideoFrameCallback) with its own
 // context; a page records its console messages and uncaught exceptions.
 // [Eval] evaluates JavaScript and decodes the result, [Page.WaitFor] polls a
