@@ -13,6 +13,7 @@ import (
 	"echtzeit/camera"
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/server"
 	"echtzeit/signaling/signalingtest"
 )
 
@@ -170,4 +171,24 @@ func TestMetrics(t *testing.T) {
 		}
 		assert.Equal(t, want, m.GetGauge().GetValue(), labels(m)["state"])
 	}
+}
+
+// TestTwoViewersAtOnce: with a room capacity above 2 (fan-out experiments) each
+// viewer gets its own session and stream.
+func TestTwoViewersAtOnce(t *testing.T) {
+	srv := signalingtest.Start(t, signalingtest.WithConfig(func(c *server.Config) { c.RoomCapacity = 3 }))
+	opts := []client.Option{client.WithTLSConfig(srv.TLSConfig)}
+	ctx := testContext(t, 30*time.Second)
+	room := protocol.NewRoomID()
+	cam := startCamera(t, srv.WSURL, opts, room, smallVP8)
+	waitState(ctx, t, cam, camera.StateWaiting)
+	a := joinViewer(ctx, t, srv.WSURL, opts, room, nil)
+	b := joinViewer(ctx, t, srv.WSURL, opts, room, &protocol.FormatRequest{Codec: "h264"})
+	require.NoError(t, a.waitFrames(ctx, 20))
+	require.NoError(t, b.waitFrames(ctx, 20))
+	assert.Equal(t, webrtc.MimeTypeVP8, a.codec.Load())
+	assert.Equal(t, webrtc.MimeTypeH264, b.codec.Load(), "a request changes only its own session")
+	a.close()
+	require.NoError(t, b.waitFrames(ctx, b.frames.Load()+10), "the other viewer keeps streaming")
+	assert.Equal(t, 1, cam.count(camera.StateStreaming), "still streaming after one of two left")
 }

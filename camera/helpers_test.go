@@ -107,7 +107,8 @@ type pionViewer struct {
 	errs      chan protocol.Error
 	remoteSet bool
 	pending   []webrtc.ICECandidateInit
-	peer      protocol.ParticipantID
+	peer      atomic.Value // protocol.ParticipantID: the camera, once known
+	joinedTo  bool         // the room had participants when the viewer joined
 
 	done chan struct{}
 }
@@ -151,10 +152,11 @@ func joinViewer(ctx context.Context, t *testing.T, wsURL string, opts []client.O
 			init := c.ToJSON()
 			payload, _ = protocol.CandidatePayload(protocol.ICECandidate{Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
 		}
-		_ = cl.Signal(context.Background(), "", payload)
+		_ = cl.Signal(context.Background(), v.camera(), payload)
 	})
 	joined, err := cl.Join(ctx, room)
 	require.NoError(t, err)
+	v.joinedTo = len(joined.Peers) > 0
 	if request != nil && len(joined.Peers) > 0 {
 		v.sendRequest(ctx, *request)
 	}
@@ -163,10 +165,16 @@ func joinViewer(ctx context.Context, t *testing.T, wsURL string, opts []client.O
 	return v
 }
 
+// camera is the participant the viewer talks to ("" = everyone, until known).
+func (v *pionViewer) camera() protocol.ParticipantID {
+	id, _ := v.peer.Load().(protocol.ParticipantID)
+	return id
+}
+
 func (v *pionViewer) sendRequest(ctx context.Context, r protocol.FormatRequest) {
 	p, err := protocol.EncodePayload(protocol.Payload{Request: &r})
 	require.NoError(v.t, err)
-	require.NoError(v.t, v.cl.Signal(ctx, "", p))
+	require.NoError(v.t, v.cl.Signal(ctx, v.camera(), p))
 }
 
 func (v *pionViewer) sendSDP(d webrtc.SessionDescription) error {
@@ -174,7 +182,7 @@ func (v *pionViewer) sendSDP(d webrtc.SessionDescription) error {
 	if err != nil {
 		return err
 	}
-	return v.cl.Signal(context.Background(), "", p)
+	return v.cl.Signal(context.Background(), v.camera(), p)
 }
 
 // loop serves the viewer's signaling until its connection closes.
@@ -188,10 +196,16 @@ func (v *pionViewer) loop(request *protocol.FormatRequest) {
 		}
 		switch m := m.(type) {
 		case protocol.RoomJoin:
-			// The viewer was first: it offers, after its request.
+			// The viewer was first: it offers to the camera, after its request.
+			// A viewer that joined a room with participants ignores later
+			// arrivals (other viewers of a fan-out room).
+			if v.joinedTo || v.camera() != "" {
+				continue
+			}
+			v.peer.Store(m.ID)
 			if request != nil {
 				p, _ := protocol.EncodePayload(protocol.Payload{Request: request})
-				_ = v.cl.Signal(ctx, "", p)
+				_ = v.cl.Signal(ctx, m.ID, p)
 			}
 			offer, err := v.pc.CreateOffer(nil)
 			if err == nil {
@@ -204,6 +218,11 @@ func (v *pionViewer) loop(request *protocol.FormatRequest) {
 				v.t.Errorf("viewer offer: %v", err)
 			}
 		case protocol.RoomSignal:
+			if v.camera() == "" {
+				v.peer.Store(m.From)
+			} else if m.From != v.camera() {
+				continue
+			}
 			p, err := protocol.DecodePayload(m.Signal)
 			if err != nil {
 				v.t.Errorf("viewer: %v", err)
