@@ -38,6 +38,7 @@ type NALReader struct {
 	r         io.Reader
 	maxNAL    int
 	now       func() time.Time
+	mem       []byte // backing array of buf
 	buf       []byte // unconsumed bytes; buf[0:] starts at the current unit's payload once started
 	started   bool   // the first start code has been seen
 	scan      int    // offset in buf from which to look for the next start code
@@ -161,19 +162,21 @@ func (nr *NALReader) findFirstStartCode() error {
 	}
 }
 
-// consume drops the first n bytes of the buffer.
+// consume drops the first n bytes of the buffer (no copy: buf is a window
+// into mem that fill moves back to the front when it runs out of room).
 func (nr *NALReader) consume(n int) {
-	rest := copy(nr.buf, nr.buf[n:])
-	nr.buf = nr.buf[:rest]
+	nr.buf = nr.buf[n:]
 	nr.scan = 0
 }
 
 // fill reads one chunk into the buffer and records when it arrived.
 func (nr *NALReader) fill() {
 	if cap(nr.buf)-len(nr.buf) < readChunk {
-		grown := make([]byte, len(nr.buf), 2*cap(nr.buf)+readChunk)
-		copy(grown, nr.buf)
-		nr.buf = grown
+		need := len(nr.buf) + readChunk
+		if need > cap(nr.mem) {
+			nr.mem = make([]byte, 2*need)
+		}
+		nr.buf = nr.mem[:copy(nr.mem[:cap(nr.mem)], nr.buf)]
 	}
 	n, err := nr.r.Read(nr.buf[len(nr.buf):cap(nr.buf)])
 	nr.buf = nr.buf[:len(nr.buf)+n]
@@ -184,7 +187,7 @@ func (nr *NALReader) fill() {
 		nr.err = err
 	} else if n == 0 {
 		// A reader that returns 0, nil repeatedly would spin; io.Reader allows
-		// it but discourages it. Treat several in a row as no progress.
+		// it but discourages it. Treat many in a row as no progress.
 		nr.zeroReads++
 		if nr.zeroReads > 100 {
 			nr.err = io.ErrNoProgress
