@@ -100,12 +100,16 @@ const (
 )
 
 // SupportsFormat accepts H.264 up to what the Pi's hardware encoder delivers
-// at level 4.1 (camera.FormatSupporter).
+// at level 4.1 (camera.FormatSupporter), and fails with ErrInvalidCommand for
+// a command template that cannot be expanded.
 func (s *Rpicam) SupportsFormat(f camera.Format) error {
 	if f.Codec != "" && f.Codec != camera.CodecH264 {
 		return fmt.Errorf("%w: the rpicam source delivers h264 only, not %s", camera.ErrUnsupportedFormat, f.Codec)
 	}
 	f = withDefaults(f)
+	if _, err := ExpandCommand(s.cfg.Command, f); err != nil {
+		return err // a broken --rpicam-command shows at start, not per viewer
+	}
 	mbs := ((f.Width + 15) / 16) * ((f.Height + 15) / 16)
 	switch {
 	case f.Width > maxRpicamWidth || f.Height > maxRpicamHeight:

@@ -379,6 +379,8 @@ func TestRpicamSupportsFormat(t *testing.T) {
 		})
 	}
 	assert.Equal(t, "h264", src.Codec())
+	bad := NewRpicam(RpicamConfig{Command: "rpicam-vid --width {w}"}, nil)
+	require.ErrorIs(t, bad.SupportsFormat(camera.Format{Width: 640, Height: 480, FPS: 30, Codec: "h264"}), ErrInvalidCommand)
 }
 
 func TestLineLogger(t *testing.T) {
