@@ -2,11 +2,13 @@ package browser_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +155,42 @@ func TestStaleProfilesRemoved(t *testing.T) {
 	assert.NoDirExists(t, dead)
 	assert.DirExists(t, alive)
 	assert.DirExists(t, noLock)
+}
+
+// goroutines returns the stacks of the program's goroutines (system
+// goroutines of the runtime excluded, unlike runtime.NumGoroutine).
+func goroutines() []string {
+	buf := make([]byte, 1<<20)
+	return strings.Split(strings.TrimSpace(string(buf[:runtime.Stack(buf, true)])), "\n\n")
+}
+
+// TestNoGoroutineLeak: a browser with pages, closed, leaves no goroutines.
+func TestNoGoroutineLeak(t *testing.T) {
+	url := testServer(t, `<!doctype html><script>console.log("x")</script>`)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	before := len(goroutines())
+	b, err := browser.Launch(ctx)
+	if errors.Is(err, browser.ErrNoChromium) {
+		t.Skip(err)
+	}
+	require.NoError(t, err)
+	for range 3 {
+		p, err := b.NewPage(ctx)
+		require.NoError(t, err)
+		require.NoError(t, p.Navigate(ctx, url))
+		_, err = p.Snapshot(ctx) // no window.echtzeit: an error, and no leak either
+		require.Error(t, err)
+		require.NoError(t, p.Close())
+	}
+	_, err = b.NewPage(ctx) // left open: Close must end it too
+	require.NoError(t, err)
+	require.NoError(t, b.Close())
+	deadline := time.Now().Add(10 * time.Second)
+	after := goroutines()
+	for len(after) > before && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		after = goroutines()
+	}
+	assert.LessOrEqual(t, len(after), before, "goroutines left:\n%s", strings.Join(after, "\n\n"))
 }
