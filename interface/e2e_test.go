@@ -89,8 +89,10 @@ func TestBrowserToBrowser(t *testing.T) {
 	assert.Equal(t, 640.0, ssnap.Outbound.FrameWidth)
 	assert.Equal(t, 480.0, ssnap.Outbound.FrameHeight)
 
-	// The stats line shows the figures.
-	require.NoError(t, viewer.WaitFor(ctx, `document.getElementById("stats").textContent.includes("640×480")`, 5*time.Second,
+	// Two readings a second apart give a rate; the stats line shows the figures.
+	require.NoError(t, viewer.WaitFor(ctx, `(() => { const d = window.echtzeit.snapshot().derived;
+		return d.fps > 0 && d.bitrateKbps > 0 && d.packetLossPct >= 0; })()`, 20*time.Second, dump))
+	require.NoError(t, viewer.WaitFor(ctx, `document.getElementById("stats").textContent.includes("kbit/s")`, 10*time.Second,
 		`document.getElementById("stats").textContent`))
 	line, err := browser.Eval[string](ctx, viewer, `document.getElementById("stats").textContent`)
 	require.NoError(t, err)
