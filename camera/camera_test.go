@@ -192,3 +192,28 @@ func TestTwoViewersAtOnce(t *testing.T) {
 	require.NoError(t, b.waitFrames(ctx, b.frames.Load()+10), "the other viewer keeps streaming")
 	assert.Equal(t, 1, cam.count(camera.StateStreaming), "still streaming after one of two left")
 }
+
+// TestPeerFailureEndsStream: the viewer's PeerConnection goes away without a
+// Room/Leave (a crashed tab, a network cut); the camera notices through ICE/DTLS,
+// closes that session, stays in its room and streams to the next viewer.
+func TestPeerFailureEndsStream(t *testing.T) {
+	srv := signalingtest.Start(t, signalingtest.WithConfig(func(c *server.Config) { c.RoomCapacity = 3 }))
+	opts := []client.Option{client.WithTLSConfig(srv.TLSConfig)}
+	ctx := testContext(t, 45*time.Second)
+	room := protocol.NewRoomID()
+	cam := startCamera(t, srv.WSURL, opts, room, smallVP8)
+	waitState(ctx, t, cam, camera.StateWaiting)
+	a := joinViewer(ctx, t, srv.WSURL, opts, room, nil)
+	require.NoError(t, a.waitFrames(ctx, 20))
+	require.NoError(t, a.pc.Close()) // the signaling connection stays: no Room/Leave
+	for cam.count(camera.StateWaiting) < 2 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the camera did not end the failed session")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	b := joinViewer(ctx, t, srv.WSURL, opts, room, nil)
+	require.NoError(t, b.waitFrames(ctx, 20))
+	assert.Equal(t, 1, cam.count(camera.StateConnecting), "the camera did not rejoin")
+}

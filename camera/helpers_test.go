@@ -69,7 +69,10 @@ func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol
 	}
 	src, err := softenc.New(synthetic.Source{}, f.Codec, log, rc.metrics, encOpts...)
 	require.NoError(t, err)
-	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: true, IPFilter: loopbackOnly})
+	api, err := camera.NewAPI(camera.APIOptions{
+		ICELoopback: true, IPFilter: loopbackOnly,
+		ICEDisconnectedTimeout: time.Second, ICEFailedTimeout: 3 * time.Second,
+	})
 	require.NoError(t, err)
 	cam, err := camera.New(camera.Config{
 		SignalingURL: wsURL, ClientOptions: opts, Room: room,
