@@ -11,9 +11,10 @@ import (
 	"echtzeit/harness/scenario"
 )
 
-// drainTime is how long receivers keep reading after the senders stop, so
-// signals in flight are not counted as lost.
-const drainTime = time.Second
+// maxDrain bounds how long receivers keep reading after the senders stop, so
+// signals in flight (seconds of them on an overloaded machine) are not counted
+// as lost; the drain ends early once every sent signal has arrived.
+const maxDrain = 15 * time.Second
 
 // runLoad runs a signaling-load trial: N clients in N/2 rooms exchange signals
 // through the signaling server while its CPU and memory are sampled.
@@ -42,6 +43,10 @@ func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Tria
 		return r.signalingError(ep, connectErr)
 	}
 
+	// The server's relay histogram is read before the first and after the
+	// last signal, not at the window's edges: a /metrics scrape of a loaded
+	// server can take seconds and must not stall the sampling.
+	relayStart := r.relayBuckets(ctx, ep)
 	sendCtx, stopSend := context.WithCancel(ctx)
 	recvCtx, stopRecv := context.WithCancel(context.WithoutCancel(ctx))
 	sendDone, recvDone := make(chan struct{}), make(chan struct{})
@@ -56,9 +61,10 @@ func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Tria
 	stopAll := func() {
 		stopSend()
 		<-sendDone
-		select {
-		case <-time.After(drainTime):
-		case <-ctx.Done():
+		st.set("draining signals in flight")
+		deadline := time.Now().Add(maxDrain)
+		for lr.delivered.Load() < lr.sent.Load() && time.Now().Before(deadline) && ctx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
 		}
 		stopRecv()
 		<-recvDone
@@ -67,7 +73,6 @@ func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Tria
 	var prevDeliv int64
 	var prevAt time.Time
 	var windowStart time.Time
-	var relayStart []probe.Bucket
 	err = r.measure(ctx, sp, st, tracker, tr.Start, func(now time.Time) error {
 		if ep.local() && !ep.alive() {
 			return &partError{part: results.ProcessSignaling, reason: ep.proc.ExitReason(), tail: tailLines(ep.proc.Tail(), 20)}
@@ -84,17 +89,16 @@ func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Tria
 		r.writeRow(row)
 		return nil
 	}, func() {
-		relayStart = r.relayBuckets(ctx, ep)
 		windowStart = r.now()
 		lr.measuring.Store(true)
 	})
 	window := r.now().Sub(windowStart)
 	lr.measuring.Store(false)
+	stopAll()
 	var relayEnd []probe.Bucket
-	if !windowStart.IsZero() {
+	if relayStart != nil {
 		relayEnd = r.relayBuckets(ctx, ep)
 	}
-	stopAll()
 	if windowStart.IsZero() {
 		window = 0
 	}

@@ -224,7 +224,8 @@ func (r *runner) measure(ctx context.Context, sp scenario.Spec, st *stage, track
 			startWindow()
 			tracker.StartWindow()
 			measuring = true
-			measureEnd = now.Add(sp.Measure)
+			// From after startWindow, which may read a slow /metrics.
+			measureEnd = r.now().Add(sp.Measure)
 			st.set(fmt.Sprintf("measuring (%s)", sp.Measure))
 		}
 		// The next sample is a full interval after this one, even when this

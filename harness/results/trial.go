@@ -184,9 +184,9 @@ type SignalingLoad struct {
 	// generator sends less).
 	SentPerSecond float64 `json:"sentPerSecond,omitempty"`
 	// ServerRelayP50Ms and ServerRelayP95Ms are the time a signal spends inside
-	// the server (its echtzeit_signaling_relay_latency_seconds histogram over the
-	// measurement window, interpolated in its buckets); nil when the server's
-	// /metrics could not be read.
+	// the server (its echtzeit_signaling_relay_latency_seconds histogram from the
+	// first signal sent to the last one drained, warm-up included, interpolated
+	// in its buckets); nil when the server's /metrics could not be read.
 	ServerRelayP50Ms *float64 `json:"serverRelayP50Ms,omitempty"`
 	ServerRelayP95Ms *float64 `json:"serverRelayP95Ms,omitempty"`
 }
