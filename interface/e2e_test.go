@@ -277,12 +277,13 @@ func TestShareCameraMidSession(t *testing.T) {
 	snap := waitStreaming(ctx, t, a, 640, 480)
 	assert.Equal(t, 1, snap.Session, "same session, renegotiated")
 	require.NotNil(t, snap.Outbound, "A still sends")
+	// B sends too (its stats are read once a second) and still receives.
+	require.NoError(t, b.WaitFor(ctx, `(() => { const s = window.echtzeit.snapshot();
+		return s.outbound !== null && s.outbound.framesEncoded > 0 && s.inbound !== null && s.inbound.framesDecoded > 60; })()`,
+		20*time.Second, dump))
 	bsnap, err := b.Snapshot(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, bsnap.Session)
-	require.NotNil(t, bsnap.Outbound, "B sends too")
-	require.NoError(t, b.WaitFor(ctx, `(() => { const s = window.echtzeit.snapshot();
-		return s.inbound !== null && s.inbound.framesDecoded > 60; })()`, 20*time.Second, dump))
 }
 
 // TestCodecPreference: a sender page with &codec=X streams in X, for each of
