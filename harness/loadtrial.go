@@ -61,7 +61,9 @@ func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Tria
 	stopAll := func() {
 		stopSend()
 		<-sendDone
-		st.set("draining signals in flight")
+		if ctx.Err() == nil {
+			st.set("draining signals in flight")
+		}
 		deadline := time.Now().Add(maxDrain)
 		for lr.delivered.Load() < lr.sent.Load() && time.Now().Before(deadline) && ctx.Err() == nil {
 			time.Sleep(50 * time.Millisecond)
