@@ -70,7 +70,7 @@ func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol
 	src, err := softenc.New(synthetic.Source{}, f.Codec, log, rc.metrics, encOpts...)
 	require.NoError(t, err)
 	api, err := camera.NewAPI(camera.APIOptions{
-		ICELoopback: true, IPFilter: loopbackOnly,
+		ICELoopback: true, IPFilter: loopbackOnly, Logger: log,
 		ICEDisconnectedTimeout: time.Second, ICEFailedTimeout: 3 * time.Second,
 	})
 	require.NoError(t, err)
@@ -221,14 +221,17 @@ func (v *pionViewer) loop(request *protocol.FormatRequest) {
 				v.t.Errorf("viewer offer: %v", err)
 			}
 		case protocol.RoomSignal:
-			if v.camera() == "" {
-				v.peer.Store(m.From)
-			} else if m.From != v.camera() {
-				continue
-			}
 			p, err := protocol.DecodePayload(m.Signal)
 			if err != nil {
 				v.t.Errorf("viewer: %v", err)
+				continue
+			}
+			// The camera is whoever sends the first session description; in a
+			// fan-out room other viewers' requests must not be mistaken for it.
+			if v.camera() == "" && p.SDP != nil {
+				v.peer.Store(m.From)
+			}
+			if m.From != v.camera() {
 				continue
 			}
 			v.handle(p)

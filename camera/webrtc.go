@@ -2,6 +2,7 @@ package camera
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -61,6 +62,9 @@ type APIOptions struct {
 	// IPFilter, when set, keeps only the local addresses it accepts as candidates
 	// (tests keep media on loopback with it).
 	IPFilter func(net.IP) bool
+	// Logger receives pion's logs (see pionLogs); nil leaves pion's default
+	// logger, which prints errors to stderr.
+	Logger *slog.Logger
 	// ICEDisconnectedTimeout and ICEFailedTimeout default to 4 s and 10 s.
 	ICEDisconnectedTimeout, ICEFailedTimeout time.Duration
 }
@@ -89,6 +93,9 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 	se.SetIncludeLoopbackCandidate(o.ICELoopback)
 	if o.IPFilter != nil {
 		se.SetIPFilter(o.IPFilter)
+	}
+	if o.Logger != nil {
+		se.LoggerFactory = pionLogs{log: o.Logger}
 	}
 	disc, failed := o.ICEDisconnectedTimeout, o.ICEFailedTimeout
 	if disc <= 0 {
