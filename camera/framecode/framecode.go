@@ -132,7 +132,9 @@ func Encode(img *image.YCbCr, c Code) error {
 
 // Decode reads the code from img, whatever its type (YCbCr is read directly, other
 // images through their RGB values). It samples the mean luma of the central half of
-// each block and thresholds it at 128. A CRC mismatch returns ErrUnreadable.
+// each block and thresholds it at 128. A CRC mismatch returns ErrUnreadable, and so
+// do six zero bytes (an all-black corner, whose CRC is 0). The encoder never draws
+// them in practice: frame 0 would have to be captured at a multiple of 2^24 ms.
 func Decode(img image.Image) (Code, error) {
 	r := img.Bounds()
 	bs := BlockSize(r.Dx(), r.Dy())
@@ -156,7 +158,9 @@ func Decode(img image.Image) (Code, error) {
 			b[i/8] |= 1 << (7 - uint(i%8))
 		}
 	}
-	if CRC8(b[:5]) != b[5] {
+	if CRC8(b[:5]) != b[5] || b == [6]byte{} {
+		// Six zero bytes pass the CRC, but they are what an all-black corner
+		// reads as: DESIGN.md counts them as unreadable.
 		return Code{}, ErrUnreadable
 	}
 	return Code{

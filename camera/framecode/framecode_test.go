@@ -121,6 +121,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"too small", image.NewYCbCr(image.Rect(0, 0, 15, 90), image.YCbCrSubsampleRatio420), ErrFrameTooSmall},
 		{"too short", image.NewGray(image.Rect(0, 0, 160, 11)), ErrFrameTooSmall},
 		{"no code", busyFrame(320, 240), ErrUnreadable},
+		{"all black", image.NewGray(image.Rect(0, 0, 320, 240)), ErrUnreadable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
