@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"echtzeit/harness/probe"
@@ -24,13 +23,7 @@ func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Tria
 	if err != nil {
 		return err
 	}
-	tracker := probe.NewTracker(r.proc, ep.http)
-	tracker.Add(probe.Target{Name: results.ProcessHarness, PID: os.Getpid()})
-	if ep.local() {
-		tracker.Add(probe.Target{Name: results.ProcessSignaling, PID: ep.proc.PID()})
-	} else if ep.metricsURL != "" {
-		tracker.Add(probe.Target{Name: results.ProcessSignaling, MetricsURL: ep.metricsURL})
-	}
+	tracker := r.newTracker(ep)
 	r.waitIdle(ctx, ep)
 	tracker.Sample(ctx, r.now()) // idle baseline
 

@@ -29,13 +29,7 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Tri
 	if err != nil {
 		return err
 	}
-	tracker := probe.NewTracker(r.proc, ep.http)
-	tracker.Add(probe.Target{Name: results.ProcessHarness, PID: os.Getpid()})
-	if ep.local() {
-		tracker.Add(probe.Target{Name: results.ProcessSignaling, PID: ep.proc.PID()})
-	} else if ep.metricsURL != "" {
-		tracker.Add(probe.Target{Name: results.ProcessSignaling, MetricsURL: ep.metricsURL})
-	}
+	tracker := r.newTracker(ep)
 
 	p := sp.Params
 	room := protocol.NewRoomID()

@@ -356,3 +356,17 @@ func (r *runner) writeRow(s results.Sample) {
 		r.logger.Error("write sample", "err", err)
 	}
 }
+
+// newTracker returns a probe tracker that follows the harness itself and the
+// signaling server: its process tree when the harness started it, else its
+// /metrics when the scenario names one.
+func (r *runner) newTracker(ep *endpoint) *probe.Tracker {
+	tracker := probe.NewTracker(r.proc, ep.http)
+	tracker.Add(probe.Target{Name: results.ProcessHarness, PID: os.Getpid()})
+	if ep.local() {
+		tracker.Add(probe.Target{Name: results.ProcessSignaling, PID: ep.proc.PID()})
+	} else if ep.metricsURL != "" {
+		tracker.Add(probe.Target{Name: results.ProcessSignaling, MetricsURL: ep.metricsURL})
+	}
+	return tracker
+}

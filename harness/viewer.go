@@ -59,10 +59,10 @@ func (v *viewerSeries) add(s browser.Snapshot, now time.Time) results.Sample {
 		row.JitterMs = in.Jitter * 1000
 		if v.prev != nil && v.prev.Inbound != nil && v.prev.Session == s.Session {
 			p := v.prev.Inbound
-			if dt := (in.Timestamp - p.Timestamp) / 1000; dt > 0 && in.FramesDecoded >= p.FramesDecoded {
-				row.FPS = (in.FramesDecoded - p.FramesDecoded) / dt
-				if in.BytesReceived >= p.BytesReceived {
-					row.BitrateKbps = (in.BytesReceived - p.BytesReceived) * 8 / dt / 1000
+			if fps, ok := stats.Rate(counter(p.Timestamp, p.FramesDecoded), counter(in.Timestamp, in.FramesDecoded)); ok {
+				row.FPS = fps
+				if bps, ok := stats.Rate(counter(p.Timestamp, p.BytesReceived), counter(in.Timestamp, in.BytesReceived)); ok {
+					row.BitrateKbps = bps * 8 / 1000
 				}
 				row.PacketLossPct = lossPct(p, in)
 				if v.measuring {
@@ -113,6 +113,11 @@ func newLatencies(prev *browser.Snapshot, cur browser.Snapshot) []float64 {
 	return vals[len(vals)-n:]
 }
 
+// counter is one getStats() counter reading at its report's timestamp (Unix ms).
+func counter(timestampMs, value float64) stats.Sample {
+	return stats.Sample{Time: time.UnixMicro(int64(timestampMs * 1000)), Value: value}
+}
+
 func lossPct(p, in *browser.Inbound) float64 {
 	lost := in.PacketsLost - p.PacketsLost
 	recv := in.PacketsReceived - p.PacketsReceived
@@ -134,13 +139,15 @@ func (v *viewerSeries) fill(tr *results.Trial) {
 		tr.DecoderImplementation = in.DecoderImplementation
 		if ws := v.windowStart; ws != nil && ws.Inbound != nil && ws.Session == v.last.Session {
 			w := ws.Inbound
-			if dt := (in.Timestamp - w.Timestamp) / 1000; dt > 0 {
+			if fps, ok := stats.Rate(counter(w.Timestamp, w.FramesDecoded), counter(in.Timestamp, in.FramesDecoded)); ok {
 				tr.FramesDecoded = int64(in.FramesDecoded - w.FramesDecoded)
 				tr.FramesDropped = int64(in.FramesDropped - w.FramesDropped)
 				tr.FreezeCount = int64(in.FreezeCount - w.FreezeCount)
 				tr.FreezeDurationMs = (in.TotalFreezesDuration - w.TotalFreezesDuration) * 1000
-				tr.FPSMean = (in.FramesDecoded - w.FramesDecoded) / dt
-				tr.BitrateKbps = (in.BytesReceived - w.BytesReceived) * 8 / dt / 1000
+				tr.FPSMean = fps
+				if bps, ok := stats.Rate(counter(w.Timestamp, w.BytesReceived), counter(in.Timestamp, in.BytesReceived)); ok {
+					tr.BitrateKbps = bps * 8 / 1000
+				}
 				tr.PacketLossPct = lossPct(w, in)
 			}
 		}

@@ -10,6 +10,4 @@ var (
 	ErrNaN = errors.New("value is NaN")
 	// ErrPercentile is returned for a percentile outside 0–100.
 	ErrPercentile = errors.New("percentile must be between 0 and 100")
-	// ErrInterval is returned for a time interval that is zero or negative.
-	ErrInterval = errors.New("interval must be greater than zero")
 )

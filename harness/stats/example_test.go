@@ -19,20 +19,6 @@ func ExampleSummarize() {
 	// Output: n=5 mean=27.0 p5=17.8 p50=30.0 p95=30.8
 }
 
-func ExampleCPUPercent() {
-	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	prev := stats.CPUTimes{Time: t0, UTime: 1000, STime: 200}
-	cur := stats.CPUTimes{Time: t0.Add(2 * time.Second), UTime: 1150, STime: 250}
-	pct, err := stats.CPUPercent(prev, cur, stats.ClockTicks)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	// 200 ticks of 10 ms in 2 s: one core fully busy.
-	fmt.Printf("%.0f %%\n", pct)
-	// Output: 100 %
-}
-
 func ExampleFPS() {
 	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	framesDecoded := []stats.Sample{

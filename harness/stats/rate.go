@@ -13,18 +13,27 @@ type Sample struct {
 	Value float64
 }
 
+// Rate returns the per-second rate of a counter between two readings. ok is
+// false when the time does not advance or the counter decreased (a reset: a
+// new session), so the interval has no rate.
+func Rate(prev, cur Sample) (rate float64, ok bool) {
+	dt := cur.Time.Sub(prev.Time).Seconds()
+	dv := cur.Value - prev.Value
+	if dt <= 0 || dv < 0 {
+		return 0, false
+	}
+	return dv / dt, true
+}
+
 // Rates returns the per-second rate of the counter over each interval between
 // consecutive samples, in order. Intervals whose time does not advance or
 // over which the counter decreases (a reset: a new session) are skipped.
 func Rates(samples []Sample) []float64 {
 	var out []float64
 	for i := 1; i < len(samples); i++ {
-		dt := samples[i].Time.Sub(samples[i-1].Time).Seconds()
-		dv := samples[i].Value - samples[i-1].Value
-		if dt <= 0 || dv < 0 {
-			continue
+		if r, ok := Rate(samples[i-1], samples[i]); ok {
+			out = append(out, r)
 		}
-		out = append(out, dv/dt)
 	}
 	return out
 }
