@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
 )
 
 // Message type names, as in the thesis (§4.4.2) and SPEC §2.
@@ -227,21 +231,59 @@ func decode(data []byte) (Message, error) {
 			return nil, fmt.Errorf("%s: missing field %q", typ, f)
 		}
 	}
-	delete(fields, "type")
-	body, err := json.Marshal(fields)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", typ, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(ptr); err != nil {
-		return nil, fmt.Errorf("%s: %w", typ, err)
+	if err := setFields(ptr, typ, fields); err != nil {
+		return nil, err
 	}
 	m := deref(ptr)
 	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", typ, err)
 	}
 	return m, nil
+}
+
+// fieldIndexes maps each message type to its JSON field names and their struct
+// field indexes. Built once from the struct tags; never changed after.
+var fieldIndexes = func() map[string]map[string]int {
+	out := make(map[string]map[string]int)
+	for typ := range requiredFields {
+		ptr, _ := newMessage(typ)
+		t := reflect.TypeOf(ptr).Elem()
+		idx := make(map[string]int, t.NumField())
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			idx[name] = i
+		}
+		out[typ] = idx
+	}
+	return out
+}()
+
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
+// setFields decodes every field but "type" into the message ptr points to. Field
+// names match exactly (encoding/json alone would also take "Room" for "room");
+// a json.RawMessage field takes the bytes unmarshalObject already checked.
+func setFields(ptr Message, typ string, fields map[string]json.RawMessage) error {
+	v := reflect.ValueOf(ptr).Elem()
+	idx := fieldIndexes[typ]
+	for _, key := range slices.Sorted(maps.Keys(fields)) {
+		if key == "type" {
+			continue
+		}
+		i, ok := idx[key]
+		if !ok {
+			return fmt.Errorf("%s: unknown field %q", typ, truncate(key))
+		}
+		f := v.Field(i)
+		if f.Type() == rawMessageType {
+			f.SetBytes(fields[key])
+			continue
+		}
+		if err := json.Unmarshal(fields[key], f.Addr().Interface()); err != nil {
+			return fmt.Errorf("%s: field %q: %w", typ, key, err)
+		}
+	}
+	return nil
 }
 
 // unmarshalObject decodes exactly one JSON object, rejecting duplicate keys and

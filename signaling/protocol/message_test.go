@@ -88,6 +88,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"duplicate type", `{"type":"Leave","type":"Leave"}`, nil, "duplicate field"},
 		{"duplicate field", `{"type":"JoinOrCreate","room":"` + string(rid) + `","room":"` + string(rid) + `"}`, nil, "duplicate field"},
 		{"unknown field", `{"type":"Leave","room":"x"}`, nil, "unknown field"},
+		{"field name case", `{"type":"JoinOrCreate","Room":"` + string(rid) + `"}`, nil, `missing field "room"`},
+		{"extra field beside required", `{"type":"Signal","signal":{},"From":"x"}`, nil, `unknown field "From"`},
 		{"missing room", `{"type":"JoinOrCreate"}`, nil, `missing field "room"`},
 		{"room not a string", `{"type":"JoinOrCreate","room":5}`, nil, ""},
 		{"room too short", `{"type":"JoinOrCreate","room":"abc"}`, protocol.ErrBadID, "room ID"},

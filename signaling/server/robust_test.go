@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -74,6 +76,23 @@ func TestSlowPeerDropped(t *testing.T) {
 					}
 				}
 			})
+			// The blaster reads what it is sent (Error unknown-peer once the slow
+			// peer is gone, Room/Leave), so that only the slow peer is slow.
+			left := make(chan protocol.ParticipantID, 1)
+			blast.Go(func() {
+				for {
+					m, err := blaster.Receive(blastCtx)
+					if err != nil {
+						return
+					}
+					if rl, ok := m.(protocol.RoomLeave); ok {
+						select {
+						case left <- rl.ID:
+						default:
+						}
+					}
+				}
+			})
 			defer func() { stopBlast(); blast.Wait() }()
 
 			// The busy room relays 200 round trips while that happens.
@@ -87,12 +106,24 @@ func TestSlowPeerDropped(t *testing.T) {
 			}
 			t.Logf("busy room: 200 round trips in %s beside the slow peer", time.Since(start))
 
-			rl := receiveSkipping[protocol.RoomLeave](ctx, t, blaster)
-			assert.Equal(t, slowID, rl.ID)
+			select {
+			case id := <-left:
+				assert.Equal(t, slowID, id)
+			case <-ctx.Done():
+				t.Fatal("no Room/Leave for the slow peer")
+			}
 			stopBlast()
 			blast.Wait()
 			require.NoError(t, waitGone(t, slow, 10*time.Second), "the slow peer's connection is closed")
-			assert.Contains(t, scrape(t, srv), `echtzeit_signaling_disconnects_total{reason="`+tt.reason+`"} 1`)
+			// At least the slow peer (shown above to be the one that left). With a
+			// queue of 8, the blaster itself may follow: once the slow peer is gone
+			// every further signal earns an Error unknown-peer, and when those
+			// outrun its writer it is dropped for the same reason.
+			m := regexp.MustCompile(`echtzeit_signaling_disconnects_total\{reason="` + tt.reason + `"\} (\d+)`).FindStringSubmatch(scrape(t, srv))
+			require.NotNil(t, m, "no disconnect counted for %s", tt.reason)
+			n, err := strconv.Atoi(m[1])
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, n, 1)
 		})
 	}
 }
