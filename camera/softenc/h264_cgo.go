@@ -78,93 +78,35 @@ import "C"
 import (
 	"fmt"
 	"image"
-	"io"
-	"sync"
-	"time"
 	"unsafe"
 
-	"github.com/pion/mediadevices/pkg/codec"
 	"github.com/pion/mediadevices/pkg/io/video"
 )
 
-// h264Encoder drives x264 directly: Constrained Baseline (what the camera's SDP
-// announces, profile-level-id 42e01f), "zerolatency" tune, ABR with a one-second
-// VBV, x264's log quiet but for errors. mediadevices' x264 encoder hard-codes the
-// High profile, leaves the frame rate unset and logs statistics to stderr.
-type h264Encoder struct {
-	r     video.Reader
-	e     *C.h264enc
-	start time.Time
-
-	mu       sync.Mutex
-	forceKey bool
-	closed   bool
-}
-
-var _ codec.ReadCloser = (*h264Encoder)(nil)
-
-func newH264Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads int, preset string) (*h264Encoder, error) {
+// newH264Encoder drives x264 directly: Constrained Baseline (what the camera's
+// SDP announces, profile-level-id 42e01f), "zerolatency" tune, ABR with a
+// one-second VBV, x264's log quiet but for errors. mediadevices' x264 encoder
+// hard-codes the High profile, leaves the frame rate unset and logs statistics
+// to stderr. Each frame is an Annex-B access unit, with SPS and PPS before
+// every IDR picture.
+func newH264Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads int, preset string) (*frameEncoder, error) {
 	cp := C.CString(preset)
 	defer C.free(unsafe.Pointer(cp))
 	var e *C.h264enc
 	if rc := C.h264enc_open(&e, C.int(w), C.int(h), C.int(fps), C.int(max(1, bitrate/1000)), C.int(keyInterval), C.int(threads), cp); rc != 0 {
 		return nil, fmt.Errorf("x264 encoder init failed (%d)", int(rc))
 	}
-	return &h264Encoder{r: video.ToI420(r), e: e}, nil
-}
-
-// Read reads one frame from the source and returns it encoded as an Annex-B
-// access unit (with SPS and PPS before every IDR picture).
-func (x *h264Encoder) Read() ([]byte, func(), error) {
-	img, release, err := x.r.Read()
-	if err != nil {
-		return nil, func() {}, err
+	encode := func(y *image.YCbCr, pts int64, key bool) ([]byte, error) {
+		idr := C.int(0)
+		if key {
+			idr = 1
+		}
+		if rc := C.h264enc_encode(e,
+			(*C.uchar)(unsafe.Pointer(&y.Y[0])), (*C.uchar)(unsafe.Pointer(&y.Cb[0])), (*C.uchar)(unsafe.Pointer(&y.Cr[0])),
+			C.int(y.YStride), C.int(y.CStride), C.int64_t(pts), idr); rc != 0 {
+			return nil, fmt.Errorf("failed (%d)", int(rc))
+		}
+		return C.GoBytes(unsafe.Pointer(e.out), e.out_len), nil
 	}
-	defer release()
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.closed {
-		return nil, func() {}, io.EOF
-	}
-	y, ok := img.(*image.YCbCr)
-	if !ok || y.SubsampleRatio != image.YCbCrSubsampleRatio420 {
-		return nil, func() {}, fmt.Errorf("x264 encoder: want an I420 frame, got %T", img)
-	}
-	now := time.Now()
-	if x.start.IsZero() {
-		x.start = now
-	}
-	idr := C.int(0)
-	if x.forceKey {
-		idr = 1
-		x.forceKey = false
-	}
-	if rc := C.h264enc_encode(x.e,
-		(*C.uchar)(unsafe.Pointer(&y.Y[0])), (*C.uchar)(unsafe.Pointer(&y.Cb[0])), (*C.uchar)(unsafe.Pointer(&y.Cr[0])),
-		C.int(y.YStride), C.int(y.CStride), C.int64_t(now.Sub(x.start).Microseconds()*9/100), idr); rc != 0 {
-		return nil, func() {}, fmt.Errorf("x264 encode failed (%d)", int(rc))
-	}
-	return C.GoBytes(unsafe.Pointer(x.e.out), x.e.out_len), func() {}, nil
-}
-
-// ForceKeyFrame makes the next frame an IDR picture.
-func (x *h264Encoder) ForceKeyFrame() error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.forceKey = true
-	return nil
-}
-
-// Controller returns the encoder itself (codec.KeyFrameController).
-func (x *h264Encoder) Controller() codec.EncoderController { return x }
-
-// Close frees the encoder.
-func (x *h264Encoder) Close() error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.closed {
-		x.closed = true
-		C.h264enc_close(x.e)
-	}
-	return nil
+	return newFrameEncoder("x264", r, encode, func() { C.h264enc_close(e) }), nil
 }

@@ -83,92 +83,30 @@ import "C"
 import (
 	"fmt"
 	"image"
-	"io"
-	"sync"
-	"time"
 	"unsafe"
 
-	"github.com/pion/mediadevices/pkg/codec"
 	"github.com/pion/mediadevices/pkg/io/video"
 )
 
-// vp8Encoder drives libvpx directly, with the realtime knobs mediadevices does not
-// expose: cpu-used (VP8E_SET_CPUUSED) and encoder threads, set like WebRTC's own
-// VP8 encoder (CBR, no lag, error resilient, static threshold). It implements
-// mediadevices' codec.ReadCloser and codec.KeyFrameController.
-type vp8Encoder struct {
-	r     video.Reader
-	e     *C.vp8enc
-	start time.Time
-
-	mu       sync.Mutex
-	forceKey bool
-	closed   bool
-}
-
-var _ codec.ReadCloser = (*vp8Encoder)(nil)
-
-func newVP8Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads, cpuUsed int) (*vp8Encoder, error) {
+// newVP8Encoder drives libvpx directly, with the realtime knobs mediadevices
+// does not expose: cpu-used (VP8E_SET_CPUUSED) and encoder threads, set like
+// WebRTC's own VP8 encoder (CBR, no lag, error resilient, static threshold).
+func newVP8Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads, cpuUsed int) (*frameEncoder, error) {
 	var e *C.vp8enc
 	if rc := C.vp8enc_open(&e, C.int(w), C.int(h), C.int(fps), C.int(max(1, bitrate/1000)), C.int(keyInterval), C.int(threads), C.int(cpuUsed)); rc != 0 {
 		return nil, fmt.Errorf("libvpx VP8 encoder init failed (%d)", int(rc))
 	}
-	return &vp8Encoder{r: video.ToI420(r), e: e}, nil
-}
-
-// Read reads one frame from the source and returns it encoded.
-func (v *vp8Encoder) Read() ([]byte, func(), error) {
-	img, release, err := v.r.Read()
-	if err != nil {
-		return nil, func() {}, err
+	encode := func(y *image.YCbCr, pts int64, key bool) ([]byte, error) {
+		force := C.int(0)
+		if key {
+			force = 1
+		}
+		if rc := C.vp8enc_encode(e,
+			(*C.uchar)(unsafe.Pointer(&y.Y[0])), (*C.uchar)(unsafe.Pointer(&y.Cb[0])), (*C.uchar)(unsafe.Pointer(&y.Cr[0])),
+			C.int(y.YStride), C.int(y.CStride), C.longlong(pts), 3000, force); rc != 0 {
+			return nil, fmt.Errorf("failed (%d)", int(rc))
+		}
+		return C.GoBytes(unsafe.Pointer(e.out), C.int(e.out_len)), nil
 	}
-	defer release()
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.closed {
-		return nil, func() {}, io.EOF
-	}
-	y, ok := img.(*image.YCbCr)
-	if !ok || y.SubsampleRatio != image.YCbCrSubsampleRatio420 {
-		return nil, func() {}, fmt.Errorf("libvpx VP8 encoder: want an I420 frame, got %T", img)
-	}
-	now := time.Now()
-	if v.start.IsZero() {
-		v.start = now
-	}
-	pts := C.longlong(now.Sub(v.start).Microseconds() * 9 / 100) // 90 kHz
-	force := C.int(0)
-	if v.forceKey {
-		force = 1
-		v.forceKey = false
-	}
-	if rc := C.vp8enc_encode(v.e,
-		(*C.uchar)(unsafe.Pointer(&y.Y[0])), (*C.uchar)(unsafe.Pointer(&y.Cb[0])), (*C.uchar)(unsafe.Pointer(&y.Cr[0])),
-		C.int(y.YStride), C.int(y.CStride), pts, 3000, force); rc != 0 {
-		return nil, func() {}, fmt.Errorf("libvpx VP8 encode failed (%d)", int(rc))
-	}
-	out := C.GoBytes(unsafe.Pointer(v.e.out), C.int(v.e.out_len))
-	return out, func() {}, nil
-}
-
-// ForceKeyFrame makes the next frame a key frame.
-func (v *vp8Encoder) ForceKeyFrame() error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.forceKey = true
-	return nil
-}
-
-// Controller returns the encoder itself (codec.KeyFrameController).
-func (v *vp8Encoder) Controller() codec.EncoderController { return v }
-
-// Close frees the encoder.
-func (v *vp8Encoder) Close() error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if !v.closed {
-		v.closed = true
-		C.vp8enc_close(v.e)
-	}
-	return nil
+	return newFrameEncoder("libvpx VP8", r, encode, func() { C.vp8enc_close(e) }), nil
 }

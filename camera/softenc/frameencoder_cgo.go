@@ -1,0 +1,92 @@
+//go:build cgo
+
+package softenc
+
+import (
+	"fmt"
+	"image"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/io/video"
+)
+
+// encodeFunc encodes one I420 frame with presentation time pts (90 kHz clock
+// from the first frame); key asks for a key frame. It returns the encoded
+// frame in memory the caller owns.
+type encodeFunc func(y *image.YCbCr, pts int64, key bool) ([]byte, error)
+
+// frameEncoder is the part the codec bindings share: it reads frames from the
+// source, stamps them, serialises encoding against ForceKeyFrame and Close, and
+// implements mediadevices' codec.ReadCloser and codec.KeyFrameController. The
+// bindings (vp8_cgo.go, h264_cgo.go) supply only the encode and free calls.
+type frameEncoder struct {
+	name   string // for errors: "libvpx VP8", "x264"
+	r      video.Reader
+	encode encodeFunc
+	free   func()
+	start  time.Time
+
+	mu       sync.Mutex
+	forceKey bool
+	closed   bool
+}
+
+var _ codec.ReadCloser = (*frameEncoder)(nil)
+
+func newFrameEncoder(name string, r video.Reader, encode encodeFunc, free func()) *frameEncoder {
+	return &frameEncoder{name: name, r: video.ToI420(r), encode: encode, free: free}
+}
+
+// Read reads one frame from the source and returns it encoded.
+func (f *frameEncoder) Read() ([]byte, func(), error) {
+	img, release, err := f.r.Read()
+	if err != nil {
+		return nil, func() {}, err
+	}
+	defer release()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil, func() {}, io.EOF
+	}
+	y, ok := img.(*image.YCbCr)
+	if !ok || y.SubsampleRatio != image.YCbCrSubsampleRatio420 {
+		return nil, func() {}, fmt.Errorf("%s encoder: want an I420 frame, got %T", f.name, img)
+	}
+	now := time.Now()
+	if f.start.IsZero() {
+		f.start = now
+	}
+	key := f.forceKey
+	f.forceKey = false
+	out, err := f.encode(y, now.Sub(f.start).Microseconds()*9/100, key)
+	if err != nil {
+		return nil, func() {}, fmt.Errorf("%s encode: %w", f.name, err)
+	}
+	return out, func() {}, nil
+}
+
+// ForceKeyFrame makes the next frame a key frame (an IDR picture in H.264).
+func (f *frameEncoder) ForceKeyFrame() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.forceKey = true
+	return nil
+}
+
+// Controller returns the encoder itself (codec.KeyFrameController).
+func (f *frameEncoder) Controller() codec.EncoderController { return f }
+
+// Close frees the encoder; Read returns io.EOF after it.
+func (f *frameEncoder) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.closed {
+		f.closed = true
+		f.free()
+	}
+	return nil
+}
