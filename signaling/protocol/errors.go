@@ -24,4 +24,7 @@ const (
 	CodeServerFull        = "server-full"
 	CodeRateLimited       = "rate-limited"
 	CodeMessageTooLarge   = "message-too-large"
+	// CodeJoinTimeout: the connection stayed outside a room too long and is
+	// closed (close code 1008).
+	CodeJoinTimeout = "join-timeout"
 )

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
 // ParticipantIDLen and RoomIDLen are the lengths of the hex forms of the IDs:
@@ -27,20 +28,35 @@ func NewParticipantID() ParticipantID { return ParticipantID(randomHex(Participa
 // NewRoomID returns a fresh room ID from crypto/rand.
 func NewRoomID() RoomID { return RoomID(randomHex(RoomIDLen / 2)) }
 
-// Validate reports whether id has the participant ID form.
+// Validate reports whether id has the participant ID form. The error says
+// what is wrong (length, or the first bad character's position) without
+// quoting the ID: errors end up in logs, and a room ID is a secret.
 func (id ParticipantID) Validate() error {
-	if !isLowerHex(string(id), ParticipantIDLen) {
-		return fmt.Errorf("%w: participant ID %q is not %d lowercase hex characters", ErrBadID, truncate(string(id)), ParticipantIDLen)
+	if why := hexProblem(string(id), ParticipantIDLen); why != "" {
+		return fmt.Errorf("%w: participant ID %s; want %d lowercase hex characters", ErrBadID, why, ParticipantIDLen)
 	}
 	return nil
 }
 
-// Validate reports whether id has the room ID form.
+// Validate reports whether id has the room ID form, without quoting it.
 func (id RoomID) Validate() error {
-	if !isLowerHex(string(id), RoomIDLen) {
-		return fmt.Errorf("%w: room ID %q is not %d lowercase hex characters", ErrBadID, truncate(string(id)), RoomIDLen)
+	if why := hexProblem(string(id), RoomIDLen); why != "" {
+		return fmt.Errorf("%w: room ID %s; want %d lowercase hex characters", ErrBadID, why, RoomIDLen)
 	}
 	return nil
+}
+
+// hexProblem describes why s is not n lowercase hex characters, or "".
+func hexProblem(s string, n int) string {
+	if len(s) != n {
+		return fmt.Sprintf("has %d bytes", len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return fmt.Sprintf("has a character other than 0-9a-f at position %d", i+1)
+		}
+	}
+	return ""
 }
 
 // ParseRoomID validates s as a room ID.
@@ -57,22 +73,12 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func isLowerHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
+// truncate shortens a peer's string quoted in an error (a type or field
+// name) to 24 bytes: enough to recognise a typo, too short to carry a room ID
+// (64 characters) or a participant ID (32) into a log.
 func truncate(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
+	if len(s) > 24 {
+		return strings.ToValidUTF8(s[:24], "") + "…"
 	}
 	return s
 }

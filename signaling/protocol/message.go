@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Message type names, as in the thesis (§4.4.2) and SPEC §2.
@@ -210,6 +211,11 @@ func Decode(data []byte) (Message, error) {
 }
 
 func decode(data []byte) (Message, error) {
+	// JSON text is UTF-8 (RFC 8259 §8.1); encoding/json would pass invalid
+	// bytes inside a json.RawMessage (a signal) through to the receiver.
+	if !utf8.Valid(data) {
+		return nil, errors.New("not UTF-8")
+	}
 	var fields map[string]json.RawMessage
 	if err := unmarshalObject(data, &fields); err != nil {
 		return nil, err
