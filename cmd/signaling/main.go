@@ -12,7 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strings"
+	"runtime/debug"
 	"syscall"
 
 	"echtzeit/signaling/server"
@@ -29,93 +29,38 @@ func main() {
 }
 
 func run(args []string) error {
-	fs := flag.NewFlagSet("signaling", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: signaling [flags]
-
-Runs the echtzeit signaling server: WebSocket signaling on /ws (wss:// unless
---plain), GET /healthz (200 when ready), GET /metrics (Prometheus) and the browser
-interface at /. Without --tls-cert/--tls-key it makes a self-signed certificate for
-localhost, 127.0.0.1, ::1 and the --tls-host names and logs its SHA-256 fingerprint.
-Stops gracefully on SIGINT or SIGTERM (peers get close code 1001).
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	def := server.DefaultConfig()
-	addr := fs.String("addr", ":8443", "listen address host:port")
-	plain := fs.Bool("plain", false, "serve plain ws:// and http:// instead of TLS")
-	certFile := fs.String("tls-cert", "", "PEM certificate file (with --tls-key)")
-	keyFile := fs.String("tls-key", "", "PEM private key file (with --tls-cert)")
-	var tlsHosts stringList
-	fs.Var(&tlsHosts, "tls-host", "extra DNS name or IP for the self-signed certificate (repeatable or comma-separated)")
-	capacity := fs.Int("room-capacity", def.RoomCapacity, "participants per room")
-	var origins stringList
-	fs.Var(&origins, "allowed-origins", `browser origins allowed to connect, e.g. https://host:8443 (comma-separated, "*" for any; default: same origin only)`)
-	maxConns := fs.Int("max-conns", 0, "maximum open WebSocket connections (0 = no limit)")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	if err := fs.Parse(args); err != nil {
+	o, err := parseFlags(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(o.gcPercent)
 	}
-	// Checked here: server.Config reads zero as "default".
-	if *capacity < 1 {
-		return fmt.Errorf("--room-capacity must be at least 1, got %d", *capacity)
-	}
-	if *maxConns < 0 {
-		return fmt.Errorf("--max-conns must not be negative, got %d", *maxConns)
-	}
-
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	cfg := server.Config{
-		RoomCapacity:   *capacity,
-		MaxConns:       *maxConns,
-		AllowedOrigins: origins,
-		UI:             uiHandler(),
+		RoomCapacity:    o.capacity,
+		MaxConns:        o.maxConns,
+		MaxConnsPerIP:   o.maxPerIP,
+		JoinTimeout:     o.joinTimeout,
+		AllowedOrigins:  o.origins,
+		UI:              uiHandler(),
+		SeparateMetrics: o.metricsAddr != "",
 	}
-	switch {
-	case *plain:
-		if *certFile != "" || *keyFile != "" {
-			return errors.New("--plain and --tls-cert/--tls-key exclude each other")
-		}
-	case *certFile != "" || *keyFile != "":
-		if *certFile == "" || *keyFile == "" {
-			return errors.New("--tls-cert and --tls-key go together")
-		}
-		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
-		if err != nil {
-			return fmt.Errorf("load TLS certificate: %w", err)
-		}
-		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		logger.Info("TLS certificate loaded", "file", *certFile, "sha256", server.Fingerprint(cert))
-	default:
-		cert, err := server.SelfSignedCertificate(tlsHosts...)
-		if err != nil {
-			return err
-		}
-		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		spki, err := server.SPKIFingerprint(cert)
-		if err != nil {
-			return err
-		}
-		logger.Info("self-signed TLS certificate", "sha256", server.Fingerprint(cert), "spki_sha256_base64", spki,
-			"hosts", append([]string{"localhost", "127.0.0.1", "::1"}, tlsHosts...))
+	if cfg.TLS, err = tlsConfig(o, logger); err != nil {
+		return err
 	}
-
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
+		_ = srv.Close()
 		return fmt.Errorf("listen: %w", err)
 	}
 	scheme := "wss"
@@ -126,19 +71,41 @@ Flags:
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.metricsAddr != "" && o.metricsAddr != "off" {
+		ms, err := serveMetrics(ctx, o.metricsAddr, srv.MetricsHandler(), o.pprof, logger)
+		if err != nil {
+			_ = ln.Close()
+			_ = srv.Close()
+			return err
+		}
+		defer ms.close()
+	}
 	return srv.Serve(ctx, ln)
 }
 
-// stringList is a flag that takes comma-separated values and may repeat.
-type stringList []string
-
-func (l *stringList) String() string { return strings.Join(*l, ",") }
-
-func (l *stringList) Set(s string) error {
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			*l = append(*l, v)
+// tlsConfig loads --tls-cert/--tls-key or makes a self-signed certificate; nil
+// with --plain.
+func tlsConfig(o *options, logger *slog.Logger) (*tls.Config, error) {
+	switch {
+	case o.plain:
+		return nil, nil
+	case o.certFile != "":
+		cert, err := tls.LoadX509KeyPair(o.certFile, o.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load TLS certificate: %w", err)
 		}
+		logger.Info("TLS certificate loaded", "file", o.certFile, "sha256", server.Fingerprint(cert))
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 	}
-	return nil
+	cert, err := server.SelfSignedCertificate(o.tlsHosts...)
+	if err != nil {
+		return nil, err
+	}
+	spki, err := server.SPKIFingerprint(cert)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("self-signed TLS certificate", "sha256", server.Fingerprint(cert), "spki_sha256_base64", spki,
+		"hosts", append([]string{"localhost", "127.0.0.1", "::1"}, o.tlsHosts...))
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }

@@ -28,6 +28,12 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 func (s *syncBuffer) records(t *testing.T) []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -41,7 +47,7 @@ func (s *syncBuffer) records(t *testing.T) []map[string]any {
 }
 
 // TestConnectionLog: one line when a connection opens and one when it closes,
-// with its ID and the reason.
+// with the connection's tag (a keyed hash, not its ID) and the reason.
 func TestConnectionLog(t *testing.T) {
 	ctx := testCtx(t)
 	var buf syncBuffer
@@ -52,19 +58,24 @@ func TestConnectionLog(t *testing.T) {
 	require.NoError(t, srv.Server.Close())
 
 	var opened, closed int
+	var tags []any
 	for _, r := range buf.records(t) {
 		switch r["msg"] {
 		case "connection open":
 			opened++
-			assert.Equal(t, string(c.ID()), r["id"])
+			tags = append(tags, r["conn"])
 			assert.NotEmpty(t, r["remote"])
 		case "connection closed":
 			closed++
-			assert.Equal(t, string(c.ID()), r["id"])
+			tags = append(tags, r["conn"])
 			assert.Equal(t, "violation", r["reason"])
 			assert.Contains(t, r["detail"], "not JSON")
 		}
 	}
 	assert.Equal(t, 1, opened)
 	assert.Equal(t, 1, closed)
+	require.Len(t, tags, 2)
+	assert.Equal(t, tags[0], tags[1], "one tag for the connection")
+	assert.Regexp(t, `^[0-9a-f]{8}$`, tags[0])
+	assert.NotContains(t, buf.String(), string(c.ID()))
 }

@@ -3,24 +3,56 @@ package server
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"echtzeit/signaling/protocol"
 )
 
+// directory keeps the rooms: which participant is in which room, and who
+// receives a room's messages. localRooms is the single process's directory;
+// clusterRooms shares the rooms of several processes over NATS.
+type directory interface {
+	// join handles JoinOrCreate; it returns a violation text or "".
+	join(c *conn, room protocol.RoomID) string
+	// signal relays a Signal; it returns a violation text or "".
+	signal(c *conn, m protocol.Signal, read int64) string
+	// leave removes c from its room and tells the others Room/Leave; it
+	// reports whether c was in a room.
+	leave(c *conn) bool
+	// close releases the directory's resources after every connection ended.
+	close() error
+}
+
 // room is a set of participants in the order they joined (SPEC §2). It exists
-// while it has members. Guarded by Server.roomsMu.
+// while it has members.
 type room struct {
 	id      protocol.RoomID
+	tag     string
 	members []*conn
 }
+
+// localRooms is the directory of one process. Room state lives behind one
+// mutex that is never held across network I/O: messages are put on the
+// receivers' queues without blocking.
+type localRooms struct {
+	s     *Server
+	mu    sync.Mutex
+	rooms map[protocol.RoomID]*room
+}
+
+func newLocalRooms(s *Server) *localRooms {
+	return &localRooms{s: s, rooms: make(map[protocol.RoomID]*room)}
+}
+
+func (d *localRooms) close() error { return nil }
 
 // victims collects connections whose send queue overflowed while the rooms lock
 // was held; they are killed after it is released.
 type victims []*conn
 
-func (v *victims) send(c *conn, m outgoing) {
-	if !c.enqueue(m) {
+func (v *victims) send(s *Server, c *conn, m outgoing) {
+	if !s.enqueue(c, m) {
 		*v = append(*v, c)
 	}
 }
@@ -31,25 +63,24 @@ func (v victims) kill() {
 	}
 }
 
-// join handles JoinOrCreate. It returns a violation text when the peer breaks
-// the protocol, else "".
-func (s *Server) join(c *conn, m protocol.JoinOrCreate) string {
+func (d *localRooms) join(c *conn, id protocol.RoomID) string {
+	s := d.s
 	var vs victims
 	defer func() { vs.kill() }()
-	s.roomsMu.Lock()
-	defer s.roomsMu.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if c.room != nil {
-		return fmt.Sprintf("JoinOrCreate while in room %s: send Leave first", c.room.id)
+		return "JoinOrCreate while in a room: send Leave first"
 	}
-	r := s.rooms[m.Room]
+	r := d.rooms[id]
 	if r != nil && len(r.members) >= s.cfg.RoomCapacity {
-		s.log.Debug("room full", "id", c.id, "room", r.id)
-		vs.send(c, s.errorMessage(protocol.CodeRoomFull, fmt.Sprintf("room %s is full (%d participants)", m.Room, s.cfg.RoomCapacity)))
+		s.log.Debug("room full", "conn", c.tag, "room", r.tag)
+		vs.send(s, c, s.errorMessage(protocol.CodeRoomFull, fmt.Sprintf("the room is full (%d participants)", s.cfg.RoomCapacity)))
 		return ""
 	}
 	if r == nil {
-		r = &room{id: m.Room}
-		s.rooms[m.Room] = r
+		r = &room{id: id, tag: s.tags.room(id)}
+		d.rooms[id] = r
 		s.metrics.rooms.Inc()
 	}
 	peers := make([]protocol.ParticipantID, 0, len(r.members))
@@ -66,17 +97,20 @@ func (s *Server) join(c *conn, m protocol.JoinOrCreate) string {
 	}
 	r.members = append(r.members, c)
 	c.room = r
-	s.log.Debug("joined room", "id", c.id, "room", r.id, "peers", len(peers))
+	c.unjoinedSince.Store(0)
+	s.log.Debug("joined room", "conn", c.tag, "room", r.tag, "peers", len(peers))
 	// Under the lock so no Room/Signal of the room can overtake Joined.
-	vs.send(c, joined)
+	vs.send(s, c, joined)
+	now := time.Now().UnixNano()
 	for _, p := range r.members[:len(r.members)-1] {
-		vs.send(p, rj)
+		s.limits.grant(&p.limits, now)
+		vs.send(s, p, rj)
 	}
 	return ""
 }
 
-// signal relays a Signal; "" or a violation text.
-func (s *Server) signal(c *conn, m protocol.Signal, read time.Time) string {
+func (d *localRooms) signal(c *conn, m protocol.Signal, read int64) string {
+	s := d.s
 	out, err := s.encode(protocol.RoomSignal{From: c.id, Signal: m.Signal})
 	if err != nil {
 		return fmt.Sprintf("Signal: %v", err)
@@ -84,8 +118,8 @@ func (s *Server) signal(c *conn, m protocol.Signal, read time.Time) string {
 	out.relayStart = read
 	var vs victims
 	defer func() { vs.kill() }()
-	s.roomsMu.Lock()
-	defer s.roomsMu.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	r := c.room
 	if r == nil {
 		return "Signal before Joined"
@@ -93,36 +127,36 @@ func (s *Server) signal(c *conn, m protocol.Signal, read time.Time) string {
 	if m.To != "" {
 		i := slices.IndexFunc(r.members, func(p *conn) bool { return p.id == m.To && p != c })
 		if i < 0 {
-			vs.send(c, s.errorMessage(protocol.CodeUnknownPeer, fmt.Sprintf("participant %s is not in room %s", m.To, r.id)))
+			vs.send(s, c, s.errorMessage(protocol.CodeUnknownPeer, "the participant is not in the room"))
 			return ""
 		}
-		vs.send(r.members[i], out)
+		vs.send(s, r.members[i], out)
 		return ""
 	}
 	for _, p := range r.members {
 		if p != c {
-			vs.send(p, out)
+			vs.send(s, p, out)
 		}
 	}
 	return ""
 }
 
-// leave removes c from its room and tells the others Room/Leave. It reports
-// whether c was in a room.
-func (s *Server) leave(c *conn) bool {
+func (d *localRooms) leave(c *conn) bool {
+	s := d.s
 	var vs victims
 	defer func() { vs.kill() }()
-	s.roomsMu.Lock()
-	defer s.roomsMu.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	r := c.room
 	if r == nil {
 		return false
 	}
 	c.room = nil
-	s.log.Debug("left room", "id", c.id, "room", r.id)
+	c.unjoinedSince.Store(time.Now().UnixNano())
+	s.log.Debug("left room", "conn", c.tag, "room", r.tag)
 	r.members = slices.DeleteFunc(r.members, func(p *conn) bool { return p == c })
 	if len(r.members) == 0 {
-		delete(s.rooms, r.id)
+		delete(d.rooms, r.id)
 		s.metrics.rooms.Dec()
 		return true
 	}
@@ -131,7 +165,7 @@ func (s *Server) leave(c *conn) bool {
 		return true
 	}
 	for _, p := range r.members {
-		vs.send(p, rl)
+		vs.send(s, p, rl)
 	}
 	return true
 }

@@ -9,11 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
+	"net/netip"
 	"slices"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -34,23 +32,29 @@ type Server struct {
 	metrics  *metrics
 	upgrader websocket.Upgrader
 	handler  http.Handler
-
-	active atomic.Int64 // open WebSocket connections, for MaxConns
-
-	roomsMu sync.Mutex
-	rooms   map[protocol.RoomID]*room
+	mhandler http.Handler
+	tags     tagger
+	limits   limits
+	rooms    directory
+	keeper   *keeper
 
 	mu      sync.Mutex
 	closed  bool
 	conns   map[*conn]struct{}
+	perIP   map[netip.Addr]int
 	servers []*http.Server
-	connWG  sync.WaitGroup // one per connection handler after it registered
+	connWG  sync.WaitGroup // one per registered connection's reader
 
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
 }
 
+// writeBufferPool lends gorilla a write buffer only while a message is being
+// written: an idle connection holds none.
+var writeBufferPool sync.Pool
+
 // New checks cfg (zero fields take DefaultConfig's values) and builds a Server.
+// The server's keeper (pings, deadlines) runs from New until Close.
 func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -67,43 +71,66 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		cfg:     cfg,
 		log:     logger,
 		metrics: m,
-		rooms:   make(map[protocol.RoomID]*room),
+		tags:    newTagger(),
 		conns:   make(map[*conn]struct{}),
+		perIP:   make(map[netip.Addr]int),
 		done:    make(chan struct{}),
 	}
+	s.limits = limits{
+		msgRate: float64(cfg.RateLimit), msgBurst: float64(cfg.RateBurst),
+		byteRate: float64(cfg.ByteRate), byteBurst: float64(cfg.ByteBurst),
+		grantMsgs: float64(cfg.JoinGrant), grantBytes: float64(cfg.JoinGrantBytes),
+		off: cfg.RateLimit == rate.Inf,
+	}
+	s.rooms = newLocalRooms(s)
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
-		ReadBufferSize:   4096,
-		WriteBufferSize:  4096,
-		CheckOrigin:      s.checkOrigin,
+		// No read buffer of gorilla's own: it takes the 512-byte one the
+		// hijacker hands it (netconn.go). Frame headers and small messages
+		// pass through it, larger payloads go straight to the message buffer.
+		WriteBufferSize: 16 << 10,
+		WriteBufferPool: &writeBufferPool,
+		CheckOrigin:     s.checkOrigin,
 	}
+	s.mhandler = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", s.serveWS)
 	mux.HandleFunc("/healthz", s.serveHealth)
-	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}))
+	if !cfg.SeparateMetrics {
+		mux.Handle("/metrics", s.mhandler)
+	}
 	if cfg.UI != nil {
 		mux.Handle("/", cfg.UI)
 	} else {
 		mux.Handle("/", http.NotFoundHandler())
 	}
 	s.handler = mux
+	s.keeper = newKeeper(s)
+	go s.keeper.run()
 	return s, nil
 }
 
-// Handler serves /ws, /healthz, /metrics and / (Config.UI).
+// Handler serves /ws, /healthz, /metrics (unless Config.SeparateMetrics) and /
+// (Config.UI).
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler serves the Prometheus metrics, for a listener of their own.
+func (s *Server) MetricsHandler() http.Handler { return s.mhandler }
 
 // Serve accepts connections on ln (speaking TLS when Config.TLS is set) until
 // ctx is cancelled or Close is called; then it shuts the server down gracefully
 // and returns nil. Other failures of the listener are returned.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	var tcfg *tls.Config
 	if s.cfg.TLS != nil {
-		cfg := s.cfg.TLS.Clone()
-		cfg.NextProtos = []string{"http/1.1"} // WebSocket needs HTTP/1.1
-		ln = tls.NewListener(ln, cfg)
+		tcfg = s.cfg.TLS.Clone()
+		tcfg.NextProtos = []string{"http/1.1"} // WebSocket needs HTTP/1.1
 	}
+	ln = &peerListener{Listener: ln, tls: tcfg, keepalive: net.KeepAliveConfig{
+		Enable: true, Idle: s.cfg.TCPKeepAlive, Interval: s.cfg.TCPKeepAlive / 2, Count: 3,
+	}}
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.HandshakeTimeout,
@@ -152,6 +179,7 @@ func (s *Server) Close() error {
 		}
 		s.mu.Unlock()
 		close(s.done)
+		s.keeper.close()
 
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.CloseGrace)
 		defer cancel()
@@ -167,7 +195,7 @@ func (s *Server) Close() error {
 		}
 		for _, c := range conns {
 			c.setReason(reasonShutdown, "server shutting down")
-			c.requestClose(websocket.CloseGoingAway, "server shutting down")
+			s.requestClose(c, websocket.CloseGoingAway, "server shutting down")
 		}
 		waited := make(chan struct{})
 		go func() { s.connWG.Wait(); close(waited) }()
@@ -179,6 +207,7 @@ func (s *Server) Close() error {
 			}
 			<-waited
 		}
+		err = errors.Join(err, s.rooms.close())
 		s.log.Info("signaling server closed", "connections", len(conns))
 	})
 	return err
@@ -193,24 +222,6 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	default:
 		_, _ = io.WriteString(w, "ok\n")
 	}
-}
-
-// checkOrigin implements Config.AllowedOrigins.
-func (s *Server) checkOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true // not a browser
-	}
-	if len(s.cfg.AllowedOrigins) == 0 {
-		u, err := url.Parse(origin)
-		return err == nil && strings.EqualFold(u.Host, r.Host)
-	}
-	for _, o := range s.cfg.AllowedOrigins {
-		if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
-			return true
-		}
-	}
-	return false
 }
 
 // encode encodes a server message for the send queue.
@@ -233,81 +244,110 @@ func (s *Server) errorMessage(code, message string) outgoing {
 	return outgoing{data: data, typ: protocol.TypeError}
 }
 
-// serveWS upgrades the request and runs the connection until it ends.
+// serveWS upgrades the request, registers the connection and hands it to a
+// reader goroutine of its own. The HTTP handler then returns, so net/http's
+// per-request state (buffers, request, response) is garbage at once instead of
+// living as long as the WebSocket.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.upgrader.Upgrade(w, r, nil) // answers the HTTP error itself
+	hj := &hijacker{ResponseWriter: w}
+	ws, err := s.upgrader.Upgrade(hj, r, nil) // answers the HTTP error itself
 	if err != nil {
 		s.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	if n := s.active.Add(1); s.cfg.MaxConns > 0 && n > int64(s.cfg.MaxConns) {
-		s.active.Add(-1)
-		s.refuse(ws, protocol.CodeServerFull, fmt.Sprintf("server is full (%d connections)", s.cfg.MaxConns), websocket.CloseTryAgainLater)
+	remote, _ := netip.ParseAddrPort(r.RemoteAddr)
+	now := time.Now()
+	id := protocol.NewParticipantID()
+	c := &conn{id: id, tag: s.tags.participant(id), ws: ws, remote: remote, opened: now}
+	switch nc := ws.NetConn().(type) {
+	case *peerConn:
+		c.pc, c.br, c.raw = nc, hj.br, nc.raw.TCPConn
+	case *tls.Conn:
+		c.raw = nc.NetConn()
+	default:
+		c.raw = nc
+	}
+	s.installHandlers(c)
+	c.onPong = func() error { return s.pong(c) }
+	c.lastSeen.Store(now.UnixNano())
+	c.unjoinedSince.Store(now.UnixNano())
+	s.limits.init(&c.limits, now.UnixNano())
+
+	if code, text, closeCode := s.register(c); code != "" {
+		s.refuse(ws, code, text, closeCode)
 		return
 	}
-	defer s.active.Add(-1)
-
-	raw := ws.NetConn()
-	if tc, ok := raw.(*tls.Conn); ok {
-		raw = tc.NetConn()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	c := &conn{
-		id:       protocol.NewParticipantID(),
-		ws:       ws,
-		raw:      raw,
-		remote:   r.RemoteAddr,
-		opened:   time.Now(),
-		limiter:  rate.NewLimiter(s.cfg.RateLimit, s.cfg.RateBurst),
-		send:     make(chan outgoing, s.cfg.SendQueue),
-		closeReq: make(chan closeRequest, 1),
-		ctx:      ctx,
-		cancel:   cancel,
-		wdone:    make(chan struct{}),
-	}
-
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		s.refuse(ws, protocol.CodeServerShutdown, "server shutting down", websocket.CloseGoingAway)
-		return
-	}
-	s.conns[c] = struct{}{}
-	s.connWG.Add(1)
-	s.mu.Unlock()
-	defer s.connWG.Done()
-
 	s.metrics.connections.Inc()
 	s.metrics.connsTotal.Inc()
-	s.log.Info("connection open", "id", c.id, "remote", c.remote, "origin", r.Header.Get("Origin"))
-
-	hello, err := s.encode(protocol.Hello{ID: c.id})
-	if err == nil {
-		c.enqueue(hello) // the queue is empty: cannot fail
+	s.log.Info("connection open", "conn", c.tag, "remote", remote.String())
+	if hello, err := s.encode(protocol.Hello{ID: c.id}); err == nil {
+		s.sendTo(c, hello)
 	}
-	go s.writeLoop(c)
+	go s.serveConn(c)
+}
 
-	s.readLoop(c)
-	s.leave(c)
-	if c.closing.Load() {
-		// Let the writer finish the close frame before the TCP connection goes.
-		select {
-		case <-c.wdone:
-		case <-time.After(s.cfg.CloseGrace):
-		}
-	}
-	cancel()
-	_ = raw.Close()
-	<-c.wdone
-
+// register admits c under MaxConns and MaxConnsPerIP; it returns the refusal's
+// Error code, text and close code, or "".
+func (s *Server) register(c *conn) (string, string, int) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return protocol.CodeServerShutdown, "server shutting down", websocket.CloseGoingAway
+	case s.cfg.MaxConns > 0 && len(s.conns) >= s.cfg.MaxConns:
+		return protocol.CodeServerFull, fmt.Sprintf("server is full (%d connections)", s.cfg.MaxConns), websocket.CloseTryAgainLater
+	case s.cfg.MaxConnsPerIP > 0 && s.perIP[c.remote.Addr()] >= s.cfg.MaxConnsPerIP:
+		return protocol.CodeServerFull, fmt.Sprintf("too many connections from your address (%d)", s.cfg.MaxConnsPerIP), websocket.CloseTryAgainLater
+	}
+	s.conns[c] = struct{}{}
+	s.perIP[c.remote.Addr()]++
+	s.connWG.Add(1)
+	s.keeper.add(c)
+	return "", "", 0
+}
+
+func (s *Server) unregister(c *conn) {
+	s.keeper.remove(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.conns, c)
-	s.mu.Unlock()
+	a := c.remote.Addr()
+	if s.perIP[a]--; s.perIP[a] <= 0 {
+		delete(s.perIP, a)
+	}
+}
+
+// finish cleans up after c's reader ended.
+func (s *Server) finish(c *conn) {
+	defer s.connWG.Done()
+	s.rooms.leave(c)
+	if closing, sent := c.closing(); closing && sent != nil {
+		// Let the writer finish the close frame before the TCP connection goes.
+		t := time.NewTimer(s.cfg.CloseGrace)
+		select {
+		case <-sent:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.mu.Lock()
+	c.broken = true // no writer starts after this
+	c.queue = nil
+	c.mu.Unlock()
+	_ = c.raw.Close()
+	c.writers.Wait()
+	if c.pc != nil {
+		c.pc.raw.release()
+	}
+
+	s.unregister(c)
 	s.metrics.connections.Dec()
 	reason, detail := c.endReason()
+	if reason == "" {
+		reason = reasonError
+	}
 	s.metrics.disconnects.WithLabelValues(reason).Inc()
-	s.log.Info("connection closed", "id", c.id, "remote", c.remote, "reason", reason, "detail", detail,
+	s.log.Info("connection closed", "conn", c.tag, "remote", c.remote.String(), "reason", reason, "detail", detail,
 		"duration", time.Since(c.opened).Round(time.Millisecond), "in", c.msgsIn.Load(), "out", c.msgsOut.Load())
 }
 
@@ -320,193 +360,4 @@ func (s *Server) refuse(ws *websocket.Conn, code, message string, closeCode int)
 	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeCode, message), deadline)
 	_ = ws.Close()
 	s.log.Info("connection refused", "remote", ws.RemoteAddr().String(), "code", code)
-}
-
-// readLoop reads and handles messages until the connection ends or the peer
-// breaks the protocol; then it records the reason.
-func (s *Server) readLoop(c *conn) {
-	ws := c.ws
-	_ = ws.SetReadDeadline(time.Now().Add(s.cfg.PongTimeout))
-	ws.SetPongHandler(func(string) error {
-		return ws.SetReadDeadline(time.Now().Add(s.cfg.PongTimeout))
-	})
-	// Browsers do not ping, other clients may: answer with the server's write
-	// deadline rather than gorilla's default of one second.
-	ws.SetPingHandler(func(data string) error {
-		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(s.cfg.WriteTimeout))
-		if errors.Is(err, websocket.ErrCloseSent) {
-			return nil
-		}
-		return err
-	})
-	// The writer sends the close frames; a peer's close frame is answered with
-	// one of ours so the closing handshake completes (RFC 6455 §5.5.1).
-	ws.SetCloseHandler(func(code int, _ string) error {
-		if code == websocket.CloseNoStatusReceived {
-			code = websocket.CloseNormalClosure
-		}
-		c.requestClose(code, "")
-		return nil
-	})
-	for {
-		_, r, err := ws.NextReader()
-		if err != nil {
-			s.readFailed(c, err)
-			return
-		}
-		data, err := io.ReadAll(io.LimitReader(r, s.cfg.MaxMessageSize+1))
-		if err != nil {
-			s.readFailed(c, err)
-			return
-		}
-		now := time.Now()
-		_ = ws.SetReadDeadline(now.Add(s.cfg.PongTimeout))
-		c.msgsIn.Add(1)
-		if int64(len(data)) > s.cfg.MaxMessageSize {
-			s.metrics.messagesIn.WithLabelValues("invalid").Inc()
-			s.violation(c, fmt.Sprintf("message larger than %d bytes", s.cfg.MaxMessageSize))
-			return
-		}
-		if !c.limiter.Allow() {
-			s.metrics.messagesIn.WithLabelValues("invalid").Inc()
-			s.violation(c, fmt.Sprintf("over the rate limit of %v messages per second (burst %d)", s.cfg.RateLimit, s.cfg.RateBurst))
-			return
-		}
-		if text := s.handle(c, data, now); text != "" {
-			s.violation(c, text)
-			return
-		}
-	}
-}
-
-// readFailed records why a read failed.
-func (s *Server) readFailed(c *conn, err error) {
-	var ce *websocket.CloseError
-	var ne net.Error
-	switch {
-	case errors.As(err, &ce):
-		c.setReason(reasonClosed, fmt.Sprintf("peer sent close code %d %s", ce.Code, ce.Text))
-	case errors.As(err, &ne) && ne.Timeout():
-		c.setReason(reasonTimeout, fmt.Sprintf("no pong or message for %s", s.cfg.PongTimeout))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-		c.setReason(reasonClosed, "connection ended without close frame")
-	default:
-		c.setReason(reasonError, err.Error())
-	}
-}
-
-// handle decodes and executes one peer message; it returns a violation text or "".
-func (s *Server) handle(c *conn, data []byte, read time.Time) string {
-	m, err := protocol.Decode(data)
-	if err != nil {
-		s.metrics.messagesIn.WithLabelValues("invalid").Inc()
-		return describeDecodeError(err)
-	}
-	s.metrics.messagesIn.WithLabelValues(m.Type()).Inc()
-	switch m := m.(type) {
-	case protocol.JoinOrCreate:
-		return s.join(c, m)
-	case protocol.Signal:
-		return s.signal(c, m, read)
-	case protocol.Leave:
-		if !s.leave(c) {
-			s.sendTo(c, s.errorMessage(protocol.CodeNotInRoom, "Leave outside a room"))
-		}
-		return ""
-	default:
-		return fmt.Sprintf("%s is a server message", m.Type())
-	}
-}
-
-// describeDecodeError turns a Decode error into the Error message's text; a
-// malformed room ID in JoinOrCreate says so (SPEC §2).
-func describeDecodeError(err error) string {
-	text := strings.TrimPrefix(err.Error(), protocol.ErrInvalidMessage.Error()+": ")
-	if errors.Is(err, protocol.ErrBadID) && strings.HasPrefix(text, protocol.TypeJoinOrCreate+":") {
-		return "bad room ID: " + text
-	}
-	return text
-}
-
-// sendTo queues m for c, dropping c when its queue is full.
-func (s *Server) sendTo(c *conn, m outgoing) {
-	if !c.enqueue(m) {
-		c.kill(reasonSlow, "send queue full")
-	}
-}
-
-// violation answers a protocol violation: Error, close code 1008, then it waits
-// up to CloseGrace for the peer's close frame, discarding what the peer sends.
-func (s *Server) violation(c *conn, text string) {
-	c.setReason(reasonViolation, text)
-	s.log.Debug("protocol violation", "id", c.id, "violation", text)
-	c.requestClose(websocket.ClosePolicyViolation, truncateClose("protocol violation: "+text),
-		s.errorMessage(protocol.CodeProtocolViolation, text))
-	// Leave the room at once so the others are not kept waiting.
-	s.leave(c)
-	_ = c.ws.SetReadDeadline(time.Now().Add(s.cfg.CloseGrace))
-	for {
-		_, r, err := c.ws.NextReader()
-		if err != nil {
-			return
-		}
-		if _, err := io.Copy(io.Discard, r); err != nil {
-			return
-		}
-	}
-}
-
-// truncateClose keeps a close reason within the 123 bytes a close frame allows,
-// without cutting a UTF-8 sequence.
-func truncateClose(s string) string {
-	const limit = 120
-	if len(s) <= limit {
-		return s
-	}
-	return strings.ToValidUTF8(s[:limit], "")
-}
-
-// writeLoop writes queued messages and pings until the connection ends or a
-// close frame is sent.
-func (s *Server) writeLoop(c *conn) {
-	defer close(c.wdone)
-	ping := time.NewTicker(s.cfg.PingInterval)
-	defer ping.Stop()
-	write := func(m outgoing) bool {
-		_ = c.ws.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-		if err := c.ws.WriteMessage(websocket.BinaryMessage, m.data); err != nil {
-			c.kill(reasonWrite, fmt.Sprintf("write %s: %v", m.typ, err))
-			return false
-		}
-		c.msgsOut.Add(1)
-		s.metrics.messagesOut.WithLabelValues(m.typ).Inc()
-		if !m.relayStart.IsZero() {
-			s.metrics.relayLatency.Observe(time.Since(m.relayStart).Seconds())
-		}
-		return true
-	}
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case req := <-c.closeReq:
-			for _, m := range req.msgs {
-				if !write(m) {
-					return
-				}
-			}
-			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(req.code, req.text),
-				time.Now().Add(s.cfg.WriteTimeout))
-			return
-		case m := <-c.send:
-			if !write(m) {
-				return
-			}
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.cfg.WriteTimeout)); err != nil {
-				c.kill(reasonWrite, fmt.Sprintf("write ping: %v", err))
-				return
-			}
-		}
-	}
 }

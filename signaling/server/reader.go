@@ -1,0 +1,247 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"echtzeit/signaling/protocol"
+)
+
+// errControlRate is returned by the ping and pong handlers of a peer over its
+// rate limit; the reader turns it into a protocol violation.
+var errControlRate = errors.New("control frames over the rate limit")
+
+// installHandlers sets gorilla's control frame handlers for c.
+func (s *Server) installHandlers(c *conn) {
+	ws := c.ws
+	ws.SetPongHandler(func(string) error { return s.pong(c) })
+	// Browsers do not ping, other clients may: answer with the server's write
+	// deadline rather than gorilla's default of one second.
+	ws.SetPingHandler(func(data string) error {
+		now := time.Now().UnixNano()
+		c.seen(now)
+		if !s.limits.take(&c.limits, now, len(data)) {
+			return errControlRate
+		}
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(s.cfg.WriteTimeout))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	// The writer sends the close frames; a peer's close frame is answered with
+	// one of ours so the closing handshake completes (RFC 6455 §5.5.1).
+	ws.SetCloseHandler(func(code int, _ string) error {
+		if code == websocket.CloseNoStatusReceived {
+			code = websocket.CloseNormalClosure
+		}
+		s.requestClose(c, code, "")
+		return nil
+	})
+}
+
+// pong records a pong (answering the keeper's ping) and counts it in the
+// peer's rate limit.
+func (s *Server) pong(c *conn) error {
+	now := time.Now().UnixNano()
+	c.seen(now)
+	if !s.limits.take(&c.limits, now, 0) {
+		return errControlRate
+	}
+	return nil
+}
+
+// serveConn reads and handles c's messages. It sets no read deadline: the
+// keeper drops a peer that stays silent past PongTimeout.
+//
+// For a connection accepted by Serve (c.pc set), pump reads while any layer
+// holds unread bytes and then hands the wait to a fresh goroutine, await,
+// which parks at the bottom of Go's smallest stack (2 KiB): the stack that
+// handling a message or probing crypto/tls grew goes with the goroutine that
+// grew it (DESIGN.md, "Connection memory and keepalive"). Otherwise (Handler
+// mounted in another http.Server) one goroutine reads in gorilla's blocking
+// loop.
+func (s *Server) serveConn(c *conn) {
+	if c.pc == nil {
+		for s.readMessage(c) {
+		}
+		s.finish(c)
+		return
+	}
+	s.pump(c)
+}
+
+// pump reads and handles what is buffered, then starts await.
+//
+//go:noinline
+func (s *Server) pump(c *conn) {
+	for {
+		ready, err := c.pc.probe(c.br, c.onPong)
+		if err != nil {
+			s.endWithError(c, err)
+			return
+		}
+		if !ready {
+			go s.await(c)
+			return
+		}
+		if !s.readMessage(c) {
+			s.finish(c)
+			return
+		}
+	}
+}
+
+// await waits for the peer's next bytes and pumps them. Keep its frame and
+// the frames it parks under small: their depth decides the stack of every
+// idle connection.
+func (s *Server) await(c *conn) {
+	if err := c.pc.raw.waitSocket(); err != nil {
+		s.endWithError(c, err)
+		return
+	}
+	s.pump(c)
+}
+
+// endWithError ends the connection after a failed wait.
+//
+//go:noinline
+func (s *Server) endWithError(c *conn, err error) {
+	s.readError(c, err)
+	s.finish(c)
+}
+
+// readMessage reads and handles one message; false when the connection ends.
+func (s *Server) readMessage(c *conn) bool {
+	_, r, err := c.ws.NextReader()
+	if err != nil {
+		s.readError(c, err)
+		return false
+	}
+	data, err := io.ReadAll(io.LimitReader(r, s.cfg.MaxMessageSize+1))
+	if err != nil {
+		s.readError(c, err)
+		return false
+	}
+	now := time.Now().UnixNano()
+	c.seen(now)
+	c.msgsIn.Add(1)
+	if int64(len(data)) > s.cfg.MaxMessageSize {
+		s.metrics.messagesIn.WithLabelValues("invalid").Inc()
+		s.violation(c, fmt.Sprintf("message larger than %d bytes", s.cfg.MaxMessageSize))
+		return false
+	}
+	if !s.limits.take(&c.limits, now, len(data)) {
+		s.metrics.messagesIn.WithLabelValues("invalid").Inc()
+		s.violation(c, s.rateText())
+		return false
+	}
+	if text := s.handle(c, data, now); text != "" {
+		s.violation(c, text)
+		return false
+	}
+	return true
+}
+
+// readError ends the reading on err: a violation when the control frames
+// broke the rate limit, else the reason the connection ended.
+func (s *Server) readError(c *conn, err error) {
+	if errors.Is(err, errControlRate) {
+		s.metrics.messagesIn.WithLabelValues("invalid").Inc()
+		s.violation(c, s.rateText())
+		return
+	}
+	s.readFailed(c, err)
+}
+
+func (s *Server) rateText() string {
+	return fmt.Sprintf("over the rate limit of %v messages (burst %d) or %d bytes (burst %d) per second",
+		s.cfg.RateLimit, s.cfg.RateBurst, s.cfg.ByteRate, s.cfg.ByteBurst)
+}
+
+// readFailed records why a read failed.
+func (s *Server) readFailed(c *conn, err error) {
+	var ce *websocket.CloseError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce):
+		c.setReason(reasonClosed, fmt.Sprintf("peer sent close code %d", ce.Code))
+	case errors.As(err, &ne) && ne.Timeout():
+		c.setReason(reasonTimeout, "read deadline passed")
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		c.setReason(reasonClosed, "connection ended without close frame")
+	default:
+		c.setReason(reasonError, err.Error())
+	}
+}
+
+// handle decodes and executes one peer message; it returns a violation text or "".
+func (s *Server) handle(c *conn, data []byte, read int64) string {
+	m, err := protocol.Decode(data)
+	if err != nil {
+		s.metrics.messagesIn.WithLabelValues("invalid").Inc()
+		return describeDecodeError(err)
+	}
+	s.metrics.messagesIn.WithLabelValues(m.Type()).Inc()
+	switch m := m.(type) {
+	case protocol.JoinOrCreate:
+		return s.rooms.join(c, m.Room)
+	case protocol.Signal:
+		return s.rooms.signal(c, m, read)
+	case protocol.Leave:
+		if !s.rooms.leave(c) {
+			s.sendTo(c, s.errorMessage(protocol.CodeNotInRoom, "Leave outside a room"))
+		}
+		return ""
+	default:
+		return fmt.Sprintf("%s is a server message", m.Type())
+	}
+}
+
+// describeDecodeError turns a Decode error into the Error message's text; a
+// malformed room ID in JoinOrCreate says so (SPEC §2). Decode errors never
+// quote IDs or signal contents, so the text may be logged.
+func describeDecodeError(err error) string {
+	text := strings.TrimPrefix(err.Error(), protocol.ErrInvalidMessage.Error()+": ")
+	if errors.Is(err, protocol.ErrBadID) && strings.HasPrefix(text, protocol.TypeJoinOrCreate+":") {
+		return "bad room ID: " + text
+	}
+	return text
+}
+
+// violation answers a protocol violation: Error, close code 1008, then it waits
+// up to CloseGrace for the peer's close frame, discarding what the peer sends.
+func (s *Server) violation(c *conn, text string) {
+	c.setReason(reasonViolation, text)
+	s.log.Debug("protocol violation", "conn", c.tag, "violation", text)
+	s.requestClose(c, websocket.ClosePolicyViolation, truncateClose("protocol violation: "+text),
+		s.errorMessage(protocol.CodeProtocolViolation, text))
+	// Leave the room at once so the others are not kept waiting.
+	s.rooms.leave(c)
+	_ = c.ws.SetReadDeadline(time.Now().Add(s.cfg.CloseGrace))
+	for {
+		_, r, err := c.ws.NextReader()
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return
+		}
+	}
+}
+
+// truncateClose keeps a close reason within the 123 bytes a close frame allows,
+// without cutting a UTF-8 sequence.
+func truncateClose(s string) string {
+	const limit = 120
+	if len(s) <= limit {
+		return s
+	}
+	return strings.ToValidUTF8(s[:limit], "")
+}
