@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -59,6 +58,7 @@ func (e *CloseError) Error() string {
 // meant for one consumer.
 type Client struct {
 	conn *websocket.Conn
+	url  string
 	id   protocol.ParticipantID
 	opts options
 
@@ -88,7 +88,9 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Client, error) {
 		TLSClientConfig:  o.tls,
 		HandshakeTimeout: o.dialTimeout,
 		Proxy:            http.ProxyFromEnvironment,
-		NetDialContext:   (&net.Dialer{Timeout: o.dialTimeout}).DialContext,
+		NetDialContext:   o.netDialer().DialContext,
+		ReadBufferSize:   1024,
+		WriteBufferSize:  1024,
 	}
 	conn, resp, err := dialer.DialContext(ctx, url, o.header)
 	if err != nil {
@@ -116,6 +118,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		conn:     conn,
+		url:      url,
 		id:       hello.ID,
 		opts:     o,
 		in:       make(chan protocol.Message, o.queue),
@@ -210,6 +213,9 @@ func (c *Client) shutdown(reason error) {
 	})
 }
 
+// URL is the server URL the client is connected to.
+func (c *Client) URL() string { return c.url }
+
 // ID is the participant ID the server assigned in Hello.
 func (c *Client) ID() protocol.ParticipantID { return c.id }
 
@@ -244,6 +250,14 @@ func (c *Client) SendRaw(ctx context.Context, data []byte) error {
 	deadline := time.Now().Add(c.opts.writeWait)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
+	}
+	if c.opts.pacer != nil {
+		wctx, cancel := context.WithDeadline(ctx, deadline)
+		err := c.opts.pacer.Wait(wctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("send: wait for the rate limit: %w", err)
+		}
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()

@@ -8,10 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Option configures Dial.
@@ -25,6 +29,8 @@ type options struct {
 	writeWait   time.Duration
 	readLimit   int64
 	dialTimeout time.Duration
+	localAddr   netip.Addr    // zero: the system's choice
+	pacer       *rate.Limiter // nil: Send does not wait
 }
 
 func defaultOptions() options {
@@ -131,6 +137,42 @@ func WithReceiveQueue(n int) Option {
 		o.queue = n
 		return nil
 	}
+}
+
+// WithLocalAddr dials from addr (port chosen by the kernel at connect time, so
+// many connections to one server can share a source address; on loopback any
+// address in 127.0.0.0/8 works and each one has its own ephemeral port range).
+func WithLocalAddr(addr netip.Addr) Option {
+	return func(o *options) error {
+		if !addr.IsValid() {
+			return errors.New("invalid local address")
+		}
+		o.localAddr = addr
+		return nil
+	}
+}
+
+// WithRateLimit makes Send wait until it may send under a token bucket of
+// perSecond messages with burst, so a client stays under the server's
+// documented per-connection limit (DESIGN.md) instead of being closed for it.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(o *options) error {
+		if perSecond <= 0 || burst < 1 {
+			return fmt.Errorf("rate limit %v/s burst %d: both must be positive", perSecond, burst)
+		}
+		o.pacer = rate.NewLimiter(rate.Limit(perSecond), burst)
+		return nil
+	}
+}
+
+// netDialer returns the TCP dialer for the options.
+func (o *options) netDialer() *net.Dialer {
+	d := &net.Dialer{Timeout: o.dialTimeout}
+	if o.localAddr.IsValid() {
+		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(o.localAddr, 0))
+		d.Control = bindNoPort
+	}
+	return d
 }
 
 // ParseFingerprint parses a SHA-256 fingerprint in hex, with or without colons.
