@@ -324,7 +324,7 @@ func (p *Process) Stop(grace time.Duration) error {
 	}
 	p.signal(sigKill)
 	<-p.done
-	return fmt.Errorf("%s %w (grace %s)", p.name, ErrKilled, grace)
+	return fmt.Errorf("%s did not stop within %s after SIGTERM: %w", p.name, grace, ErrKilled)
 }
 
 // ExitText describes the result of a wait: "exit status 0" for nil, else

@@ -6,7 +6,7 @@ import "errors"
 var (
 	// ErrKilled is returned by Stop when the process did not exit within the
 	// grace period after SIGTERM and was killed.
-	ErrKilled = errors.New("did not stop after SIGTERM; killed")
+	ErrKilled = errors.New("killed")
 	// ErrNoPath is returned by Start for a Config without Path.
 	ErrNoPath = errors.New("no program to start")
 )
