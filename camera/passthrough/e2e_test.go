@@ -18,13 +18,14 @@ import (
 
 	"echtzeit/camera/passthrough"
 	"echtzeit/harness/browser"
+	"echtzeit/harness/browser/browsertest"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/protocol"
 	"echtzeit/signaling/signalingtest"
 )
 
 // One Chromium for the end-to-end tests of this package.
-var chromium = browser.NewShared(browser.WithWebRTCTesting())
+var chromium = browsertest.NewShared(browser.WithWebRTCTesting())
 
 func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }
 

@@ -143,9 +143,6 @@ type Browser struct {
 	closeErr  error
 
 	pages sync.WaitGroup // console readers of open pages
-
-	labelsMu sync.Mutex
-	labels   map[string]int // pages opened per test, for failure artifacts
 }
 
 // Launch starts Chromium and waits until it answers. ctx bounds the start
