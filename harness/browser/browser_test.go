@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -112,6 +114,35 @@ func TestCloseRemovesUserDataDir(t *testing.T) {
 	assert.NoDirExists(t, dir)
 	_, err := b.NewPage(context.Background())
 	assert.ErrorIs(t, err, browser.ErrClosed)
+}
+
+// TestExitReason: a Chromium killed from outside is seen as exited, with the
+// signal in its exit text; it ran in its own process group.
+func TestExitReason(t *testing.T) {
+	b := browsertest.LaunchForTest(t)
+	assert.False(t, b.Exited())
+	assert.Equal(t, "chromium is running", b.ExitReason())
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", b.PID()))
+	require.NoError(t, err)
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	assert.Equal(t, strconv.Itoa(b.PID()), fields[2], "Chromium leads its own process group")
+
+	require.NoError(t, syscall.Kill(b.PID(), syscall.SIGKILL))
+	select {
+	case <-b.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("Done not closed after Chromium was killed")
+	}
+	assert.True(t, b.Exited())
+	assert.Equal(t, "chromium exited: signal: killed", b.ExitReason())
+}
+
+// TestExitedAfterClose: Close ends the process, and Done says so.
+func TestExitedAfterClose(t *testing.T) {
+	b := browsertest.LaunchForTest(t)
+	require.NoError(t, b.Close())
+	assert.True(t, b.Exited())
+	assert.True(t, strings.HasPrefix(b.ExitReason(), "chromium exited: "), b.ExitReason())
 }
 
 // TestStaleProfilesRemoved: Launch removes the profile folder of a browser

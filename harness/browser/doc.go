@@ -10,6 +10,11 @@
 // JavaScript condition until a deadline, and [Page.Snapshot] reads the
 // interface's window.echtzeit.snapshot() (DESIGN.md).
 //
+// Chromium runs in its own process group and dies with this program (the
+// parent-death signal of echtzeit/internal/child); [Browser.Output] keeps
+// the last lines it wrote and [Browser.ExitReason] says how it ended
+// ("chromium exited: signal: killed").
+//
 // Tests share one Chromium per test binary through package browsertest,
 // which holds everything that needs package testing, so that the binaries
 // do not link it.
