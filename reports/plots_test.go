@@ -56,7 +56,7 @@ func TestByX(t *testing.T) {
 
 func TestPerResolution(t *testing.T) {
 	trial := func(w, h int, fps float64) results.Trial {
-		return results.Trial{FPSMean: fps, Params: results.Params{Width: w, Height: h}}
+		return results.Trial{Measured: results.Measured{FPSMean: fps}, Params: results.Params{Width: w, Height: h}}
 	}
 	ts := []results.Trial{
 		trial(1280, 720, 30), trial(640, 480, 10), trial(1280, 720, 20), trial(1280, 720, 28),
