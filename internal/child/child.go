@@ -128,8 +128,8 @@ func Start(cfg Config) (*Process, error) {
 
 // pipeSet holds the pipes of a command being started.
 type pipeSet struct {
-	outR, outW *os.File // output to the Tail
-	dataW      *os.File // the child's end of stdout with PipeStdout
+	outR, outW   *os.File // output to the Tail
+	dataR, dataW *os.File // stdout with PipeStdout: the caller's and the child's end
 }
 
 func (s pipeSet) closeChildEnds() {
@@ -139,9 +139,13 @@ func (s pipeSet) closeChildEnds() {
 	}
 }
 
+// closeAll closes every end, when the process did not start.
 func (s pipeSet) closeAll() {
 	s.closeChildEnds()
 	_ = s.outR.Close()
+	if s.dataR != nil {
+		_ = s.dataR.Close()
+	}
 }
 
 // attachOutput connects the command's output to pipes of our own (not
@@ -155,11 +159,11 @@ func (p *Process) attachOutput(cmd *exec.Cmd, pipeStdout bool) (pipeSet, error) 
 	}
 	cmd.Stdout, cmd.Stderr = s.outW, s.outW
 	if pipeStdout {
-		if p.stdout, s.dataW, err = os.Pipe(); err != nil {
+		if s.dataR, s.dataW, err = os.Pipe(); err != nil {
 			s.closeAll()
 			return s, fmt.Errorf("stdout pipe: %w", err)
 		}
-		cmd.Stdout = s.dataW
+		cmd.Stdout, p.stdout = s.dataW, s.dataR
 	}
 	return s, nil
 }
@@ -179,10 +183,7 @@ func (p *Process) run(cmd *exec.Cmd, pipes pipeSet, drain time.Duration, args []
 		err := cmd.Start()
 		pipes.closeChildEnds()
 		if err != nil {
-			_ = pipes.outR.Close()
-			if p.stdout != nil {
-				_ = p.stdout.Close()
-			}
+			pipes.closeAll()
 			started <- err
 			return
 		}
