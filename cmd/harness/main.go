@@ -27,6 +27,7 @@ func commands() []command {
 		{"run", "FILE [--out DIR] [--bin DIR]", "run the scenario FILE, write a run folder\n(default reports/runs/<UTC time>-<name>/)\nand render its report", runCmd},
 		{"validate", "FILE", "check a scenario; print every mistake with\nits line, or the trials and estimated time", validateCmd},
 		{"report", "DIR", "(re)render report.md/report.html of a run folder", reportCmd},
+		{"loadgen", "[flags] URL[,URL...]", "signaling load from this process (idle,\nsteady or session) against a server or cluster", loadgenCmd},
 	}
 }
 
