@@ -37,6 +37,7 @@ Flags:`, stderr)
 	modeName := fs.String("mode", "steady", "idle, steady or session")
 	rate := fs.Float64("rate", 1, "steady: signals per second per participant")
 	signalBytes := fs.Int("signal-bytes", 1000, "steady: size of a signal")
+	aligned := fs.Bool("aligned", false, "steady: all participants send at the same instants (one burst per interval) instead of each at its own random phase")
 	sources := fs.String("sources", "", "local source addresses: list and ranges, e.g. 127.0.0.2-127.0.0.9")
 	concurrency := fs.Int("dial-concurrency", 32, "rooms connected at once")
 	ramp := fs.Duration("ramp", 0, "session: spread the rooms' arrival over this time")
@@ -78,7 +79,7 @@ Flags:`, stderr)
 	}
 	cfg := loadgen.Config{
 		URLs: splitList(pos[0]), ClientOptions: opts, Participants: *participants, Mode: mode,
-		Rate: *rate, SignalBytes: *signalBytes, Sources: src, DialConcurrency: *concurrency,
+		Rate: *rate, SignalBytes: *signalBytes, Aligned: *aligned, Sources: src, DialConcurrency: *concurrency,
 		Ramp: *ramp, Settle: *settle, Duration: *duration,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}

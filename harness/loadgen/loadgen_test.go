@@ -27,7 +27,7 @@ func TestModes(t *testing.T) {
 		{name: "steady", cfg: loadgen.Config{Mode: loadgen.ModeSteady, Participants: 4, Rate: 20, SignalBytes: 500,
 			Settle: 100 * time.Millisecond, Duration: 600 * time.Millisecond},
 			phases: []string{loadgen.PhaseConnect, loadgen.PhaseSettle, loadgen.PhaseSteady, loadgen.PhaseDrain}},
-		{name: "session", cfg: loadgen.Config{Mode: loadgen.ModeSession, Participants: 6, Ramp: 200 * time.Millisecond, Duration: 2 * time.Second},
+		{name: "session", cfg: loadgen.Config{Mode: loadgen.ModeSession, Participants: 6, Ramp: 200 * time.Millisecond, Duration: 3 * time.Second},
 			phases: []string{loadgen.PhaseSetup, loadgen.PhaseIdle, loadgen.PhaseWindow}},
 	}
 	for _, tt := range tests {
@@ -66,7 +66,7 @@ func TestModes(t *testing.T) {
 				require.NotNil(t, rep.SetupP50Ms)
 				w, ok := rep.Phase(loadgen.PhaseWindow)
 				require.True(t, ok)
-				assert.InDelta(t, 2.0, w.Seconds, 0.5)
+				assert.InDelta(t, 3.0, w.Seconds, 0.5)
 			}
 		})
 	}

@@ -141,13 +141,18 @@ func (p *participant) sendAll(ctx context.Context, signals sessionSignals, cnt *
 	}
 }
 
-// sendSteady sends one signal every interval, the first at a random offset so
-// the participants' sends spread over the interval, until ctx ends.
-func (p *participant) sendSteady(ctx context.Context, interval time.Duration, pad string, cnt *counters) {
-	timer := time.NewTimer(time.Duration(rand.Int64N(int64(interval))))
+// sendSteady sends one signal every interval from start until ctx ends. With
+// aligned every participant sends at start + k·interval, all at once;
+// otherwise each keeps a random phase of its own, so the sends spread over the
+// interval as independent users' would.
+func (p *participant) sendSteady(ctx context.Context, start time.Time, interval time.Duration, aligned bool, pad string, cnt *counters) {
+	next := start
+	if !aligned {
+		next = next.Add(time.Duration(rand.Int64N(int64(interval))))
+	}
+	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	var seq int64
-	next := time.Now()
 	for {
 		select {
 		case <-ctx.Done():

@@ -41,6 +41,7 @@ type Report struct {
 	// Rate and SignalBytes of ModeSteady.
 	Rate        float64 `json:"rate,omitempty"`
 	SignalBytes int     `json:"signalBytes,omitempty"`
+	Aligned     bool    `json:"aligned,omitempty"`
 	Phases      []Phase `json:"phases"`
 	// ServerBaselineRSSBytes is the server's RSS before the first dial.
 	ServerBaselineRSSBytes *int64 `json:"serverBaselineRssBytes,omitempty"`

@@ -54,7 +54,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Mode: cfg.Mode, URLs: cfg.URLs, Participants: cfg.Participants, Sources: len(cfg.Sources), Host: host,
 	}}
 	if cfg.Mode == ModeSteady {
-		r.rep.Rate, r.rep.SignalBytes = cfg.Rate, cfg.SignalBytes
+		r.rep.Rate, r.rep.SignalBytes, r.rep.Aligned = cfg.Rate, cfg.SignalBytes, cfg.Aligned
 	}
 	if cfg.Mode == ModeSession {
 		var err error
@@ -121,7 +121,7 @@ func (r *run) runConnected(ctx, recvCtx context.Context, start point) error {
 	r.event(EventPhaseStart, PhaseSteady, prev)
 	r.cnt.measuring.Store(true)
 	for _, p := range r.participants {
-		senders.Go(func() { p.sendSteady(sendCtx, interval, pad, &r.cnt) })
+		senders.Go(func() { p.sendSteady(sendCtx, prev.at, interval, r.cfg.Aligned, pad, &r.cnt) })
 	}
 	sleep(ctx, r.cfg.Duration)
 	r.cnt.measuring.Store(false)

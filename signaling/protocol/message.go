@@ -224,9 +224,11 @@ func decode(data []byte) (Message, error) {
 	if !ok {
 		return nil, errors.New(`missing field "type"`)
 	}
-	var typ string
-	if err := json.Unmarshal(rawType, &typ); err != nil {
-		return nil, errors.New(`field "type" must be a string`)
+	typ, ok := unquoteSimple(rawType)
+	if !ok {
+		if err := json.Unmarshal(rawType, &typ); err != nil {
+			return nil, errors.New(`field "type" must be a string`)
+		}
 	}
 	ptr, ok := newMessage(typ)
 	if !ok {
@@ -285,6 +287,12 @@ func setFields(ptr Message, typ string, fields map[string]json.RawMessage) error
 			f.SetBytes(fields[key])
 			continue
 		}
+		if f.Kind() == reflect.String {
+			if str, ok := unquoteSimple(fields[key]); ok {
+				f.SetString(str)
+				continue
+			}
+		}
 		if err := json.Unmarshal(fields[key], f.Addr().Interface()); err != nil {
 			return fmt.Errorf("%s: field %q: %w", typ, key, err)
 		}
@@ -293,43 +301,100 @@ func setFields(ptr Message, typ string, fields map[string]json.RawMessage) error
 }
 
 // unmarshalObject decodes exactly one JSON object, rejecting duplicate keys and
-// trailing data.
+// trailing data. encoding/json checks the whole input in one pass and fills
+// the map (a later duplicate would silently win); countMembers then counts
+// the object's keys on the bytes now known to be valid JSON.
 func unmarshalObject(data []byte, out *map[string]json.RawMessage) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value"):
+			return errors.New("trailing data after the JSON object")
+		case errors.As(err, &te):
+			return errors.New("not a JSON object")
+		}
 		return fmt.Errorf("not JSON: %w", err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return errors.New("not a JSON object")
+	if m == nil {
+		return errors.New("not a JSON object") // null
 	}
-	m := make(map[string]json.RawMessage)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("not JSON: %w", err)
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return errors.New("not JSON: object key is not a string")
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("not JSON: %w", err)
-		}
-		if _, dup := m[key]; dup {
-			return fmt.Errorf("duplicate field %q", truncate(key))
-		}
-		m[key] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("not JSON: %w", err)
-	}
-	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
-		return errors.New("trailing data after the JSON object")
+	if n, key := countMembers(data); n != len(m) {
+		return fmt.Errorf("duplicate field %q", truncate(key))
 	}
 	*out = m
 	return nil
+}
+
+// unquoteSimple returns the string a JSON string literal without escapes
+// holds (IDs, type names, codes: the common case, without a decoder);
+// false for anything else, which then goes through encoding/json.
+func unquoteSimple(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return "", false
+		}
+	}
+	return string(body), true
+}
+
+// countMembers counts the members of the JSON object in data, which must be
+// valid JSON, and returns the first key seen twice (unescaped keys only; an
+// escaped duplicate is still counted).
+func countMembers(data []byte) (int, string) {
+	var (
+		n, depth      int
+		inString, esc bool
+		key, start    = false, 0
+		seen          map[string]bool
+		dup           string
+	)
+	for i, c := range data {
+		if inString {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inString = false
+				if key {
+					k := string(data[start:i])
+					if seen == nil {
+						seen = make(map[string]bool, 4)
+					}
+					if seen[k] && dup == "" {
+						dup = k
+					}
+					seen[k] = true
+					key = false
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			start = i + 1
+		case '{', '[':
+			depth++
+			key = depth == 1 && c == '{'
+		case '}', ']':
+			depth--
+		case ',':
+			key = depth == 1
+		case ':':
+			if depth == 1 {
+				n++
+			}
+		}
+	}
+	return n, dup
 }
 
 func deref(m Message) Message {

@@ -98,7 +98,7 @@ func (k *keeper) visit(sl *keeperSlot, now int64) {
 	cfg := &k.s.cfg
 	pingAfter := int64(cfg.PingInterval - k.period/2)
 	closeWait := int64(cfg.CloseGrace + cfg.WriteTimeout)
-	var ping, dead, stuck, unjoined []*conn
+	var ping, dead, stuck, unjoined, quiet []*conn
 	sl.mu.Lock()
 	for c := range sl.conns {
 		silent := now - c.lastSeen.Load()
@@ -112,6 +112,8 @@ func (k *keeper) visit(sl *keeperSlot, now int64) {
 			unjoined = append(unjoined, c)
 		case silent >= pingAfter:
 			ping = append(ping, c)
+		case silent >= int64(k.period):
+			quiet = append(quiet, c)
 		}
 	}
 	sl.mu.Unlock()
@@ -127,35 +129,18 @@ func (k *keeper) visit(sl *keeperSlot, now int64) {
 	for _, c := range ping {
 		k.s.ping(c)
 	}
+	for _, c := range quiet {
+		k.s.nudge(c)
+	}
 }
 
-// ping sends c a keepalive ping. When no writer runs (the usual case for an
-// idle connection) the keeper writes it itself, past gorilla and without
-// waiting on the socket: no goroutine, no deadline timer. Otherwise it joins
-// the send queue.
+// ping sends c a keepalive ping, written by the keeper itself unless a
+// writer holds the slot (kick): no goroutine, no deadline timer.
 func (s *Server) ping(c *conn) {
-	c.mu.Lock()
-	if c.pc == nil || c.writing || c.broken || c.closeReq != nil || len(c.queue) > 0 {
-		c.mu.Unlock()
-		// A full queue means the writer is stuck already: the keeper's write
-		// check or the pong deadline ends that connection.
-		_ = s.enqueue(c, outgoing{ping: true})
-		return
-	}
-	c.writing = true // the writer slot: no gorilla write starts meanwhile
-	c.mu.Unlock()
-	c.writeSince.Store(time.Now().UnixNano())
-	err := c.pc.writePing()
-	c.writeSince.Store(0)
-	if err != nil {
-		c.kill(reasonWrite, "write ping: "+err.Error())
-	}
-	c.mu.Lock()
-	c.writing = false
-	start := (len(c.queue) > 0 || c.closeReq != nil) && s.startWriterLocked(c)
-	c.mu.Unlock()
-	if start {
-		go s.writeLoop(c)
+	// A full queue means the writer is stuck already: the keeper's write
+	// check or the pong deadline ends that connection.
+	if s.enqueue(c, outgoing{frame: pingFrame}) {
+		s.kick(c)
 	}
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -18,6 +19,25 @@ type metrics struct {
 	messagesOut  *prometheus.CounterVec
 	errors       *prometheus.CounterVec
 	relayLatency prometheus.Histogram
+
+	// The per-type counters, looked up once (types are the protocol's and
+	// "invalid"): a label lookup per message shows at 10,000 peers.
+	inByType, outByType sync.Map // string → prometheus.Counter
+}
+
+// in is messages_in_total{type}.
+func (m *metrics) in(typ string) prometheus.Counter { return cached(&m.inByType, m.messagesIn, typ) }
+
+// out is messages_out_total{type}.
+func (m *metrics) out(typ string) prometheus.Counter { return cached(&m.outByType, m.messagesOut, typ) }
+
+func cached(cache *sync.Map, vec *prometheus.CounterVec, typ string) prometheus.Counter {
+	if c, ok := cache.Load(typ); ok {
+		return c.(prometheus.Counter)
+	}
+	c := vec.WithLabelValues(typ)
+	cache.Store(typ, c)
+	return c
 }
 
 const namespace = "echtzeit_signaling"

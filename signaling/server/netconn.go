@@ -45,10 +45,6 @@ const rawBufSize = 2048
 // rawBufPool lends the bytes of one read(2) until TLS has consumed them.
 var rawBufPool = sync.Pool{New: func() any { return new([rawBufSize]byte) }}
 
-// errWouldBlock is a keepalive ping's write that found the socket's send
-// buffer full: the peer does not read, and the connection is dropped.
-var errWouldBlock = errors.New("socket send buffer full")
-
 // rawConn is the TCP connection under TLS.
 type rawConn struct {
 	*net.TCPConn
@@ -57,14 +53,17 @@ type rawConn struct {
 
 	// Used by the reader goroutine only (and by TLS on its behalf).
 	probing bool
-	drained bool // the last read(2) was short: the socket's queue is empty
 	buf     *[rawBufSize]byte
 	pending []byte // unread part of buf
 	err     error  // what the waiting read(2) returned instead of data
 
-	// noWait makes Write fail instead of waiting for a full socket buffer
-	// (the keeper's pings, netconn.go writePing).
-	noWait atomic.Bool
+	// Writes. try makes Write return at once: what the socket does not take
+	// waits in backlog for flush (conn.go: kick and writeLoop). wmu orders
+	// the writes (crypto/tls does too, but not a plain ws:// connection).
+	try     atomic.Bool
+	wmu     sync.Mutex
+	backlog []byte
+	hasBack atomic.Bool
 }
 
 func newRawConn(c *net.TCPConn) (*rawConn, error) {
@@ -95,16 +94,38 @@ func (c *rawConn) Read(p []byte) (int, error) {
 	if c.probing {
 		return 0, errProbe
 	}
-	c.drained = false
 	return c.TCPConn.Read(p)
 }
 
-// Write writes to the socket; with noWait set it fails with errWouldBlock
-// instead of waiting when the send buffer is full.
+// Write writes p. In try mode it never waits: bytes the socket does not take
+// now are kept (after earlier kept bytes) for flush. Otherwise it writes the
+// kept bytes first and then p, waiting for the socket.
 func (c *rawConn) Write(p []byte) (int, error) {
-	if !c.noWait.Load() {
-		return c.TCPConn.Write(p)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.try.Load() {
+		if len(c.backlog) > 0 {
+			c.backlog = append(c.backlog, p...)
+			return len(p), nil
+		}
+		n, err := c.writeNow(p)
+		if err != nil {
+			return n, err
+		}
+		if n < len(p) {
+			c.backlog = append(c.backlog, p[n:]...)
+			c.hasBack.Store(true)
+		}
+		return len(p), nil
 	}
+	if err := c.flushLocked(); err != nil {
+		return 0, err
+	}
+	return c.TCPConn.Write(p)
+}
+
+// writeNow writes what the socket takes without waiting.
+func (c *rawConn) writeNow(p []byte) (int, error) {
 	var n int
 	var werr error
 	err := c.sc.Write(func(fd uintptr) bool {
@@ -119,13 +140,31 @@ func (c *rawConn) Write(p []byte) (int, error) {
 	case err != nil:
 		return 0, err
 	case werr == syscall.EAGAIN:
-		return 0, errWouldBlock
+		return 0, nil
 	case werr != nil:
 		return 0, werr
-	case n < len(p):
-		return n, errWouldBlock
 	}
 	return n, nil
+}
+
+// backlogged reports whether written bytes wait for the socket.
+func (c *rawConn) backlogged() bool { return c.hasBack.Load() }
+
+// flush writes the kept bytes, waiting for the socket.
+func (c *rawConn) flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.flushLocked()
+}
+
+func (c *rawConn) flushLocked() error {
+	if len(c.backlog) == 0 {
+		return nil
+	}
+	_, err := c.TCPConn.Write(c.backlog)
+	c.backlog = nil
+	c.hasBack.Store(false)
+	return err
 }
 
 // waitSocket parks until the socket has data (or an error), then reads it
@@ -136,14 +175,10 @@ func (c *rawConn) waitSocket() error {
 }
 
 // readSocket is the syscall.RawConn read function: false means "not
-// readable, wait". After a short read the queue was empty, so the next call
-// waits at once instead of spending a read(2) on EAGAIN (epoll is
-// edge-triggered: data arriving later wakes the poller).
+// readable, wait". It always tries the read first: RawRead clears a readiness
+// the poller saw before it was called (poll_runtime_pollReset), so skipping
+// the read (after a short one, say) can miss data that is already there.
 func (c *rawConn) readSocket(fd uintptr) bool {
-	if c.drained {
-		c.drained = false
-		return false
-	}
 	bp := rawBufPool.Get().(*[rawBufSize]byte)
 	for {
 		n, err := syscall.Read(int(fd), bp[:])
@@ -159,7 +194,6 @@ func (c *rawConn) readSocket(fd uintptr) bool {
 			c.err = io.EOF
 		default:
 			c.buf, c.pending = bp, bp[:n]
-			c.drained = n < len(bp)
 			return true
 		}
 		rawBufPool.Put(bp)
@@ -228,17 +262,6 @@ func (c *peerConn) probe(br *bufio.Reader, onPong func() error) (bool, error) {
 		// next read reports.
 		return !errors.Is(err, errProbe), nil
 	}
-}
-
-// writePing writes a WebSocket ping (RFC 6455 §5.5.2: FIN, opcode 0x9, no
-// payload, unmasked from a server) past gorilla, without waiting for the
-// socket. The caller holds the connection's writer slot, so no gorilla
-// message is being written.
-func (c *peerConn) writePing() error {
-	c.raw.noWait.Store(true)
-	defer c.raw.noWait.Store(false)
-	_, err := c.Conn.Write([]byte{0x89, 0x00})
-	return err
 }
 
 // peerListener wraps each accepted TCP connection as rawConn → [TLS] →

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -21,19 +22,16 @@ var errControlRate = errors.New("control frames over the rate limit")
 func (s *Server) installHandlers(c *conn) {
 	ws := c.ws
 	ws.SetPongHandler(func(string) error { return s.pong(c) })
-	// Browsers do not ping, other clients may: answer with the server's write
-	// deadline rather than gorilla's default of one second.
+	// Browsers do not ping, other clients may: the pong goes out like any
+	// frame of the server's (gorilla writes nothing after the handshake).
 	ws.SetPingHandler(func(data string) error {
 		now := time.Now().UnixNano()
 		c.seen(now)
 		if !s.limits.take(&c.limits, now, len(data)) {
 			return errControlRate
 		}
-		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(s.cfg.WriteTimeout))
-		if errors.Is(err, websocket.ErrCloseSent) {
-			return nil
-		}
-		return err
+		s.sendTo(c, outgoing{frame: pongFrame([]byte(data))})
+		return nil
 	})
 	// The writer sends the close frames; a peer's close frame is answered with
 	// one of ours so the closing handshake completes (RFC 6455 §5.5.1).
@@ -60,13 +58,15 @@ func (s *Server) pong(c *conn) error {
 // serveConn reads and handles c's messages. It sets no read deadline: the
 // keeper drops a peer that stays silent past PongTimeout.
 //
-// For a connection accepted by Serve (c.pc set), pump reads while any layer
-// holds unread bytes and then hands the wait to a fresh goroutine, await,
-// which parks at the bottom of Go's smallest stack (2 KiB): the stack that
-// handling a message or probing crypto/tls grew goes with the goroutine that
-// grew it (DESIGN.md, "Connection memory and keepalive"). Otherwise (Handler
-// mounted in another http.Server) one goroutine reads in gorilla's blocking
-// loop.
+// For a connection accepted by Serve (c.pc set), await waits for the peer at
+// the surface (peerConn.probe, rawConn.waitSocket) and reads what arrives on
+// the same goroutine. Handling a message grows that goroutine's stack; once
+// the connection has been quiet for a keeper period, the keeper nudges the
+// waiting reader (nudge) and it moves to a fresh goroutine, which parks at
+// the bottom of Go's smallest stack (2 KiB): idle connections keep small
+// stacks, busy ones do not pay a goroutine per message (DESIGN.md,
+// "Connection memory and keepalive"). Otherwise (Handler mounted in another
+// http.Server) one goroutine reads in gorilla's blocking loop.
 func (s *Server) serveConn(c *conn) {
 	if c.pc == nil {
 		for s.readMessage(c) {
@@ -74,39 +74,96 @@ func (s *Server) serveConn(c *conn) {
 		s.finish(c)
 		return
 	}
-	s.pump(c)
+	if alive, _ := s.pump(c); alive {
+		go s.await(c)
+	}
 }
 
-// pump reads and handles what is buffered, then starts await.
+// pump reads and handles what is buffered. alive is false when the
+// connection ended; data tells whether a message (not only pongs) was read.
 //
 //go:noinline
-func (s *Server) pump(c *conn) {
+func (s *Server) pump(c *conn) (alive, data bool) {
 	for {
 		ready, err := c.pc.probe(c.br, c.onPong)
 		if err != nil {
 			s.endWithError(c, err)
-			return
+			return false, data
 		}
 		if !ready {
-			go s.await(c)
-			return
+			if data {
+				c.mu.Lock()
+				c.grown = true
+				c.mu.Unlock()
+			}
+			return true, data
 		}
 		if !s.readMessage(c) {
 			s.finish(c)
+			return false, data
+		}
+		data = true
+	}
+}
+
+// await waits for the peer's next bytes and pumps them, until the connection
+// ends, only pongs arrived, or the keeper nudges it onto a fresh goroutine. Keep its frame and the
+// frames it parks under small: their depth decides the stack of every idle
+// connection.
+func (s *Server) await(c *conn) {
+	for {
+		c.mu.Lock()
+		c.parked = true
+		c.mu.Unlock()
+		err := c.pc.raw.waitSocket()
+		if s.unpark(c) && errors.Is(err, os.ErrDeadlineExceeded) {
+			go s.await(c)
+			return
+		}
+		// Nudged or not: bytes that arrived (err == nil) are pending in
+		// rawConn and must be read now, not after the next wake-up.
+		if err != nil {
+			s.endWithError(c, err)
+			return
+		}
+		alive, data := s.pump(c)
+		if !alive {
+			return
+		}
+		if !data {
+			// Only pongs (or nothing): an idle connection, whose probe grew
+			// the stack a little. Wait on a fresh one at once.
+			go s.await(c)
 			return
 		}
 	}
 }
 
-// await waits for the peer's next bytes and pumps them. Keep its frame and
-// the frames it parks under small: their depth decides the stack of every
-// idle connection.
-func (s *Server) await(c *conn) {
-	if err := c.pc.raw.waitSocket(); err != nil {
-		s.endWithError(c, err)
-		return
+// unpark ends a wait and reports whether the keeper nudged it (its past read
+// deadline is then cleared again).
+//
+//go:noinline
+func (s *Server) unpark(c *conn) bool {
+	c.mu.Lock()
+	nudged := c.nudged
+	c.parked, c.nudged = false, false
+	c.mu.Unlock()
+	if nudged {
+		_ = c.raw.SetReadDeadline(time.Time{})
 	}
-	s.pump(c)
+	return nudged
+}
+
+// nudge wakes c's reader when it waits on a stack grown by handling messages,
+// so it moves to a fresh small one (await). Under c.mu, so the reader clears
+// the past deadline only after it was set.
+func (s *Server) nudge(c *conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.parked && c.grown && !c.broken {
+		c.grown, c.nudged = false, true
+		_ = c.raw.SetReadDeadline(time.Unix(1, 0))
+	}
 }
 
 // endWithError ends the connection after a failed wait.
@@ -133,12 +190,12 @@ func (s *Server) readMessage(c *conn) bool {
 	c.seen(now)
 	c.msgsIn.Add(1)
 	if int64(len(data)) > s.cfg.MaxMessageSize {
-		s.metrics.messagesIn.WithLabelValues("invalid").Inc()
+		s.metrics.in("invalid").Inc()
 		s.violation(c, fmt.Sprintf("message larger than %d bytes", s.cfg.MaxMessageSize))
 		return false
 	}
 	if !s.limits.take(&c.limits, now, len(data)) {
-		s.metrics.messagesIn.WithLabelValues("invalid").Inc()
+		s.metrics.in("invalid").Inc()
 		s.violation(c, s.rateText())
 		return false
 	}
@@ -153,7 +210,7 @@ func (s *Server) readMessage(c *conn) bool {
 // broke the rate limit, else the reason the connection ended.
 func (s *Server) readError(c *conn, err error) {
 	if errors.Is(err, errControlRate) {
-		s.metrics.messagesIn.WithLabelValues("invalid").Inc()
+		s.metrics.in("invalid").Inc()
 		s.violation(c, s.rateText())
 		return
 	}
@@ -185,10 +242,10 @@ func (s *Server) readFailed(c *conn, err error) {
 func (s *Server) handle(c *conn, data []byte, read int64) string {
 	m, err := protocol.Decode(data)
 	if err != nil {
-		s.metrics.messagesIn.WithLabelValues("invalid").Inc()
+		s.metrics.in("invalid").Inc()
 		return describeDecodeError(err)
 	}
-	s.metrics.messagesIn.WithLabelValues(m.Type()).Inc()
+	s.metrics.in(m.Type()).Inc()
 	switch m := m.(type) {
 	case protocol.JoinOrCreate:
 		return s.rooms.join(c, m.Room)

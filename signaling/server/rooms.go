@@ -47,26 +47,36 @@ func newLocalRooms(s *Server) *localRooms {
 
 func (d *localRooms) close() error { return nil }
 
-// victims collects connections whose send queue overflowed while the rooms lock
-// was held; they are killed after it is released.
-type victims []*conn
+// victims collects, while the rooms lock is held, the connections that were
+// queued a message (written after the lock is released, in the lock's
+// order: kick) and those whose queue overflowed (killed then).
+type victims struct {
+	queued, full []*conn
+}
 
 func (v *victims) send(s *Server, c *conn, m outgoing) {
 	if !s.enqueue(c, m) {
-		*v = append(*v, c)
+		v.full = append(v.full, c)
+		return
 	}
+	v.queued = append(v.queued, c)
 }
 
-func (v victims) kill() {
-	for _, c := range v {
+// kill writes the queued messages and drops the connections whose queue
+// overflowed.
+func (v *victims) kill(s *Server) {
+	for _, c := range v.full {
 		c.kill(reasonSlow, "send queue full")
+	}
+	for _, c := range v.queued {
+		s.kick(c)
 	}
 }
 
 func (d *localRooms) join(c *conn, id protocol.RoomID) string {
 	s := d.s
 	var vs victims
-	defer func() { vs.kill() }()
+	defer vs.kill(s)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if c.room != nil {
@@ -111,13 +121,13 @@ func (d *localRooms) join(c *conn, id protocol.RoomID) string {
 
 func (d *localRooms) signal(c *conn, m protocol.Signal, read int64) string {
 	s := d.s
-	out, err := s.encode(protocol.RoomSignal{From: c.id, Signal: m.Signal})
+	out, err := s.encodeSignal(c.id, m.Signal)
 	if err != nil {
 		return fmt.Sprintf("Signal: %v", err)
 	}
 	out.relayStart = read
 	var vs victims
-	defer func() { vs.kill() }()
+	defer vs.kill(s)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	r := c.room
@@ -144,7 +154,7 @@ func (d *localRooms) signal(c *conn, m protocol.Signal, read int64) string {
 func (d *localRooms) leave(c *conn) bool {
 	s := d.s
 	var vs victims
-	defer func() { vs.kill() }()
+	defer vs.kill(s)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	r := c.room

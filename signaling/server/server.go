@@ -224,15 +224,6 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	}
 }
 
-// encode encodes a server message for the send queue.
-func (s *Server) encode(m protocol.Message) (outgoing, error) {
-	data, err := protocol.Encode(m)
-	if err != nil {
-		return outgoing{}, err
-	}
-	return outgoing{data: data, typ: m.Type()}, nil
-}
-
 // errorMessage encodes an Error and counts it.
 func (s *Server) errorMessage(code, message string) outgoing {
 	s.metrics.errors.WithLabelValues(code).Inc()
@@ -241,7 +232,7 @@ func (s *Server) errorMessage(code, message string) outgoing {
 		// Only an empty code fails; every caller passes a constant.
 		data = []byte(`{"type":"Error","code":"` + protocol.CodeProtocolViolation + `","message":"internal error"}`)
 	}
-	return outgoing{data: data, typ: protocol.TypeError}
+	return outgoing{frame: appendFrame(make([]byte, 0, frameHeaderMax+len(data)), opBinary, data), typ: protocol.TypeError}
 }
 
 // serveWS upgrades the request, registers the connection and hands it to a
@@ -259,7 +250,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	id := protocol.NewParticipantID()
 	c := &conn{id: id, tag: s.tags.participant(id), ws: ws, remote: remote, opened: now}
-	switch nc := ws.NetConn().(type) {
+	c.nc = ws.NetConn()
+	switch nc := c.nc.(type) {
 	case *peerConn:
 		c.pc, c.br, c.raw = nc, hj.br, nc.raw.TCPConn
 	case *tls.Conn:
@@ -356,7 +348,7 @@ func (s *Server) refuse(ws *websocket.Conn, code, message string, closeCode int)
 	deadline := time.Now().Add(s.cfg.WriteTimeout)
 	out := s.errorMessage(code, message)
 	_ = ws.SetWriteDeadline(deadline)
-	_ = ws.WriteMessage(websocket.BinaryMessage, out.data)
+	_, _ = ws.NetConn().Write(out.frame)
 	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeCode, message), deadline)
 	_ = ws.Close()
 	s.log.Info("connection refused", "remote", ws.RemoteAddr().String(), "code", code)
