@@ -63,12 +63,6 @@ func run(args []string) error {
 		_ = srv.Close()
 		return fmt.Errorf("listen: %w", err)
 	}
-	scheme := "wss"
-	if cfg.TLS == nil {
-		scheme = "ws"
-	}
-	logger.Info("signaling server listening", "addr", ln.Addr().String(), "ws", fmt.Sprintf("%s://%s/ws", scheme, ln.Addr()))
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.metricsAddr != "" && o.metricsAddr != "off" {
@@ -80,6 +74,11 @@ func run(args []string) error {
 		}
 		defer ms.close()
 	}
+	scheme := "wss"
+	if cfg.TLS == nil {
+		scheme = "ws"
+	}
+	logger.Info("signaling server listening", "addr", ln.Addr().String(), "ws", fmt.Sprintf("%s://%s/ws", scheme, ln.Addr()))
 	return srv.Serve(ctx, ln)
 }
 

@@ -78,12 +78,14 @@ func TestBinary(t *testing.T) {
 	t.Run("help", func(t *testing.T) {
 		out, err := exec.CommandContext(ctx, bin, "--help").CombinedOutput()
 		require.NoError(t, err)
-		for _, flag := range []string{"-addr", "-plain", "-tls-cert", "-tls-key", "-tls-host", "-room-capacity", "-allowed-origins", "-max-conns", "-log-level"} {
+		for _, flag := range []string{"-addr", "-plain", "-tls-cert", "-tls-key", "-tls-host", "-room-capacity", "-allowed-origins", "-max-conns", "-log-level",
+			"-max-conns-per-ip", "-join-timeout", "-metrics-addr", "-pprof", "-gc-percent"} {
 			assert.Contains(t, string(out), flag)
 		}
 	})
 	t.Run("bad flags", func(t *testing.T) {
-		for _, args := range [][]string{{"--nope"}, {"--log-level", "loud"}, {"--plain", "--tls-cert", "x"}, {"--tls-cert", "x"}, {"--room-capacity", "0"}, {"--max-conns", "-1"}, {"extra"}} {
+		for _, args := range [][]string{{"--nope"}, {"--log-level", "loud"}, {"--plain", "--tls-cert", "x"}, {"--tls-cert", "x"}, {"--room-capacity", "0"}, {"--max-conns", "-1"}, {"extra"},
+			{"--pprof"}, {"--join-timeout", "0s"}, {"--max-conns-per-ip", "-1"}, {"--gc-percent", "0"}} {
 			runCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 			err := exec.CommandContext(runCtx, bin, args...).Run()
 			cancel()
@@ -115,6 +117,21 @@ func TestBinary(t *testing.T) {
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, websocket.CloseGoingAway, ce.Code)
 		require.NoError(t, cmd.Wait(), "exit status after SIGTERM")
+	})
+	t.Run("metrics on their own listener", func(t *testing.T) {
+		_, vals, _ := startBinary(ctx, t, bin, "--plain", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--pprof")
+		metricsURL := vals["metrics"]
+		require.NotEmpty(t, metricsURL)
+		for url, want := range map[string]int{
+			"http://" + vals["addr"] + "/metrics": http.StatusNotFound, // not on the public port
+			metricsURL:                            http.StatusOK,
+			strings.TrimSuffix(metricsURL, "metrics") + "debug/pprof/": http.StatusOK,
+		} {
+			resp, err := http.Get(url)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, want, resp.StatusCode, url)
+		}
 	})
 	t.Run("self-signed TLS", func(t *testing.T) {
 		_, vals, _ := startBinary(ctx, t, bin, "--addr", "127.0.0.1:0", "--tls-host", "cam.example,10.1.2.3")

@@ -281,10 +281,19 @@ func (s *Server) violation(c *conn, text string) {
 		s.errorMessage(protocol.CodeProtocolViolation, text))
 	// Leave the room at once so the others are not kept waiting.
 	s.rooms.leave(c)
+	// Discard what the peer still sends, control frames included, until its
+	// close frame or CloseGrace: closing with unread data would send a reset
+	// that can destroy the Error and close frame before the peer reads them.
+	c.ws.SetPingHandler(func(string) error { return nil })
+	c.ws.SetPongHandler(func(string) error { return nil })
 	_ = c.ws.SetReadDeadline(time.Now().Add(s.cfg.CloseGrace))
 	for {
 		_, r, err := c.ws.NextReader()
 		if err != nil {
+			if errors.Is(err, errControlRate) {
+				// gorilla keeps that error: discard below it.
+				_, _ = io.Copy(io.Discard, c.nc)
+			}
 			return
 		}
 		if _, err := io.Copy(io.Discard, r); err != nil {

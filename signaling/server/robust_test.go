@@ -231,6 +231,9 @@ func TestOrigins(t *testing.T) {
 	}{
 		{"no origin header", nil, func(*signalingtest.Server) string { return "" }, true},
 		{"same origin by default", nil, func(s *signalingtest.Server) string { return s.URL }, true},
+		// Issue #14: the host alone matched, so a page served over plain
+		// HTTP under the server's name could open its TLS socket.
+		{"same host over http refused", nil, func(s *signalingtest.Server) string { return strings.Replace(s.URL, "https://", "http://", 1) }, false},
 		{"foreign origin refused by default", nil, func(*signalingtest.Server) string { return "https://evil.example" }, false},
 		{"listed origin", []string{"https://cam.example:8443"}, func(*signalingtest.Server) string { return "https://cam.example:8443" }, true},
 		{"unlisted origin", []string{"https://cam.example:8443"}, func(s *signalingtest.Server) string { return s.URL }, false},

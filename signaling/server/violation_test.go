@@ -41,6 +41,8 @@ func TestViolations(t *testing.T) {
 		{name: "upper-case room ID", joined: false, send: raw(`{"type":"JoinOrCreate","room":"` + strings.ToUpper(string(protocol.NewRoomID())) + `"}`), message: "bad room ID"},
 		{name: "malformed to", joined: true, send: raw(`{"type":"Signal","to":"x","signal":{}}`), message: "malformed ID"},
 		{name: "signal not an object", joined: true, send: raw(`{"type":"Signal","signal":"hi"}`), message: "must be a JSON object"},
+		// Issue #14: the bytes of a signal were relayed as they came.
+		{name: "invalid UTF-8 in a signal", joined: true, send: raw("{\"type\":\"Signal\",\"signal\":{\"sdp\":\"\xff\xfe\"}}"), message: "not UTF-8"},
 		{name: "over size", joined: true, send: raw(`{"type":"Signal","signal":{"x":"` + strings.Repeat("a", 64<<10) + `"}}`), message: "larger than"},
 		{name: "over rate", joined: true, send: func(ctx context.Context, c *client.Client) error {
 			for range 400 { // burst 100, 50/s
