@@ -26,6 +26,10 @@ plain-HTTP listener with --metrics-addr) and the browser interface at /. Without
 ::1 and the --tls-host names and logs its SHA-256 fingerprint. Stops gracefully
 on SIGINT or SIGTERM (peers get close code 1001).
 
+With --cluster-listen (and --cluster-routes to the other nodes) or --nats, several
+servers share their rooms over NATS as one service (embedded nats-server, room
+directory in JetStream); without them the server is a single process.
+
 Flags:
 `
 
@@ -36,7 +40,16 @@ type options struct {
 	tlsHosts, origins                              stringList
 	capacity, maxConns, maxPerIP, gcPercent        int
 	joinTimeout                                    time.Duration
+
+	// Cluster (package cluster): any of these makes the server a node.
+	clusterListen, clusterName, natsURL string
+	clusterRoutes                       stringList
+	clusterReplicas                     int
+	clusterDeadAfter                    time.Duration
 }
+
+// clustered reports whether a cluster flag was given.
+func (o *options) clustered() bool { return o.clusterListen != "" || o.natsURL != "" }
 
 // parseFlags parses and checks the command line.
 func parseFlags(args []string) (*options, error) {
@@ -61,6 +74,12 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.gcPercent, "gc-percent", defaultGCPercent, "garbage collector target (GOGC): heap growth in percent of the live heap before a collection; lower holds less memory per connection for more CPU under load (the GOGC variable overrides it)")
 	fs.BoolVar(&o.pprof, "pprof", false, "also serve Go's /debug/pprof/ on the --metrics-addr listener (profiling; keep it on loopback)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&o.clusterListen, "cluster-listen", "", "make this server a node of a cluster: host:port of its embedded NATS server's cluster port")
+	fs.Var(&o.clusterRoutes, "cluster-routes", "the other nodes' cluster ports, nats-route://host:port (comma-separated or repeated)")
+	fs.StringVar(&o.clusterName, "cluster-name", "echtzeit", "the cluster's name, the same on every node")
+	fs.StringVar(&o.natsURL, "nats", "", "join the cluster through an existing NATS deployment with JetStream (nats://host:4222) instead of --cluster-listen")
+	fs.IntVar(&o.clusterReplicas, "cluster-replicas", 0, "copies of the room directory (0: 3, or fewer with fewer nodes)")
+	fs.DurationVar(&o.clusterDeadAfter, "cluster-dead-after", 8*time.Second, "a node without heartbeat this long is down: its participants leave their rooms on the others")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -90,6 +109,14 @@ func (o *options) check() error {
 		return errors.New("--plain and --tls-cert/--tls-key exclude each other")
 	case (o.certFile == "") != (o.keyFile == ""):
 		return errors.New("--tls-cert and --tls-key go together")
+	case o.natsURL != "" && (o.clusterListen != "" || len(o.clusterRoutes) > 0):
+		return errors.New("--nats excludes --cluster-listen and --cluster-routes")
+	case len(o.clusterRoutes) > 0 && o.clusterListen == "":
+		return errors.New("--cluster-routes needs --cluster-listen")
+	case o.clusterReplicas < 0 || o.clusterReplicas > 5:
+		return fmt.Errorf("--cluster-replicas must be 0 to 5, got %d", o.clusterReplicas)
+	case o.clusterDeadAfter < 2*time.Second:
+		return fmt.Errorf("--cluster-dead-after must be at least 2s, got %s", o.clusterDeadAfter)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"echtzeit/signaling/cluster"
 	"echtzeit/signaling/server"
 )
 
@@ -54,6 +55,20 @@ func run(args []string) error {
 	if cfg.TLS, err = tlsConfig(o, logger); err != nil {
 		return err
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.clustered() {
+		node, err := cluster.Start(ctx, cluster.Config{
+			Name: o.clusterName, Listen: o.clusterListen, Routes: o.clusterRoutes, NATSURL: o.natsURL,
+			Replicas: o.clusterReplicas, DeadAfter: o.clusterDeadAfter, Logger: logger,
+		})
+		if err != nil {
+			return err
+		}
+		// After the server: its participants leave their rooms first.
+		defer node.Close()
+		cfg.Cluster = node
+	}
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		return err
@@ -63,8 +78,6 @@ func run(args []string) error {
 		_ = srv.Close()
 		return fmt.Errorf("listen: %w", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if o.metricsAddr != "" && o.metricsAddr != "off" {
 		ms, err := serveMetrics(ctx, o.metricsAddr, srv.MetricsHandler(), o.pprof, logger)
 		if err != nil {

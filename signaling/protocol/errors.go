@@ -27,4 +27,7 @@ const (
 	// CodeJoinTimeout: the connection stayed outside a room too long and is
 	// closed (close code 1008).
 	CodeJoinTimeout = "join-timeout"
+	// CodeUnavailable: a cluster's room directory did not answer; the
+	// connection stays usable and JoinOrCreate may be sent again.
+	CodeUnavailable = "unavailable"
 )

@@ -73,6 +73,9 @@ type Config struct {
 	// SeparateMetrics leaves /metrics out of Handler; serve MetricsHandler on
 	// a listener of its own (cmd/signaling --metrics-addr).
 	SeparateMetrics bool
+	// Cluster, when set, shares the rooms with the other nodes of a cluster
+	// (package cluster); nil keeps them in this process alone.
+	Cluster Cluster
 	// TLS, when set, makes Serve speak TLS (wss://); nil serves plain ws://.
 	TLS *tls.Config
 	// UI serves the browser interface at /; nil answers 404.

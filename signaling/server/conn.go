@@ -94,9 +94,10 @@ type conn struct {
 	detail   string
 	writers  sync.WaitGroup
 
-	// room is the participant's room, nil outside one. Guarded by the room
-	// directory's lock.
+	// room (localRooms) or view (clusterRooms) is the participant's room,
+	// nil outside one. Guarded by the directory's lock.
 	room *room
+	view *roomView
 
 	msgsIn, msgsOut atomic.Int64
 }

@@ -82,7 +82,13 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		grantMsgs: float64(cfg.JoinGrant), grantBytes: float64(cfg.JoinGrantBytes),
 		off: cfg.RateLimit == rate.Inf,
 	}
-	s.rooms = newLocalRooms(s)
+	if cfg.Cluster != nil {
+		if s.rooms, err = newClusterRooms(s, cfg.Cluster); err != nil {
+			return nil, err
+		}
+	} else {
+		s.rooms = newLocalRooms(s)
+	}
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
 		// No read buffer of gorilla's own: it takes the 512-byte one the

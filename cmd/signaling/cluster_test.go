@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/protocol"
+)
+
+// TestClusterKilledNode runs three signaling processes as one cluster, puts
+// the two participants of a room on different nodes, kills one node with
+// SIGKILL and checks that the survivor hears Room/Leave within the
+// keepalive deadline (~25 s) — and that a client with the list of nodes
+// moves to the next one and meets its peer again.
+func TestClusterKilledNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs three nodes")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bin := buildBinary(t)
+	var routes []string
+	var ports []int
+	for range 3 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		_ = ln.Close()
+		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(ports[len(ports)-1]))
+	}
+	type node struct {
+		pid  int
+		url  string
+		kill func()
+	}
+	nodes := make([]node, 3)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() { // the nodes wait for each other (JetStream quorum)
+			cmd, vals, _ := startBinary(ctx, t, bin, "--plain", "--addr", "127.0.0.1:0",
+				"--cluster-listen", "127.0.0.1:"+strconv.Itoa(ports[i]), "--cluster-routes", routes[0]+","+routes[1]+","+routes[2],
+				"--cluster-name", "killtest", "--cluster-dead-after", "3s")
+			nodes[i] = node{pid: cmd.Process.Pid, url: "ws://" + vals["addr"] + "/ws", kill: func() { _ = cmd.Process.Signal(syscall.SIGKILL) }}
+		})
+	}
+	wg.Wait()
+	for _, n := range nodes {
+		require.NotEmpty(t, n.url)
+	}
+
+	room := protocol.NewRoomID()
+	camServers, err := client.NewServers(nodes[2].url, nodes[0].url)
+	require.NoError(t, err)
+	camera, err := camServers.Dial(ctx)
+	require.NoError(t, err)
+	defer camera.Close()
+	_, err = camera.Join(ctx, room)
+	require.NoError(t, err)
+	viewer, err := client.Dial(ctx, nodes[0].url)
+	require.NoError(t, err)
+	defer viewer.Close()
+	joined, err := viewer.Join(ctx, room)
+	require.NoError(t, err)
+	require.Equal(t, []protocol.ParticipantID{camera.ID()}, joined.Peers)
+
+	nodes[2].kill()
+	killed := time.Now()
+	for {
+		m, err := viewer.Receive(ctx)
+		require.NoError(t, err)
+		if rl, ok := m.(protocol.RoomLeave); ok {
+			assert.Equal(t, camera.ID(), rl.ID)
+			break
+		}
+	}
+	took := time.Since(killed)
+	t.Logf("Room/Leave %s after the node was killed", took.Round(time.Millisecond))
+	assert.Less(t, took, 25*time.Second, "within the keepalive deadline")
+
+	// The camera's connection died with its node; its list moves on.
+	<-camera.Done()
+	camServers.Failed(camera.URL())
+	again, err := camServers.Dial(ctx)
+	require.NoError(t, err)
+	defer again.Close()
+	assert.Equal(t, nodes[0].url, again.URL())
+	_, err = again.Join(ctx, room)
+	require.NoError(t, err, "the dead node's place in the room is free")
+	rj, err := viewer.Receive(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, protocol.RoomJoin{ID: again.ID()}, rj)
+}

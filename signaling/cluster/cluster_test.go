@@ -1,0 +1,157 @@
+package cluster_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/cluster"
+	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/server"
+	"echtzeit/signaling/signalingtest"
+)
+
+// freePorts returns n free loopback ports.
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var ports []int
+	var lns []net.Listener
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	for _, ln := range lns {
+		_ = ln.Close()
+	}
+	return ports
+}
+
+// testCluster is n signaling servers sharing their rooms over an embedded
+// NATS cluster, all on loopback.
+type testCluster struct {
+	nodes   []*cluster.Node
+	servers []*signalingtest.Server
+}
+
+func (tc *testCluster) targets() []signalingtest.Target {
+	var ts []signalingtest.Target
+	for _, s := range tc.servers {
+		ts = append(ts, signalingtest.TargetOf(s))
+	}
+	return ts
+}
+
+// startCluster starts n nodes at once (JetStream needs a quorum before the
+// room bucket exists), each behind its own server.
+func startCluster(t testing.TB, n int, mutate func(*cluster.Config), serverCfg ...func(*server.Config)) *testCluster {
+	t.Helper()
+	ports := freePorts(t, n)
+	var routes []string
+	for _, p := range ports {
+		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(p))
+	}
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
+	tc := &testCluster{nodes: make([]*cluster.Node, n)}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		cfg := cluster.Config{
+			Name: "test", Listen: "127.0.0.1:" + strconv.Itoa(ports[i]), Routes: routes,
+			Heartbeat: 200 * time.Millisecond, DeadAfter: 1500 * time.Millisecond, Logger: logger,
+		}
+		if mutate != nil {
+			mutate(&cfg)
+		}
+		wg.Go(func() {
+			tc.nodes[i], errs[i] = cluster.Start(context.Background(), cfg)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "node %d", i)
+		node := tc.nodes[i]
+		t.Cleanup(func() { _ = node.Close() })
+	}
+	for _, node := range tc.nodes {
+		tc.servers = append(tc.servers, signalingtest.Start(t, signalingtest.WithLogger(logger),
+			signalingtest.WithConfig(func(c *server.Config) {
+				c.Cluster = node
+				for _, f := range serverCfg {
+					f(c)
+				}
+			})))
+	}
+	return tc
+}
+
+func TestConformanceOnEveryNode(t *testing.T) {
+	tc := startCluster(t, 3, nil)
+	for i, s := range tc.servers {
+		t.Run(fmt.Sprintf("node %d", i), func(t *testing.T) {
+			signalingtest.RunConformance(t, signalingtest.TargetOf(s))
+		})
+	}
+	t.Run("members on different nodes", func(t *testing.T) {
+		signalingtest.RunConformance(t, tc.targets()...)
+	})
+}
+
+// TestCapacityRace: 100 participants spread over three nodes race to join
+// one room; exactly two get Joined, the others room-full, whatever node
+// they came through.
+func TestCapacityRace(t *testing.T) {
+	tc := startCluster(t, 3, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	targets := tc.targets()
+	room := protocol.NewRoomID()
+	const n = 100
+	clients := make([]*client.Client, n)
+	for i := range n {
+		tg := targets[i%len(targets)]
+		c, err := client.Dial(ctx, tg.WSURL, tg.Options...)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close() })
+		clients[i] = c
+	}
+	var joined, full atomic.Int32
+	var other []error
+	var mu sync.Mutex
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Go(func() {
+			<-start
+			_, err := c.Join(ctx, room)
+			var em *client.ErrorMessage
+			switch {
+			case err == nil:
+				joined.Add(1)
+			case errors.As(err, &em) && em.Code == protocol.CodeRoomFull:
+				full.Add(1)
+			default:
+				mu.Lock()
+				other = append(other, err)
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	require.Empty(t, other)
+	assert.Equal(t, int32(2), joined.Load(), "Joined")
+	assert.Equal(t, int32(n-2), full.Load(), "room-full")
+}

@@ -1,0 +1,211 @@
+package signalingtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/protocol"
+)
+
+// Target is a signaling server, or one node of a cluster, that the
+// conformance checks talk to.
+type Target struct {
+	WSURL   string
+	Options []client.Option
+}
+
+// TargetOf returns the Target of a server started by Start.
+func TargetOf(s *Server) Target {
+	if s.TLSConfig == nil {
+		return Target{WSURL: s.WSURL}
+	}
+	return Target{WSURL: s.WSURL, Options: []client.Option{client.WithTLSConfig(s.TLSConfig)}}
+}
+
+// RunConformance checks the protocol of SPEC §2 (room capacity 2) against
+// the targets, one subtest per rule. The n-th participant of a check
+// connects to targets[n % len(targets)], so with the nodes of a cluster the
+// members of one room sit on different nodes.
+func RunConformance(t *testing.T, targets ...Target) {
+	t.Helper()
+	if len(targets) == 0 {
+		t.Fatal("RunConformance: no target")
+	}
+	for _, c := range conformanceChecks {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			n := 0
+			dial := func() *client.Client {
+				t.Helper()
+				tg := targets[n%len(targets)]
+				n++
+				cl, err := client.Dial(ctx, tg.WSURL, tg.Options...)
+				if err != nil {
+					t.Fatalf("dial %s: %v", tg.WSURL, err)
+				}
+				t.Cleanup(func() { _ = cl.Close() })
+				return cl
+			}
+			c.run(ctx, t, dial)
+		})
+	}
+}
+
+type conformanceCheck struct {
+	name string
+	run  func(ctx context.Context, t *testing.T, dial func() *client.Client)
+}
+
+var conformanceChecks = []conformanceCheck{
+	{"thesis flow", checkFlow},
+	{"room full", checkRoomFull},
+	{"signal to one participant", checkSignalTo},
+	{"leave and join another room", checkLeave},
+	{"violation closes with 1008", checkViolation},
+	{"disconnect tells the room", checkDisconnect},
+}
+
+// next returns the next message of type M, failing on anything else.
+func next[M protocol.Message](ctx context.Context, t *testing.T, c *client.Client) M {
+	t.Helper()
+	m, err := c.Receive(ctx)
+	if err != nil {
+		t.Fatalf("receive: %v", err)
+	}
+	got, ok := m.(M)
+	if !ok {
+		t.Fatalf("got %T %+v, want %T", m, m, *new(M))
+	}
+	return got
+}
+
+func mustJoin(ctx context.Context, t *testing.T, c *client.Client, room protocol.RoomID) protocol.Joined {
+	t.Helper()
+	j, err := c.Join(ctx, room)
+	if err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	return j
+}
+
+func checkFlow(ctx context.Context, t *testing.T, dial func() *client.Client) {
+	room := protocol.NewRoomID()
+	a, b := dial(), dial()
+	if j := mustJoin(ctx, t, a, room); j.Room != room || len(j.Peers) != 0 {
+		t.Fatalf("first Joined %+v", j)
+	}
+	if j := mustJoin(ctx, t, b, room); len(j.Peers) != 1 || j.Peers[0] != a.ID() {
+		t.Fatalf("second Joined %+v, want peer %s", j, a.ID())
+	}
+	if rj := next[protocol.RoomJoin](ctx, t, a); rj.ID != b.ID() {
+		t.Fatalf("Room/Join %s, want %s", rj.ID, b.ID())
+	}
+	offer := json.RawMessage(`{"sdp":{"type":"offer","sdp":"v=0\r\n"}}`)
+	if err := a.Signal(ctx, "", offer); err != nil {
+		t.Fatal(err)
+	}
+	if rs := next[protocol.RoomSignal](ctx, t, b); rs.From != a.ID() || string(rs.Signal) != string(offer) {
+		t.Fatalf("Room/Signal %+v", rs)
+	}
+	answer := json.RawMessage(`{"sdp":{"type":"answer","sdp":"v=0\r\n"}}`)
+	if err := b.Signal(ctx, "", answer); err != nil {
+		t.Fatal(err)
+	}
+	if rs := next[protocol.RoomSignal](ctx, t, a); rs.From != b.ID() || string(rs.Signal) != string(answer) {
+		t.Fatalf("Room/Signal %+v", rs)
+	}
+}
+
+func checkRoomFull(ctx context.Context, t *testing.T, dial func() *client.Client) {
+	room := protocol.NewRoomID()
+	a, b, c := dial(), dial(), dial()
+	mustJoin(ctx, t, a, room)
+	mustJoin(ctx, t, b, room)
+	_, err := c.Join(ctx, room)
+	var em *client.ErrorMessage
+	if !errors.As(err, &em) || em.Code != protocol.CodeRoomFull {
+		t.Fatalf("third join: %v, want room-full", err)
+	}
+	mustJoin(ctx, t, c, protocol.NewRoomID()) // the connection stays usable
+}
+
+func checkSignalTo(ctx context.Context, t *testing.T, dial func() *client.Client) {
+	room := protocol.NewRoomID()
+	a, b := dial(), dial()
+	mustJoin(ctx, t, a, room)
+	mustJoin(ctx, t, b, room)
+	next[protocol.RoomJoin](ctx, t, a)
+	if err := a.Signal(ctx, b.ID(), json.RawMessage(`{"n":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if rs := next[protocol.RoomSignal](ctx, t, b); rs.From != a.ID() {
+		t.Fatalf("Room/Signal from %s", rs.From)
+	}
+	if err := a.Signal(ctx, protocol.NewParticipantID(), json.RawMessage(`{"n":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	if e := next[protocol.Error](ctx, t, a); e.Code != protocol.CodeUnknownPeer {
+		t.Fatalf("Error %s, want unknown-peer", e.Code)
+	}
+}
+
+func checkLeave(ctx context.Context, t *testing.T, dial func() *client.Client) {
+	room := protocol.NewRoomID()
+	a, b := dial(), dial()
+	mustJoin(ctx, t, a, room)
+	mustJoin(ctx, t, b, room)
+	next[protocol.RoomJoin](ctx, t, a)
+	if err := b.Leave(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rl := next[protocol.RoomLeave](ctx, t, a); rl.ID != b.ID() {
+		t.Fatalf("Room/Leave %s, want %s", rl.ID, b.ID())
+	}
+	mustJoin(ctx, t, b, protocol.NewRoomID())
+	c := dial() // the place b left is free again
+	mustJoin(ctx, t, c, room)
+	if rj := next[protocol.RoomJoin](ctx, t, a); rj.ID != c.ID() {
+		t.Fatalf("Room/Join %s, want %s", rj.ID, c.ID())
+	}
+}
+
+func checkViolation(ctx context.Context, t *testing.T, dial func() *client.Client) {
+	room := protocol.NewRoomID()
+	a, b := dial(), dial()
+	mustJoin(ctx, t, a, room)
+	mustJoin(ctx, t, b, room)
+	next[protocol.RoomJoin](ctx, t, a)
+	if err := b.Send(ctx, protocol.JoinOrCreate{Room: protocol.NewRoomID()}); err != nil {
+		t.Fatal(err)
+	}
+	if e := next[protocol.Error](ctx, t, b); e.Code != protocol.CodeProtocolViolation {
+		t.Fatalf("Error %s, want protocol-violation", e.Code)
+	}
+	_, err := b.Receive(ctx)
+	var ce *client.CloseError
+	if !errors.As(err, &ce) || ce.Code != 1008 {
+		t.Fatalf("after the violation: %v, want close code 1008", err)
+	}
+	if rl := next[protocol.RoomLeave](ctx, t, a); rl.ID != b.ID() {
+		t.Fatalf("Room/Leave %s, want %s", rl.ID, b.ID())
+	}
+}
+
+func checkDisconnect(ctx context.Context, t *testing.T, dial func() *client.Client) {
+	room := protocol.NewRoomID()
+	a, b := dial(), dial()
+	mustJoin(ctx, t, a, room)
+	mustJoin(ctx, t, b, room)
+	next[protocol.RoomJoin](ctx, t, a)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rl := next[protocol.RoomLeave](ctx, t, a); rl.ID != b.ID() {
+		t.Fatalf("Room/Leave %s, want %s", rl.ID, b.ID())
+	}
+}
