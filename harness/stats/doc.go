@@ -14,6 +14,7 @@
 //     spreadsheets' PERCENTILE.INC): for n sorted values x[0..n-1] the p-th
 //     percentile is at rank h = (n-1)·p/100, interpolated between x[⌊h⌋] and
 //     x[⌈h⌉]. The 0th and 100th percentiles are the minimum and maximum.
+//
 //   - Counters may reset (a new WebRTC session starts its statistics again at
 //     zero): an interval over which a counter decreases is skipped, never
 //     reported as a negative rate.
