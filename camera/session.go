@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -65,6 +66,10 @@ type session struct {
 	remoteSet bool
 	pending   []webrtc.ICECandidateInit
 	connected bool
+	// live is true once the PeerConnection is connected: only then are
+	// frames written to the track (a warm-started stream's earlier frames
+	// are discarded). Set by run, read by the stream goroutine.
+	live atomic.Bool
 
 	keyFrames    chan struct{}
 	streamGen    int
@@ -237,10 +242,17 @@ func (s *session) handleState(st webrtc.PeerConnectionState) error {
 	case webrtc.PeerConnectionStateConnected:
 		if !s.connected {
 			s.connected = true
+			s.live.Store(true)
 			s.log.Info("viewer connected", "format", s.format.String(), "after", time.Since(s.started).Round(time.Millisecond))
-			// A new encoder starts with a key frame, so the first frame the viewer
-			// gets after DTLS is up is decodable (FIELD-NOTES "slow first frame").
-			s.startStream()
+			if s.streamCancel != nil {
+				// Warm: the encoder runs already; its next frame is a key
+				// frame, the first one the viewer gets (FIELD-NOTES "slow
+				// first frame").
+				s.requestKeyFrame()
+			} else {
+				// A new encoder starts with a key frame.
+				s.startStream()
+			}
 		}
 	case webrtc.PeerConnectionStateFailed:
 		return fmt.Errorf("%w: state %s", ErrPeerFailed, st)
@@ -367,7 +379,11 @@ func (s *session) handleSDP(ctx context.Context, d protocol.SessionDescription) 
 	}
 	s.pending = nil
 	if desc.Type == webrtc.SDPTypeAnswer {
-		return s.checkCodec(ctx)
+		if err := s.checkCodec(ctx); err != nil {
+			return err
+		}
+		s.warmStart()
+		return nil
 	}
 	answer, err := s.pc.CreateAnswer(nil)
 	if err != nil {
@@ -379,7 +395,24 @@ func (s *session) handleSDP(ctx context.Context, d protocol.SessionDescription) 
 	if err := s.sendSDP(ctx, answer); err != nil {
 		return err
 	}
-	return s.checkCodec(ctx)
+	if err := s.checkCodec(ctx); err != nil {
+		return err
+	}
+	s.warmStart()
+	return nil
+}
+
+// warmStart starts the source and its encoder once offer and answer are
+// done, while ICE and DTLS are still under way, for sources that make a key
+// frame on demand: their start-up (the encoder's set-up, the first frames)
+// is then over when the viewer connects, and the connection asks for a key
+// frame instead of waiting for a new encoder (about 140 ms at 1280×720 on a
+// busy 2-core machine). Frames before the connection are discarded.
+func (s *session) warmStart() {
+	if _, ok := s.src.(KeyFrameStreamer); !ok || s.streamCancel != nil || s.connected {
+		return
+	}
+	s.startStream()
 }
 
 // checkCodec falls back to the other codec when the viewer did not accept the
@@ -464,14 +497,21 @@ func (s *session) startStream() {
 	var once sync.Once
 	_, selfCounting := s.src.(FrameCounter)
 	write := func(sample media.Sample) error {
+		if !s.live.Load() {
+			return nil // warm start: not connected yet
+		}
 		picture := sample.Duration > 0
 		if picture && !selfCounting {
 			s.metrics.FrameCaptured()
 			s.metrics.FrameEncoded(0)
 		}
+		writeStart := time.Now()
 		if err := track.WriteSample(sample); err != nil {
 			s.metrics.FramesDropped(1)
 			return fmt.Errorf("write sample: %w", err)
+		}
+		if picture {
+			s.metrics.FrameWritten(time.Since(writeStart))
 		}
 		s.metrics.SampleSent(len(sample.Data), picture)
 		once.Do(func() {

@@ -101,7 +101,7 @@ func (t *mediaTrial) openViewers(ctx context.Context, n int, m *results.Measured
 		t.st.set("waiting for the first frame")
 		err = v.waitFirstFrame(ctx, t)
 		if i == 0 {
-			m.Phases, m.SetupMs = v.phases()
+			v.fillSetup(m)
 		}
 		if err != nil {
 			return err
@@ -173,11 +173,17 @@ func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats) {
 		// Setup phases again: the last snapshot has every phase of the session.
 		if last := v.series.last; last != nil && last.Session == v.setup.Session {
 			v.setup = *last
-			m.Phases, m.SetupMs = v.phases()
+			v.fillSetup(m)
 		}
 		v.series.fill(m)
 	}
 	m.Sender = sender
+	if sender != nil && (sender.EncodeMeanMs != nil || sender.SendMeanMs != nil) {
+		if m.Delays == nil {
+			m.Delays = &results.Delays{}
+		}
+		m.Delays.EncodeMs, m.Delays.SendMs = sender.EncodeMeanMs, sender.SendMeanMs
+	}
 	if t.probes != nil {
 		m.Processes = t.probes.Stats()
 	}

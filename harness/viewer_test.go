@@ -73,22 +73,37 @@ func fill(n int, v float64) []float64 {
 	return out
 }
 
-func TestPhasesFrom(t *testing.T) {
+func TestSetupFrom(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	nav := time.UnixMilli(1_000_000)
 	var p phase.Times
 	p.Set(phase.Navigation, f(1_000_100))
 	p.Set(phase.WSOpen, f(1_000_300))
 	p.Set(phase.FirstFrame, f(1_000_900))
-	got, setup := phasesFrom(p, nav)
-	require.NotNil(t, setup)
-	assert.Equal(t, 800.0, *setup)
-	assert.Equal(t, 200.0, *got.Get(phase.WSOpen))
-	assert.Nil(t, got.Get(phase.Hello))
-	assert.Nil(t, got.Get(phase.Navigation))
-	// Without the page's navigation time the harness's clock is the origin.
+	st := setupFrom(p, nav)
+	require.NotNil(t, st.pageMs)
+	require.NotNil(t, st.harnessMs)
+	require.NotNil(t, st.navDelayMs)
+	assert.Equal(t, 800.0, *st.pageMs, "page clock: from the page's navigation")
+	assert.Equal(t, 900.0, *st.harnessMs, "harness clock: from its navigation request")
+	assert.Equal(t, 100.0, *st.navDelayMs)
+	assert.Equal(t, 200.0, *st.phases.Get(phase.WSOpen))
+	assert.Nil(t, st.phases.Get(phase.Hello))
+	assert.Nil(t, st.phases.Get(phase.Navigation))
+	// Without the page's navigation time the harness's clock is the origin
+	// and there is no page-clock figure.
 	var q phase.Times
 	q.Set(phase.WSOpen, f(1_000_300))
-	got, _ = phasesFrom(q, nav)
-	assert.Equal(t, 300.0, *got.Get(phase.WSOpen))
+	q.Set(phase.FirstFrame, f(1_000_500))
+	st = setupFrom(q, nav)
+	assert.Equal(t, 300.0, *st.phases.Get(phase.WSOpen))
+	assert.Equal(t, 500.0, *st.harnessMs)
+	assert.Nil(t, st.pageMs)
+	assert.Nil(t, st.navDelayMs)
+	// No first frame: neither clock has a setup time.
+	var r phase.Times
+	r.Set(phase.Navigation, f(1_000_100))
+	st = setupFrom(r, nav)
+	assert.Nil(t, st.pageMs)
+	assert.Nil(t, st.harnessMs)
 }

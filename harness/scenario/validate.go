@@ -212,8 +212,8 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 	}
 	for j, src := range b.Sources {
 		key := fmt.Sprintf("%s[%d]", at("sources"), j)
-		if kind == results.KindBrowserToBrowser && src != "fake" {
-			p.add(key, "must be fake (Chromium's fake camera) for browser-to-browser, got %q", src)
+		if kind == results.KindBrowserToBrowser && src != results.SourceFake && src != results.SourceCanvas {
+			p.add(key, "must be fake (Chromium's fake camera) or canvas (the page's test pattern) for browser-to-browser, got %q", src)
 		}
 		if kind == results.KindCameraToBrowser && !contains(cameraSources, src) {
 			p.add(key, "must be one of synthetic, v4l2, rpicam, file, got %q", src)

@@ -11,6 +11,7 @@ window.echtzeit = app.api();
 ui.bind(app);
 
 if (params.send) app.shareCamera({ width: params.width, height: params.height, fps: params.fps }).catch(() => {});
+if (params.canvas) app.shareCanvas({ width: params.width, height: params.height, fps: params.fps }).catch(() => {});
 if (params.requestRaw !== null) {
   if (params.request) app.request({ ...params.request, codec: params.codec });
   else app.showError({ code: "bad-request-parameter", message: `request=${params.requestRaw} is not WIDTHxHEIGHT@FPS` });
