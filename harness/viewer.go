@@ -204,7 +204,18 @@ func (v *viewerSeries) fill(tr *results.Measured) {
 		ssim, _ := stats.Mean(v.ssim)
 		tr.PSNRDb, tr.PSNRP5Db, tr.SSIM = &mean, &p5, &ssim
 		tr.QualityFrames = len(v.psnr)
+		tr.PSNRDbCI, tr.SSIMCI = seriesCI(v.psnr), seriesCI(v.ssim)
 	}
+}
+
+// seriesCI is the 95 % interval of the mean of a series of (correlated)
+// values: a moving-block bootstrap; nil with fewer than two values.
+func seriesCI(xs []float64) *[2]float64 {
+	iv, err := stats.BootstrapMean(xs, stats.BootstrapOptions{Block: stats.SeriesBlock(len(xs))})
+	if err != nil || !iv.HasCI() {
+		return nil
+	}
+	return &[2]float64{iv.Lo, iv.Hi}
 }
 
 // receiverDelays are the receiver's parts of the latency between two

@@ -58,11 +58,7 @@ type sender struct {
 }
 
 func senderOf(t results.Trial) sender {
-	s := sender{kind: t.Kind, codec: t.Params.Codec, remote: t.Remote}
-	if t.Kind == results.KindCameraToBrowser {
-		s.source = t.Params.Source
-	}
-	return s
+	return sender{kind: t.Kind, codec: t.Params.Codec, remote: t.Remote, source: t.Params.Source}
 }
 
 func codecOrder(c contract.Codec) int {
@@ -105,7 +101,7 @@ func kindOrder(k results.Kind) int {
 func codecName(c contract.Codec) string { return c.Label() }
 
 // senderSet is the senders of a run with their labels. A label names the
-// source only when the run has cameras with different sources.
+// source only when the run has senders of that kind with different sources.
 type senderSet struct {
 	list   []sender
 	labels map[sender]string
@@ -113,15 +109,16 @@ type senderSet struct {
 
 func sendersOf(ts []results.Trial) senderSet {
 	var set senderSet
-	sources := map[string]bool{}
+	sources := map[results.Kind]map[string]bool{}
 	for _, t := range ts {
 		s := senderOf(t)
 		if !slices.Contains(set.list, s) {
 			set.list = append(set.list, s)
 		}
-		if t.Kind == results.KindCameraToBrowser {
-			sources[s.source] = true
+		if sources[t.Kind] == nil {
+			sources[t.Kind] = map[string]bool{}
 		}
+		sources[t.Kind][s.source] = true
 	}
 	slices.SortFunc(set.list, compareSender)
 	set.labels = make(map[sender]string, len(set.list))
@@ -133,7 +130,9 @@ func sendersOf(ts []results.Trial) senderSet {
 		if s.codec != "" {
 			parts = append(parts, codecName(s.codec))
 		}
-		if len(sources) > 1 && s.source != "" {
+		// The source only when the run has senders of this kind with
+		// different sources (camera synthetic/rpicam, browser fake/canvas).
+		if len(sources[s.kind]) > 1 && s.source != "" {
 			parts = append(parts, s.source)
 		}
 		if s.remote {

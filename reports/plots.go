@@ -28,7 +28,7 @@ const (
 )
 
 // PlotFiles lists every plot Render may write, in the report's order.
-var PlotFiles = []string{PlotFPS, PlotSetup, PlotCPU, PlotLatency, PlotSignaling}
+var PlotFiles = []string{PlotFPS, PlotSetup, PlotSetupBreakdown, PlotCPU, PlotLatency, PlotLatencyBreakdown, PlotQuality, PlotSignaling}
 
 // Plot size: 8 × 5 inches at 96 dpi (768 × 480 pixels); the signaling plot
 // has two panels and is 8 × 8 inches (768 × 768).
@@ -180,8 +180,11 @@ func renderPlots(r *run) ([]plotResult, error) {
 	}{
 		{PlotFPS, "Received frames per second per resolution and sender", fpsPlot},
 		{PlotSetup, "Stream setup time of every repeat per resolution", setupPlot},
+		{PlotSetupBreakdown, "Setup time split into page load, signaling, ICE + DTLS and first frame", setupBreakdownPlot},
 		{PlotCPU, "CPU per process and resolution", cpuPlot},
 		{PlotLatency, "End-to-end latency per resolution (p50, p95)", latencyPlot},
+		{PlotLatencyBreakdown, "End-to-end latency split into its parts per sender and resolution", latencyBreakdownPlot},
+		{PlotQuality, "Picture quality (PSNR, SSIM) per resolution", qualityPlot},
 		{PlotSignaling, "Signaling server CPU and RSS per number of participants", signalingPlot},
 	}
 	var out []plotResult
@@ -379,7 +382,7 @@ func setupPlot(r *run) (*plot.Plot, []byte, string, error) {
 	}
 	rs := resolutions(media)
 	p := newPlot("Stream setup time of every repeat (line: median)",
-		"requested resolution (ordered by pixel count)", "setup: viewer navigation → first frame (ms)")
+		"requested resolution (ordered by pixel count)", "setup: viewer navigation → first frame, page clock (ms)")
 	pos := categorical(p, rs)
 	set := sendersOf(media)
 	gs := groups(media)
@@ -392,7 +395,7 @@ func setupPlot(r *run) (*plot.Plot, []byte, string, error) {
 			if g.sender != s {
 				continue
 			}
-			vs := values(g.trials, setupMs)
+			vs := values(g.trials, setupPageOrHarness)
 			if m, ok := median(vs); ok {
 				medians = append(medians, xy{pos[g.res] + dx, m})
 			}

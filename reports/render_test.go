@@ -129,8 +129,8 @@ func TestRenderIsDeterministic(t *testing.T) {
 func TestRenderPlotsArePNGsWithContent(t *testing.T) {
 	dir := renderedRun(t, fixtureDir)
 	want := map[string]image.Point{
-		PlotFPS: {768, 480}, PlotSetup: {768, 480}, PlotCPU: {768, 480}, PlotLatency: {768, 480},
-		PlotSignaling: {768, 768},
+		PlotFPS: {768, 480}, PlotSetup: {768, 480}, PlotSetupBreakdown: {768, 480}, PlotCPU: {768, 480}, PlotLatency: {768, 480},
+		PlotLatencyBreakdown: {768, 480}, PlotQuality: {768, 768}, PlotSignaling: {768, 768},
 	}
 	for _, name := range PlotFiles {
 		t.Run(name, func(t *testing.T) {

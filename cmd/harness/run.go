@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"echtzeit/harness"
@@ -57,11 +58,17 @@ Flags:`, stderr)
 	if err != nil {
 		return err
 	}
+	// The runs' index lists this run too (its parent folder is the runs
+	// folder, reports/runs unless --out says otherwise).
+	indexErr := reports.RenderIndex(filepath.Dir(filepath.Clean(o.Dir)))
 	if o.RenderErr != nil {
 		fmt.Fprintf(stdout, "run folder: %s\n", o.Dir)
 		return fmt.Errorf("render report: %w", o.RenderErr)
 	}
 	fmt.Fprintf(stdout, "report: %s\n", o.ReportPath())
+	if indexErr != nil {
+		return fmt.Errorf("runs index: %w", indexErr)
+	}
 	if o.Interrupted {
 		return errors.New("interrupted: the report covers the trials that ran")
 	}

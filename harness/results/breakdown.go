@@ -30,6 +30,11 @@ type Breakdown struct {
 	PSNRP5Db      *float64 `json:"psnrP5Db,omitempty"`
 	SSIM          *float64 `json:"ssim,omitempty"`
 	QualityFrames int      `json:"qualityFrames,omitempty"`
+	// PSNRDbCI and SSIMCI are the 95 % intervals [lo, hi] of those means
+	// over the compared frames (moving-block bootstrap, harness/stats), for
+	// a report of one repeat; absent with fewer than two frames.
+	PSNRDbCI *[2]float64 `json:"psnrDbCi,omitempty"`
+	SSIMCI   *[2]float64 `json:"ssimCi,omitempty"`
 }
 
 // Delays are the mean milliseconds per frame spent in each part of the path
