@@ -67,6 +67,9 @@ type APIOptions struct {
 	Logger *slog.Logger
 	// ICEDisconnectedTimeout and ICEFailedTimeout default to 4 s and 10 s.
 	ICEDisconnectedTimeout, ICEFailedTimeout time.Duration
+	// ZeroPlayoutDelay asks the viewer to show frames without playout delay
+	// (playoutdelay.go).
+	ZeroPlayoutDelay bool
 }
 
 // NewAPI builds the pion API the camera's PeerConnections use: VP8 and H.264 only,
@@ -88,6 +91,11 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 	reg := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	if o.ZeroPlayoutDelay {
+		if err := registerZeroPlayoutDelay(m, reg); err != nil {
+			return nil, fmt.Errorf("register playout delay: %w", err)
+		}
 	}
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(o.ICELoopback)

@@ -35,6 +35,27 @@ type options struct {
 	h264Own     bool
 	h264Preset  string
 	h264Threads int
+	h264VBVSize time.Duration // 0: DefaultH264VBV
+}
+
+// DefaultH264VBV is the x264 rate-control buffer (VBV) of the camera's own
+// binding, in time at the target bitrate.
+const DefaultH264VBV = time.Second
+
+func (o options) h264VBV() time.Duration {
+	if o.h264VBVSize <= 0 {
+		return DefaultH264VBV
+	}
+	return o.h264VBVSize
+}
+
+// WithH264VBV sets x264's rate-control buffer to d at the target bitrate: how
+// far a frame may exceed its share of the bitrate. A long buffer lets key
+// frames and busy frames be large (better pictures, uneven frame sizes:
+// the receiver's jitter buffer waits longer); a short one keeps every frame
+// near the average size.
+func WithH264VBV(d time.Duration) Option {
+	return func(o *options) { o.h264VBVSize = d }
 }
 
 // Option tunes the encoders.

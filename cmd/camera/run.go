@@ -52,6 +52,8 @@ type options struct {
 	vp8Threads     int
 	h264Encoder    string
 	h264Preset     string
+	h264VBV        time.Duration
+	zeroPlayout    bool
 	codecSet       bool
 }
 
@@ -106,6 +108,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
+	fs.DurationVar(&o.h264VBV, "h264-vbv", softenc.DefaultH264VBV, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264: shorter = more even frame sizes")
+	fs.BoolVar(&o.zeroPlayout, "zero-playout-delay", false, "ask viewers to show frames without playout delay (RTP playout-delay extension, min = max = 0): less latency, less smoothing")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -223,7 +227,10 @@ func (o options) encoderOptions() ([]softenc.Option, error) {
 		if !slices.Contains(softenc.H264Presets, o.h264Preset) {
 			return nil, fmt.Errorf("--h264-preset %q: want one of %s", o.h264Preset, strings.Join(softenc.H264Presets, ", "))
 		}
-		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0))
+		if o.h264VBV < time.Millisecond || o.h264VBV > 10*time.Second {
+			return nil, fmt.Errorf("--h264-vbv %s: want 1ms…10s", o.h264VBV)
+		}
+		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0), softenc.WithH264VBV(o.h264VBV))
 	case "mediadevices":
 	default:
 		return nil, fmt.Errorf("--h264-encoder %q: want x264 or mediadevices", o.h264Encoder)
@@ -294,7 +301,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
-	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, Logger: logger.With("part", "webrtc")})
+	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, ZeroPlayoutDelay: o.zeroPlayout, Logger: logger.With("part", "webrtc")})
 	if err != nil {
 		return err
 	}

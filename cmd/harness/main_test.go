@@ -35,7 +35,7 @@ func TestCommands(t *testing.T) {
 		{name: "run help", args: []string{"run", "--help"}, help: true},
 		{name: "no command", args: nil, wantErr: "no command"},
 		{name: "unknown command", args: []string{"measure"}, wantErr: `unknown command "measure"`},
-		{name: "validate shipped", args: []string{"validate", "../../scenarios/quick.yaml"}, wantOut: `valid scenario "quick", 5 trials`},
+		{name: "validate shipped", args: []string{"validate", "../../scenarios/quick.yaml"}, wantOut: `valid scenario "quick", 10 trials`},
 		{name: "validate bad", args: []string{"validate", bad}, wantErr: "line 4: 'trials[0].resolutions': resolution \"640x48O\""},
 		{name: "validate missing", args: []string{"validate", filepath.Join(dir, "none.yaml")}, wantErr: "no such file"},
 		{name: "run without file", args: []string{"run", "--bin", dir}, wantErr: "exactly one scenario FILE"},
