@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"gonum.org/v1/plot"
-
 	"echtzeit/harness/results"
 )
 
@@ -214,11 +212,12 @@ func cmpFloat(a, b float64) int {
 
 // latencyBreakdownPlot stacks the mean of each part per sender and
 // resolution.
-func latencyBreakdownPlot(r *run) (*plot.Plot, []byte, string, error) {
+func latencyBreakdownPlot(r *run) (plotResult, error) {
+	res := plotResult{file: PlotLatencyBreakdown, alt: "End-to-end latency split into its parts per sender and resolution"}
 	media := r.media()
 	gs := delayGroups(media)
 	if len(gs) == 0 {
-		return nil, nil, "no successful media trial measured the latency's parts (it needs the frame code and getStats' delay counters)", nil
+		return res.skip("no successful media trial measured the latency's parts (it needs the frame code and getStats' delay counters)"), nil
 	}
 	set := sendersOf(media)
 	names := make([]string, len(gs))
@@ -235,5 +234,6 @@ func latencyBreakdownPlot(r *run) (*plot.Plot, []byte, string, error) {
 	}
 	png, err := stackedBars("Where the latency goes (mean per frame over the measurement window)",
 		"capture → shown (ms)", names, parts, 0, "")
-	return nil, png, "", err
+	res.png = png
+	return res, err
 }

@@ -60,16 +60,16 @@ func mediaMetric(key string) metric {
 }
 
 // qualityPlot draws PSNR (top) and SSIM (bottom) against resolution.
-func qualityPlot(r *run) (*plot.Plot, []byte, string, error) {
+func qualityPlot(r *run) (plotResult, error) {
+	res := plotResult{file: PlotQuality, alt: "Picture quality (PSNR, SSIM) per resolution"}
 	media := r.media()
 	if len(values(okTrials(media), psnrOf)) == 0 {
-		return nil, nil, "no successful media trial measured picture quality (it needs the synthetic or canvas source)", nil
+		return res.skip("no successful media trial measured picture quality (it needs the synthetic or canvas source)"), nil
 	}
 	rs := resolutions(media)
 	top := newPlot("Picture quality of the received frames (mean of the repeats)", "", "PSNR of the luma (dB)")
 	bottom := newPlot("", "requested resolution (ordered by pixel count)", "SSIM (8×8 windows)")
 	set := sendersOf(media)
-	gs := groups(media)
 	rows := 0
 	maxPSNR := 0.0
 	for _, p := range []*plot.Plot{top, bottom} {
@@ -79,12 +79,12 @@ func qualityPlot(r *run) (*plot.Plot, []byte, string, error) {
 			if p == bottom {
 				f = ssimOf
 			}
-			means, points := perResolution(gs, s, pos, offset(i, len(set.list)), f)
+			means, points := perResolution(okTrials(ofSender(media, s)), pos, offset(i, len(set.list)), f, mean)
 			if len(means) == 0 {
 				continue
 			}
 			if err := addSeries(p, i, series{label: set.labels[s], means: means, points: points}); err != nil {
-				return nil, nil, "", err
+				return res, err
 			}
 			if p == top {
 				rows++
@@ -114,8 +114,6 @@ func qualityPlot(r *run) (*plot.Plot, []byte, string, error) {
 		top.Draw(cs[0][0])
 		bottom.Draw(cs[1][0])
 	}, plotWidth, plotHeight2x)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return nil, png, "", nil
+	res.png = png
+	return res, err
 }

@@ -3,8 +3,6 @@ package reports
 import (
 	"fmt"
 
-	"gonum.org/v1/plot"
-
 	"echtzeit/harness/phase"
 	"echtzeit/harness/results"
 )
@@ -117,7 +115,8 @@ func setupGoal(media []results.Trial) string {
 
 // setupBreakdownPlot stacks the mean of each segment per sender and
 // resolution.
-func setupBreakdownPlot(r *run) (*plot.Plot, []byte, string, error) {
+func setupBreakdownPlot(r *run) (plotResult, error) {
+	res := plotResult{file: PlotSetupBreakdown, alt: "Setup time split into page load, signaling, ICE + DTLS and first frame"}
 	media := r.media()
 	var gs []group
 	for _, g := range groups(media) {
@@ -129,7 +128,7 @@ func setupBreakdownPlot(r *run) (*plot.Plot, []byte, string, error) {
 		}
 	}
 	if len(gs) == 0 {
-		return nil, nil, "no media trial recorded the page's load and connection phases (pageLoaded, dtlsConnected)", nil
+		return res.skip("no media trial recorded the page's load and connection phases (pageLoaded, dtlsConnected)"), nil
 	}
 	set := sendersOf(media)
 	names := make([]string, len(gs))
@@ -146,5 +145,6 @@ func setupBreakdownPlot(r *run) (*plot.Plot, []byte, string, error) {
 	}
 	png, err := stackedBars("Setup on the page's clock by segment (mean of the trials that reached the first frame)",
 		"navigation → first frame (ms)", names, parts, setupGoalMs, fmt.Sprintf("goal: %d ms (camera 1280x720 VP8)", setupGoalMs))
-	return nil, png, "", err
+	res.png = png
+	return res, err
 }
