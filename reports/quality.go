@@ -43,7 +43,7 @@ func qualitySection(r *run, media []results.Trial) []block {
 			"regenerated from the frame number its code carries (the synthetic pattern is a pure function of it; the canvas source draws the same). " +
 			"PSNR over every pixel, SSIM over non-overlapping 8×8 windows (Wang et al. 2004), both without the frame code's area. " +
 			"PSNR is capped at 100 dB (identical frames). PSNR p5 is the 5th percentile of a trial's frames (its worst), averaged over the repeats. " +
-			"The camera's frames reach the encoder as drawn; the canvas source's pass through Chromium's RGB → I420 conversion first, which the reference assumes to be BT.601 studio range."},
+			"The camera's frames reach the encoder as drawn (studio range); the canvas source's pass through Chromium's RGB → YUV conversion, which makes them full range (the decoded frame's colorSpace says so), and the reference follows the received frame's range."},
 		table{head: []string{"sender", "resolution", "n", "frames compared", "PSNR dB", "PSNR p5 dB", "SSIM"},
 			rows: rows, right: []bool{false, false, true, true, true, true, true}},
 	}

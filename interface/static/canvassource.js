@@ -6,21 +6,10 @@
 // = B) with the camera's luma; its chroma is neutral.
 
 import { BITS, COLUMNS, blockSize, encodeBytes } from "./framecode.js";
-import { PERIOD, RAMP, shiftOf } from "./pattern.js";
+import { FULL_RANGE as GREY, PERIOD, RAMP, shiftOf } from "./pattern.js";
 
 /** Unix ms on the page's monotonic clock, as app.js and the frame code use it. */
 const now = () => performance.timeOrigin + performance.now();
-
-/**
- * GREY[Y] is the grey level whose BT.601 studio-range luma is Y, as
- * Chromium's RGB → I420 conversion (libyuv ARGBToI420: Y = (66R + 129G +
- * 25B + 128) >> 8 + 16) computes it, for Y in 16…235.
- */
-export const GREY = (() => {
-  const t = new Uint8Array(256);
-  for (let v = 255; v >= 0; v--) t[((220 * v + 128) >> 8) + 16] = v;
-  return t;
-})();
 
 export class CanvasSource {
   /** width, height in pixels (even), fps frames per second. */

@@ -31,3 +31,19 @@ export function drawLuma(dst, w, h, n, stride = w) {
   }
   return dst;
 }
+
+/**
+ * FULL_RANGE[Y] is the full-range (0–255) luma of studio-range luma Y
+ * (16–235): the grey level whose BT.601 studio-range conversion, Y = (66R +
+ * 129G + 25B + 128) >> 8 + 16 (libyuv ARGBToI420), gives Y. The canvas
+ * source draws these greys; Chromium's canvas capture hands the encoder
+ * full-range frames (VideoFrame.colorSpace.fullRange), whose luma of a grey
+ * is the grey itself.
+ */
+export const FULL_RANGE = (() => {
+  const t = new Uint8Array(256);
+  for (let v = 255; v >= 0; v--) t[((220 * v + 128) >> 8) + 16] = v;
+  for (let y = 0; y < 16; y++) t[y] = 0;
+  for (let y = 236; y < 256; y++) t[y] = 255;
+  return t;
+})();

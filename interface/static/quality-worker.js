@@ -2,10 +2,10 @@
 import { compareFrame } from "./quality.js";
 
 self.onmessage = (ev) => {
-  const { session, buf, offset, stride, w, h } = ev.data;
+  const { session, buf, offset, stride, w, h, fullRange } = ev.data;
   let result = null;
   try {
-    result = compareFrame(buf, offset, stride, w, h);
+    result = compareFrame(buf, offset, stride, w, h, fullRange);
   } catch (e) {
     console.info("quality worker:", e.message);
   }

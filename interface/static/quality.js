@@ -7,7 +7,7 @@
 // it). harness/quality implements the same in Go; a test compares the two.
 
 import { COLUMNS, ROWS, blockSize, decodeLuma } from "./framecode.js";
-import { drawLuma } from "./pattern.js";
+import { FULL_RANGE, drawLuma } from "./pattern.js";
 
 /** PSNR of identical pictures is infinite; it is reported as this. */
 export const MAX_PSNR_DB = 100;
@@ -90,16 +90,19 @@ export function ssim(ref, got, w, h, refStride = w, gotStride = w, exclude = { w
 
 /**
  * Compares a received w×h luma plane (buffer at offset with stride) with the
- * synthetic frame its frame code names. Returns {frame, psnrDb, ssim}, or
- * null when the frame carries no readable code.
+ * synthetic frame its frame code names; fullRange says the frame's luma is
+ * 0–255 (VideoFrame.colorSpace.fullRange: the canvas source's frames), else
+ * it is studio range 16–235 like the pattern. Returns {frame, psnrDb, ssim},
+ * or null when the frame carries no readable code.
  */
-export function compareFrame(buf, offset, stride, w, h) {
+export function compareFrame(buf, offset, stride, w, h, fullRange = false) {
   const bs = blockSize(w, h);
   if (bs < 1) return null;
   const code = decodeLuma((x, y) => buf[offset + y * stride + x], bs);
   if (!code.ok) return null;
   const got = offset === 0 ? buf : buf.subarray(offset);
   const ref = drawLuma(new Uint8Array(w * h), w, h, code.frame);
+  if (fullRange) for (let i = 0; i < ref.length; i++) ref[i] = FULL_RANGE[ref[i]];
   const ex = codeArea(w, h);
   return { frame: code.frame, psnrDb: psnr(ref, got, w, h, w, stride, ex), ssim: ssim(ref, got, w, h, w, stride, ex) };
 }
@@ -151,6 +154,7 @@ export class QualitySampler {
     let layout;
     let w;
     let h;
+    let fullRange = false;
     try {
       if (!YUV_FORMATS.has(frame.format)) {
         this.skipped++;
@@ -159,6 +163,7 @@ export class QualitySampler {
       const rect = frame.visibleRect;
       w = rect.width;
       h = rect.height;
+      fullRange = frame.colorSpace?.fullRange === true;
       this.busy = true;
       buf = new Uint8Array(frame.allocationSize({ rect }));
       layout = await frame.copyTo(buf, { rect });
@@ -170,7 +175,7 @@ export class QualitySampler {
     }
     const session = this.session;
     this.worker ??= this.startWorker();
-    this.worker.postMessage({ session, buf, offset: layout[0].offset, stride: layout[0].stride, w, h }, [buf.buffer]);
+    this.worker.postMessage({ session, buf, offset: layout[0].offset, stride: layout[0].stride, w, h, fullRange }, [buf.buffer]);
   }
 
   startWorker() {
