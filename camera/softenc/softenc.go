@@ -35,18 +35,23 @@ type options struct {
 	h264Own     bool
 	h264Preset  string
 	h264Threads int
-	h264VBVSize time.Duration // 0: DefaultH264VBV
+	h264VBVSize time.Duration // 0: DefaultH264VBVFrames
 }
 
-// DefaultH264VBV is the x264 rate-control buffer (VBV) of the camera's own
-// binding, in time at the target bitrate.
-const DefaultH264VBV = time.Second
+// DefaultH264VBVFrames is the default x264 rate-control buffer (VBV) in
+// frames at the target bitrate: three, the same cap libvpx puts on a VP8 key
+// frame here (VP8E_SET_MAX_INTRA_BITRATE_PCT 300). A key frame may then be
+// about three average frames, not a whole second of bits: the receiver's
+// jitter buffer, which grows with the spread of frame sizes, stays as short
+// as VP8's (issue #13: H.264's latency gap).
+const DefaultH264VBVFrames = 3
 
-func (o options) h264VBV() time.Duration {
-	if o.h264VBVSize <= 0 {
-		return DefaultH264VBV
+// h264VBV is the VBV of a stream at fps.
+func (o options) h264VBV(fps int) time.Duration {
+	if o.h264VBVSize > 0 {
+		return o.h264VBVSize
 	}
-	return o.h264VBVSize
+	return DefaultH264VBVFrames * time.Second / time.Duration(max(1, fps))
 }
 
 // WithH264VBV sets x264's rate-control buffer to d at the target bitrate: how
