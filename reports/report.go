@@ -90,11 +90,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 		"CPU is of one core (100 %% = one core busy), read from /proc in clock ticks (10 ms), so a short window resolves about 0.1 %%.",
 		usuallyShare*100, nearTarget, collapseShare*100, idleRounding)})
 
-	if media := r.media(); len(media) > 0 {
-		d.add(heading{2, "Results with 95 % confidence intervals"})
-		d.add(para{"Per sender and resolution: how many trials set up (with the Wilson interval of that share), and the mean of each figure over the successful repeats."})
-		d.add(summaryTable(r, media), para{intervalNote()})
-	}
+	d.add(resultsSection(r)...)
 
 	d.add(heading{2, "Plots"})
 	for _, p := range plots {
@@ -130,14 +126,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Trials of other kinds"}, otherTable(other))
 	}
 
-	if media := r.media(); len(media) > 0 {
-		d.add(heading{2, "Setup phases"})
-		d.add(para{"Median milliseconds from the viewer's navigation (performance.timeOrigin, the page's clock) to each phase, over the trials that reached it (n = trials that reached the first frame)."})
-		d.add(phaseTable(media))
-		d.add(setupSection(r, media)...)
-		d.add(delaysSection(r, media)...)
-		d.add(qualitySection(r, media)...)
-	}
+	d.add(mediaSections(r)...)
 
 	if t, ok := sampleTable(r); ok {
 		d.add(heading{2, "One-second frame rates"})
@@ -169,6 +158,37 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Scenario"}, pre{string(r.scenario)})
 	}
 	return d
+}
+
+// resultsSection is every figure per sender and resolution with its
+// interval.
+func resultsSection(r *run) []block {
+	media := r.media()
+	if len(media) == 0 {
+		return nil
+	}
+	return []block{
+		heading{2, "Results with 95 % confidence intervals"},
+		para{"Per sender and resolution: how many trials set up (with the Wilson interval of that share), and the mean of each figure over the successful repeats."},
+		summaryTable(r, media), para{intervalNote()},
+	}
+}
+
+// mediaSections are the setup phases, where the setup time and the latency
+// go, and the picture quality.
+func mediaSections(r *run) []block {
+	media := r.media()
+	if len(media) == 0 {
+		return nil
+	}
+	out := []block{
+		heading{2, "Setup phases"},
+		para{"Median milliseconds from the viewer's navigation (performance.timeOrigin, the page's clock) to each phase, over the trials that reached it (n = trials that reached the first frame)."},
+		phaseTable(media),
+	}
+	out = append(out, setupSection(r, media)...)
+	out = append(out, delaysSection(r, media)...)
+	return append(out, qualitySection(r, media)...)
 }
 
 func summaryLine(r *run) string {
