@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/protocol"
 	"echtzeit/signaling/signalingtest"
@@ -106,8 +107,8 @@ func TestStreamsInLoopbackNamespaceWithoutFlag(t *testing.T) {
 	assert.Contains(t, log, "mode=auto")
 	assert.Contains(t, log, "no network interface other than loopback has a usable address")
 	assert.Contains(t, log, "is a loopback address")
-	if p := snap.Phases; p.Navigation != nil && p.FirstFrame != nil {
+	if nav, first := snap.Phases.Get(phase.Navigation), snap.Phases.Get(phase.FirstFrame); nav != nil && first != nil {
 		t.Logf("streaming without --ice-loopback: first frame %.0f ms after navigation, %.0f frames decoded",
-			*p.FirstFrame-*p.Navigation, snap.Inbound.FramesDecoded)
+			*first-*nav, snap.Inbound.FramesDecoded)
 	}
 }
