@@ -103,7 +103,7 @@ type Block struct {
 	// Charts are the pages' live chart settings to sweep (default [true]);
 	// [true, false] measures the page with and without it.
 	Charts []bool `yaml:"charts"`
-	FPS         []int            `yaml:"fps"`
+	FPS    []int  `yaml:"fps"`
 	// Participants are the signaling-load sizes.
 	Participants []int `yaml:"participants"`
 	// Rate is the signals per second each load client sends.
