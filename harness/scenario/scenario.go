@@ -100,10 +100,10 @@ type Block struct {
 	Resolutions []Resolution     `yaml:"resolutions"`
 	Codecs      []contract.Codec `yaml:"codecs"`
 	Sources     []string         `yaml:"sources"`
+	FPS         []int            `yaml:"fps"`
 	// Charts are the pages' live chart settings to sweep (default [true]);
 	// [true, false] measures the page with and without it.
 	Charts []bool `yaml:"charts"`
-	FPS    []int  `yaml:"fps"`
 	// Participants are the signaling-load sizes.
 	Participants []int `yaml:"participants"`
 	// Rate is the signals per second each load client sends.
