@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/browser/browsertest"
 	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/protocol"
@@ -20,7 +21,7 @@ import (
 )
 
 // One Chromium for the end-to-end tests of this package.
-var chromium = browser.NewShared(browser.WithWebRTCTesting())
+var chromium = browsertest.NewShared(browser.WithWebRTCTesting())
 
 func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }
 
