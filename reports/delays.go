@@ -148,12 +148,12 @@ func delaysSection(r *run, media []results.Trial) []block {
 // h264Note is why H.264 had more latency than VP8 in the camera and what
 // the camera does about it (issue #13).
 const h264Note = "Why H.264 lagged VP8 (measured before issue #13: p50 45–98 ms against 27–34 ms up to 720p): Chromium sizes its jitter buffer " +
-	"from the spread of frame sizes and arrival delays, and the camera's x264 had a one-second rate-control buffer (VBV), so a key frame " +
-	"could carry up to a second of bits while the synthetic pattern's P-frames are small — every H.264 frame then waited longer in the " +
-	"jitter buffer; x264 (veryfast) also takes longer per 720p frame than libvpx at cpu-used −6. The camera now caps x264's buffer at three " +
-	"frames (--h264-vbv; libvpx caps VP8 key frames at three frames too), and --zero-playout-delay (the RTP playout-delay extension, " +
-	"min = max = 0) makes Chromium show each frame as soon as it is decoded, for either codec. What is left is on the receiver's side " +
-	"(its decoder and renderer) and the encoder's speed."
+	"from the spread of frame sizes and arrival delays; the camera's x264 has a one-second rate-control buffer (VBV), so a key frame " +
+	"may carry up to a second of bits while the synthetic pattern's P-frames are small, where libvpx caps VP8's key frames at three " +
+	"average frames; and x264 (veryfast) takes longer per 720p frame than libvpx at cpu-used −6. On the camera's side: --h264-vbv " +
+	"shortens x264's buffer (more even frame sizes, but x264 then stays below the target bitrate), and --zero-playout-delay (the RTP " +
+	"playout-delay extension, min = max = 0) makes Chromium show each frame as soon as it is decoded, for either codec: the jitter buffer's " +
+	"part drops to about a millisecond. What is left is the encoder's speed and the receiver's decoding and rendering."
 
 // codecGap explains the latency gap between H.264 and VP8 of the same sender
 // kind at the same resolution by the parts that differ most.

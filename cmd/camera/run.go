@@ -110,7 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
-	fs.DurationVar(&o.h264VBV, "h264-vbv", 0, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264 (0: three frames; longer = larger key frames, more uneven frame sizes, a longer jitter buffer at the viewer)")
+	fs.DurationVar(&o.h264VBV, "h264-vbv", softenc.DefaultH264VBV, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264: shorter = more even frame sizes (a shorter jitter buffer at the viewer) but a bitrate below the target")
 	fs.BoolVar(&o.zeroPlayout, "zero-playout-delay", false, "ask viewers to show frames without playout delay (RTP playout-delay extension, min = max = 0): less latency, less smoothing")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -229,8 +229,8 @@ func (o options) encoderOptions() ([]softenc.Option, error) {
 		if !slices.Contains(softenc.H264Presets, o.h264Preset) {
 			return nil, fmt.Errorf("--h264-preset %q: want one of %s", o.h264Preset, strings.Join(softenc.H264Presets, ", "))
 		}
-		if o.h264VBV < 0 || o.h264VBV > 10*time.Second {
-			return nil, fmt.Errorf("--h264-vbv %s: want 0 (three frames) … 10s", o.h264VBV)
+		if o.h264VBV < time.Millisecond || o.h264VBV > 10*time.Second {
+			return nil, fmt.Errorf("--h264-vbv %s: want 1ms…10s", o.h264VBV)
 		}
 		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0), softenc.WithH264VBV(o.h264VBV))
 	case "mediadevices":
