@@ -29,9 +29,8 @@ struct ez_peer {
   gboolean have_info;
 
   GMutex lock; // guards the counters below (streaming threads vs. ez_peer_drain)
-  GstClockTime in_pts[EZ_PTS_RING];
-  gint64 in_time[EZ_PTS_RING];
-  guint in_next;
+  gint64 in_time[EZ_PTS_RING]; // entry times of frames not yet out of the encoder
+  guint in_head, in_len;
   int64_t enc_ns[EZ_ENC_RING];
   int enc_n;
   int64_t encoded, sent, bytes;
@@ -110,34 +109,38 @@ static GstBusSyncReply on_bus(GstBus *bus, GstMessage *m, gpointer data) {
   return GST_BUS_DROP;
 }
 
-// enc_in remembers when each raw frame entered the encoder.
+// enc_in remembers when each raw frame entered the encoder. The encoders used
+// here emit frames in input order, one out per frame in (no B-frames, no frame
+// dropping), so frames are matched first in, first out; output timestamps
+// cannot be used (x264enc shifts them by 1000 hours).
 static GstPadProbeReturn enc_in(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
   (void)pad;
+  (void)info;
   ez_peer *p = data;
-  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
   g_mutex_lock(&p->lock);
-  p->in_pts[p->in_next % EZ_PTS_RING] = GST_BUFFER_PTS(b);
-  p->in_time[p->in_next % EZ_PTS_RING] = g_get_monotonic_time();
-  p->in_next++;
+  if (p->in_len == EZ_PTS_RING) { // lost track: forget the oldest
+    p->in_head = (p->in_head + 1) % EZ_PTS_RING;
+    p->in_len--;
+  }
+  p->in_time[(p->in_head + p->in_len) % EZ_PTS_RING] = g_get_monotonic_time();
+  p->in_len++;
   g_mutex_unlock(&p->lock);
   return GST_PAD_PROBE_OK;
 }
 
-// enc_out counts an encoded frame and how long it took (same PTS in and out).
+// enc_out counts an encoded frame and how long the oldest frame in took.
 static GstPadProbeReturn enc_out(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
   (void)pad;
+  (void)info;
   ez_peer *p = data;
-  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
-  GstClockTime pts = GST_BUFFER_PTS(b);
   gint64 now = g_get_monotonic_time();
   g_mutex_lock(&p->lock);
   p->encoded++;
-  for (guint i = 0; i < EZ_PTS_RING && i < p->in_next; i++) {
-    guint k = (p->in_next - 1 - i) % EZ_PTS_RING;
-    if (p->in_pts[k] == pts && GST_CLOCK_TIME_IS_VALID(pts)) {
-      if (p->enc_n < EZ_ENC_RING) p->enc_ns[p->enc_n++] = (now - p->in_time[k]) * 1000;
-      break;
-    }
+  if (p->in_len > 0) {
+    gint64 d = now - p->in_time[p->in_head];
+    p->in_head = (p->in_head + 1) % EZ_PTS_RING;
+    p->in_len--;
+    if (p->enc_n < EZ_ENC_RING) p->enc_ns[p->enc_n++] = d * 1000;
   }
   g_mutex_unlock(&p->lock);
   return GST_PAD_PROBE_OK;

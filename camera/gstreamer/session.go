@@ -155,6 +155,7 @@ func (s *session) handle(ctx context.Context, ev any) error {
 		if err != nil {
 			return err
 		}
+		s.log.Debug("local offer", "sdp", sdp)
 		s.offered = true
 		return s.sendSDP(ctx, "offer", sdp)
 	case evLocalCandidate:
@@ -304,6 +305,7 @@ func (s *session) answer(ctx context.Context, sdp string) error {
 		s.offered = false
 		s.connected = false
 	}
+	s.log.Debug("remote offer", "sdp", sdp)
 	if s.pc == nil {
 		codec, pt, err := answerCodec(sdp, s.pipe.Format.Codec)
 		if err != nil {
