@@ -53,6 +53,7 @@ type options struct {
 	h264Encoder    string
 	h264Preset     string
 	codecSet       bool
+	bench          benchOptions
 }
 
 const usage = `Usage: camera [flags]
@@ -106,6 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
+	registerBenchmarkFlags(fs, &o.bench)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -276,6 +278,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !o.codecSet {
 		o.codec = src.Codec() // pass-through sources bring their codec
+	}
+	if o.bench.enabled {
+		f := camera.Format{Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec, Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt}
+		return runBenchmark(ctx, o.bench, src, o.source, f, metrics, stdout)
 	}
 	clientOpts, err := o.clientOptions(logger.With("part", "signaling"))
 	if err != nil {
