@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/cgroup"
 	"echtzeit/harness/phase"
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
@@ -32,6 +33,8 @@ type mediaTrial struct {
 
 	sender  Sender
 	viewers []*viewer
+	// budget is the sender's CPU quota group, nil without one.
+	budget *cgroup.Group
 }
 
 // runMedia runs a media trial: network, sender, viewers, first frame,
@@ -58,6 +61,10 @@ func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
 	}
 	defer t.logErr("tear down network", t.net.Teardown)
 
+	if err := t.setupBudget(); err != nil {
+		return err
+	}
+	defer t.logErr("remove cpu budget", func() error { return t.removeBudget(m) })
 	if t.sender, err = newSender(t); err != nil {
 		return err
 	}
@@ -214,9 +221,18 @@ func (t *mediaTrial) browser(ctx context.Context, _ side, fps int) (*browser.Bro
 	return t.r.ensureBrowser(ctx, fps)
 }
 
-// startProcess starts a part's program on a side of the trial's network.
-func (t *mediaTrial) startProcess(_ side, name, path string, args []string) (*child, error) {
-	return startChild(name, path, args, t.r.logger)
+// startProcess starts a part's program on a side of the trial's network; a
+// sender-side program runs under the trial's CPU budget, if any.
+func (t *mediaTrial) startProcess(s side, name, path string, args []string) (*child, error) {
+	proc, err := startChild(name, path, args, t.r.logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.joinBudget(s, proc); err != nil {
+		_ = proc.Stop()
+		return nil, err
+	}
+	return proc, nil
 }
 
 func (t *mediaTrial) closeViewers() {

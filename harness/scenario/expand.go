@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"echtzeit/harness/cgroup"
 	"echtzeit/harness/results"
 )
 
@@ -28,7 +29,14 @@ func (sp Spec) Name() string {
 	if sp.Kind == results.KindSignalingLoad {
 		return fmt.Sprintf("%s %d participants %g/s #%d", sp.Kind, p.Participants, p.SignalRate, p.Repeat)
 	}
-	return fmt.Sprintf("%s %s %s %s %dfps #%d", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS, p.Repeat)
+	name := fmt.Sprintf("%s %s %s %s %dfps", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS)
+	if p.Sender == results.SenderGStreamer {
+		name += " " + p.Sender
+	}
+	if p.CPU != "" {
+		name += " cpu " + p.CPU
+	}
+	return fmt.Sprintf("%s #%d", name, p.Repeat)
 }
 
 // Estimate is a rough upper guess of the spec's wall time (for the ETA): warm-up,
@@ -42,8 +50,9 @@ func (sp Spec) Estimate() time.Duration {
 }
 
 // Expand returns the scenario's trials in run order: block by block; within a
-// block repeat by repeat (so drift spreads over all parameters), then codec,
-// source, resolution and frame rate (participants for signaling-load).
+// block repeat by repeat (so drift spreads over all parameters), then sender,
+// CPU budget, codec, source, resolution and frame rate (participants for
+// signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -59,16 +68,25 @@ func (s *Scenario) Expand() []Spec {
 				}
 				continue
 			}
-			for _, c := range b.Codecs {
-				for _, src := range b.Sources {
-					for _, res := range b.Resolutions {
-						for _, f := range b.FPS {
-							sp := base
-							sp.Params = results.Params{
-								Width: res.Width, Height: res.Height, Resolution: res.String(),
-								Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2, Repeat: r,
+			for _, snd := range senders(b) {
+				for _, budget := range s.budgets(b) {
+					for _, c := range b.Codecs {
+						for _, src := range b.Sources {
+							for _, res := range b.Resolutions {
+								for _, f := range b.FPS {
+									sp := base
+									sp.Params = results.Params{
+										Width: res.Width, Height: res.Height, Resolution: res.String(),
+										Codec: c, Sender: snd, Source: src, FPS: f, Participants: 2, Repeat: r,
+										CPU: budget.Name,
+									}
+									if budget.Limited() {
+										cores := budget.Cores
+										sp.Params.CPUCores = &cores
+									}
+									out = append(out, sp)
+								}
 							}
-							out = append(out, sp)
 						}
 					}
 				}
@@ -90,10 +108,28 @@ func Estimate(specs []Spec) time.Duration {
 	return d
 }
 
-// sender is the sender of a media kind's trials.
-func sender(k results.Kind) string {
-	if k == results.KindBrowserToBrowser {
-		return results.SenderChromium
+// senders are the senders of a media block's trials.
+func senders(b Block) []string {
+	if results.Kind(b.Kind) == results.KindBrowserToBrowser {
+		return []string{results.SenderChromium}
 	}
-	return results.SenderEchtzeit
+	if len(b.Senders) == 0 {
+		return []string{results.SenderEchtzeit}
+	}
+	return b.Senders
+}
+
+// budgets are the CPU budgets of a media block's trials: one without a name
+// (no cpu axis) when the block has none. Validate has checked them.
+func (s *Scenario) budgets(b Block) []cgroup.Budget {
+	if len(b.CPU) == 0 {
+		return []cgroup.Budget{{}}
+	}
+	out := make([]cgroup.Budget, 0, len(b.CPU))
+	for _, name := range b.CPU {
+		if bg, err := cgroup.ParseBudget(name, s.CPUFactors); err == nil {
+			out = append(out, bg)
+		}
+	}
+	return out
 }

@@ -54,7 +54,11 @@ type Scenario struct {
 	SampleInterval Duration  `yaml:"sample-interval"`
 	Signaling      Signaling `yaml:"signaling"`
 	Camera         Camera    `yaml:"camera"`
-	Trials         []Block   `yaml:"trials"`
+	// CPUFactors overrides the per-core speed factor of named CPU budgets
+	// (board name → factor relative to one core of this machine), e.g. from
+	// camera --benchmark run on the board and here (DESIGN.md "CPU budgets").
+	CPUFactors map[string]float64 `yaml:"cpu-factors"`
+	Trials     []Block            `yaml:"trials"`
 
 	// Source is the file's bytes as loaded (written to the run folder as is).
 	Source []byte `yaml:"-"`
@@ -101,6 +105,12 @@ type Block struct {
 	Codecs      []contract.Codec `yaml:"codecs"`
 	Sources     []string         `yaml:"sources"`
 	FPS         []int            `yaml:"fps"`
+	// Senders are the programs that stream camera-to-browser: "echtzeit" (the
+	// camera, default) and "gstreamer" (the thesis's webrtcbin sender).
+	Senders []string `yaml:"senders"`
+	// CPU are the CPU budgets of the sender process: "host" (no quota), a
+	// board ("pi4", "pi3", "pi4:1") or a number of cores ("0.5").
+	CPU []string `yaml:"cpu"`
 	// Participants are the signaling-load sizes.
 	Participants []int `yaml:"participants"`
 	// Rate is the signals per second each load client sends.
@@ -317,6 +327,9 @@ func (s *Scenario) applyDefaults() {
 			}
 			if len(b.Sources) == 0 {
 				b.Sources = []string{"synthetic"}
+			}
+			if len(b.Senders) == 0 {
+				b.Senders = []string{results.SenderEchtzeit}
 			}
 		case results.KindBrowserToBrowser:
 			if len(b.Codecs) == 0 {
