@@ -18,6 +18,7 @@ import (
 	"echtzeit/camera"
 	"echtzeit/camera/gstreamer"
 	"echtzeit/harness/browser"
+	"echtzeit/harness/browser/browsertest"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
@@ -25,7 +26,7 @@ import (
 )
 
 // chromium is the one browser of this test binary; the tests open tabs in it.
-var chromium = browser.NewShared(browser.WithWebRTCTesting())
+var chromium = browsertest.NewShared(browser.WithWebRTCTesting())
 
 func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }
 

@@ -27,6 +27,14 @@ func registerBenchmarkFlags(fs *flag.FlagSet, b *benchOptions) {
 	fs.DurationVar(&b.duration, "benchmark-duration", 10*time.Second, "how long --benchmark runs")
 }
 
+// format is the camera's default format from the flags.
+func (o options) format() camera.Format {
+	return camera.Format{
+		Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec,
+		Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
+	}
+}
+
 // benchResult is what --benchmark measured.
 type benchResult struct {
 	frames       int

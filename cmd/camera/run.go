@@ -280,8 +280,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		o.codec = src.Codec() // pass-through sources bring their codec
 	}
 	if o.bench.enabled {
-		f := camera.Format{Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec, Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt}
-		return runBenchmark(ctx, o.bench, src, o.source, f, metrics, stdout)
+		return runBenchmark(ctx, o.bench, src, o.source, o.format(), metrics, stdout)
 	}
 	clientOpts, err := o.clientOptions(logger.With("part", "signaling"))
 	if err != nil {
@@ -310,13 +309,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Room:          room,
 		Source:        src,
 		SourceName:    o.source,
-		Format: camera.Format{
-			Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec,
-			Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
-		},
-		API:     api,
-		Logger:  logger,
-		Metrics: metrics,
+		Format:        o.format(),
+		API:           api,
+		Logger:        logger,
+		Metrics:       metrics,
 	})
 	if err != nil {
 		return err
