@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"echtzeit/internal/contract"
 )
 
 func TestHelpListsFlags(t *testing.T) {
@@ -52,5 +54,18 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		err := run(context.Background(), tt.args, &stdout, &stderr)
 		require.Error(t, err, tt.args)
 		assert.Contains(t, err.Error(), tt.want, tt.args)
+	}
+}
+
+// TestCameraFlagsAccepted: the harness starts gstsender with the camera's
+// flags (internal/contract); every one of them exists here with the same
+// meaning.
+func TestCameraFlagsAccepted(t *testing.T) {
+	var stderr bytes.Buffer
+	_, err := parseFlags([]string{"--help"}, &stderr)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	for _, name := range contract.CameraFlags() {
+		line := "\n  -" + name
+		assert.True(t, strings.Contains(stderr.String(), line+" ") || strings.Contains(stderr.String(), line+"\n"), "gstsender has --%s", name)
 	}
 }
