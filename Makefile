@@ -15,7 +15,7 @@ deps: ## install the missing Debian packages (chromium, libvpx-dev, libx264-dev,
 	scripts/install-deps.sh
 
 .PHONY: build
-build: ## build signaling, camera and harness into bin/
+build: ## build signaling, camera, gstsender and harness into bin/
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 .PHONY: pi
