@@ -85,7 +85,10 @@ func piBudgetCurve(r *run, c comparison, ts []results.Trial) comparison {
 				top = res
 			}
 		}
+		tried160 := slices.ContainsFunc(gs, func(g group) bool { return g.sender == s && g.res == res160x90 })
 		switch {
+		case !okLow && !tried160:
+			gstVerdicts = append(gstVerdicts, what+": not measured at 160×90")
 		case !okLow:
 			gstVerdicts = append(gstVerdicts, what+": no stream at 160×90")
 		case top == res160x90:
@@ -111,6 +114,8 @@ func piBudgetCurve(r *run, c comparison, ts []results.Trial) comparison {
 	switch {
 	case len(gstVerdicts) == 0:
 		c.verdict = "not measured in this run: no GStreamer sender under the pi4 budget"
+	case len(gstVerdicts) == 1 && strings.HasSuffix(gstVerdicts[0], "not measured at 160×90"):
+		c.verdict = "not measured in this run: no trial of the GStreamer sender at 160×90 under the pi4 budget"
 	case strings.HasPrefix(gstVerdicts[0], "reproduced"):
 		c.verdict = strings.Join(gstVerdicts, "; ")
 	default:
