@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"sync/atomic"
 
 	"echtzeit/camera"
 	"echtzeit/camera/synthetic"
@@ -41,11 +42,13 @@ func newFrameReader(f camera.Format, m *camera.Metrics) (*synthetic.Reader, erro
 
 func (fd *feeder) run(pc peer, r *synthetic.Reader, m *camera.Metrics, post func(any)) {
 	defer close(fd.done)
-	defer func() { _ = r.Close() }()
+	var cur atomic.Pointer[synthetic.Reader] // the reader a stop must wake
+	cur.Store(r)
+	defer func() { _ = cur.Load().Close() }()
 	go func() {
 		select {
 		case <-fd.stopped:
-			_ = r.Close() // wakes a Read waiting for the next frame slot
+			_ = cur.Load().Close() // wakes a Read waiting for the next frame slot
 		case <-fd.done:
 		}
 	}()
@@ -62,11 +65,10 @@ func (fd *feeder) run(pc peer, r *synthetic.Reader, m *camera.Metrics, post func
 				post(evFeederEnded{err: err})
 				return
 			}
-			_ = r.Close()
-			r = nr
+			_ = cur.Swap(nr).Close()
 		default:
 		}
-		if err := fd.push(pc, r, m); err != nil {
+		if err := fd.push(pc, cur.Load(), m); err != nil {
 			if !errors.Is(err, synthetic.ErrClosed) && !errors.Is(err, ErrFlushing) {
 				post(evFeederEnded{err: err})
 			}
