@@ -1,10 +1,10 @@
 package harness_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,7 +132,7 @@ trials:
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	go func() { _, _ = bufio.NewReader(stderr).WriteTo(discard{}) }()
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
 	owner := cmd.Process.Pid
 	var group string
 	deadline := time.Now().Add(60 * time.Second)
@@ -161,7 +161,3 @@ trials:
 	}
 	t.Fatalf("%s is still there 15 s after the harness was killed", path)
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
