@@ -187,8 +187,8 @@ func sendersOf(ts []results.Trial) senderSet {
 		if len(sources) > 1 && s.source != "" {
 			parts = append(parts, s.source)
 		}
-		if len(budgets) > 1 || s.cpu != "" && s.cpu != "host" {
-			parts = append(parts, "cpu "+orDash(s.cpu))
+		if s.cpu != "" && (s.cpu != "host" || len(budgets) > 1) {
+			parts = append(parts, "cpu "+s.cpu)
 		}
 		if s.remote {
 			parts = append(parts, "(remote)")

@@ -30,10 +30,14 @@ func (g setupGroup) wilson() (lo, hi float64) {
 	return lo, hi
 }
 
-// text is "31 of 32 (96.9 %, 95 % CI 84.3–99.4 %)".
+// text is "31 of 32 (96.9 %, 95 % CI 84.3–99.4 %), setup p50 1.2 s, p95 1.9 s".
 func (g setupGroup) text() string {
 	lo, hi := g.wilson()
-	return fmt.Sprintf("%d of %d (%.1f %%, 95 %% CI %.1f–%.1f %%)", g.ok, g.n, 100*g.rate(), 100*lo, 100*hi)
+	s := fmt.Sprintf("%d of %d (%.1f %%, 95 %% CI %.1f–%.1f %%)", g.ok, g.n, 100*g.rate(), 100*lo, 100*hi)
+	if sum, err := stats.Summarize(g.setupMs); err == nil {
+		s += fmt.Sprintf(", setup p50 %.1f s, p95 %.1f s", sum.P50/1000, sum.P95/1000)
+	}
+	return s
 }
 
 // programOf names who sent in a media trial, for the reliability figures.
@@ -206,5 +210,18 @@ func setupReliability(r *run) comparison {
 	default:
 		c.verdict = fmt.Sprintf("not reproduced: all %d GStreamer setups succeeded (95 %% CI %.1f–100 %%) — with this project's signaling and libnice on loopback the setup is reliable", gst.n, 100*gLo)
 	}
+	c.verdict += slowerSetup(gst, ref)
 	return c
+}
+
+// slowerSetup notes when the GStreamer sender's median setup took more than
+// twice the reference's: slow, if not unreliable (webrtcbin makes an RSA
+// DTLS certificate for every connection; DESIGN.md "The GStreamer sender").
+func slowerSetup(gst, ref setupGroup) string {
+	g, err1 := stats.Percentile(gst.setupMs, 50)
+	r, err2 := stats.Percentile(ref.setupMs, 50)
+	if err1 != nil || err2 != nil || g <= 2*r {
+		return ""
+	}
+	return fmt.Sprintf("; but its setup was slower: median %.1f s against the %s's %.1f s", g/1000, ref.program, r/1000)
 }

@@ -100,10 +100,12 @@ func (s *session) build() error {
 		return err
 	}
 	s.log.Debug("building pipeline", "pipeline", desc)
+	t0 := time.Now()
 	pc, err := s.cfg.newPeer(desc, s.cfg.localAddrs, s.inbox.put)
 	if err != nil {
 		return err
 	}
+	defer func() { s.log.Debug("pipeline started", "took", time.Since(t0).Round(time.Millisecond)) }()
 	s.pc = pc
 	s.cfg.metrics.SetFormat(s.pipe.Format, s.pipe.Source)
 	s.cfg.metrics.SetPeerState(webrtc.PeerConnectionStateNew)
@@ -151,11 +153,13 @@ func (s *session) handle(ctx context.Context, ev any) error {
 		if !s.cfg.offerer || s.offered || s.pc == nil {
 			return nil
 		}
+		t0 := time.Now()
 		sdp, err := s.pc.CreateSDP(true)
 		if err != nil {
 			return err
 		}
-		s.log.Debug("local offer", "sdp", sdp)
+		s.log.Debug("local offer", "sdp", sdp, "since_session_start", time.Since(s.started).Round(time.Millisecond),
+			"create_offer", time.Since(t0).Round(time.Millisecond))
 		s.offered = true
 		return s.sendSDP(ctx, "offer", sdp)
 	case evLocalCandidate:
