@@ -2,6 +2,8 @@ package cgroup
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +116,47 @@ func TestNewRejectsBadQuota(t *testing.T) {
 		_, err := c.New(cores)
 		require.True(t, errors.Is(err, ErrBudget), "%g: %v", cores, err)
 	}
+}
+
+// TestQuotaFiles writes both hierarchies' quota files into plain directories
+// (the files a real cgroupfs would give the group), so the v2 path is tested
+// on machines whose cpu controller is v1, and the other way round.
+func TestQuotaFiles(t *testing.T) {
+	tests := []struct {
+		v     Version
+		files map[string]string
+	}{
+		{V1, map[string]string{"cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "25000"}},
+		{V2, map[string]string{"cpu.max": "25000 100000"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.v.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.v == V2 {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("memory\n"), 0o644))
+			}
+			c, err := NewController(tt.v, dir)
+			require.NoError(t, err)
+			if tt.v == V2 {
+				b, err := os.ReadFile(filepath.Join(dir, "cgroup.subtree_control"))
+				require.NoError(t, err)
+				assert.Equal(t, "+cpu", string(b), "the cpu controller is enabled for the children")
+			}
+			g, err := c.New(0.25)
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(g.Name(), Prefix))
+			for name, want := range tt.files {
+				b, err := os.ReadFile(filepath.Join(g.Path(), name))
+				require.NoError(t, err)
+				assert.Equal(t, want, string(b), name)
+			}
+			// A plain directory keeps its files; cgroupfs would drop them with the group.
+			require.NoError(t, os.RemoveAll(g.Path()))
+			require.NoError(t, g.Remove())
+		})
+	}
+	_, err := NewController(VersionUnknown, t.TempDir())
+	require.ErrorIs(t, err, ErrNoController)
+	_, err = NewController(V1, filepath.Join(t.TempDir(), "missing"))
+	require.ErrorIs(t, err, ErrNoController)
 }
