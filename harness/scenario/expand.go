@@ -6,6 +6,7 @@ import (
 
 	"echtzeit/harness/cgroup"
 	"echtzeit/harness/results"
+	"echtzeit/internal/contract"
 )
 
 // Spec is one trial to run: a point of a block's sweep.
@@ -30,6 +31,9 @@ func (sp Spec) Name() string {
 		return fmt.Sprintf("%s %d participants %g/s #%d", sp.Kind, p.Participants, p.SignalRate, p.Repeat)
 	}
 	name := fmt.Sprintf("%s %s %s %s %dfps", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS)
+	if p.Chart != nil && !*p.Chart {
+		name += " no-chart"
+	}
 	if p.Sender == results.SenderGStreamer {
 		name += " " + p.Sender
 	}
@@ -51,8 +55,8 @@ func (sp Spec) Estimate() time.Duration {
 
 // Expand returns the scenario's trials in run order: block by block; within a
 // block repeat by repeat (so drift spreads over all parameters), then sender,
-// CPU budget, codec, source, resolution and frame rate (participants for
-// signaling-load).
+// CPU budget, codec, source, resolution, frame rate and chart (participants
+// for signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -68,28 +72,10 @@ func (s *Scenario) Expand() []Spec {
 				}
 				continue
 			}
-			for _, snd := range senders(b) {
-				for _, budget := range s.budgets(b) {
-					for _, c := range b.Codecs {
-						for _, src := range b.Sources {
-							for _, res := range b.Resolutions {
-								for _, f := range b.FPS {
-									sp := base
-									sp.Params = results.Params{
-										Width: res.Width, Height: res.Height, Resolution: res.String(),
-										Codec: c, Sender: snd, Source: src, FPS: f, Participants: 2, Repeat: r,
-										CPU: budget.Name,
-									}
-									if budget.Limited() {
-										cores := budget.Cores
-										sp.Params.CPUCores = &cores
-									}
-									out = append(out, sp)
-								}
-							}
-						}
-					}
-				}
+			for _, p := range s.mediaParams(b, r) {
+				sp := base
+				sp.Params = p
+				out = append(out, sp)
 			}
 		}
 	}
@@ -106,6 +92,40 @@ func Estimate(specs []Spec) time.Duration {
 		d += sp.Estimate()
 	}
 	return d
+}
+
+// mediaParams are a media block's trials of repeat r: every combination of
+// its axes, the first axis varying slowest.
+func (s *Scenario) mediaParams(b Block, r int) []results.Params {
+	ps := []results.Params{{Participants: 2, Repeat: r}}
+	ps = cross(ps, senders(b), func(p *results.Params, v string) { p.Sender = v })
+	ps = cross(ps, s.budgets(b), func(p *results.Params, bg cgroup.Budget) {
+		p.CPU = bg.Name
+		if bg.Limited() {
+			cores := bg.Cores
+			p.CPUCores = &cores
+		}
+	})
+	ps = cross(ps, b.Codecs, func(p *results.Params, c contract.Codec) { p.Codec = c })
+	ps = cross(ps, b.Sources, func(p *results.Params, src string) { p.Source = src })
+	ps = cross(ps, b.Resolutions, func(p *results.Params, res Resolution) {
+		p.Width, p.Height, p.Resolution = res.Width, res.Height, res.String()
+	})
+	ps = cross(ps, b.FPS, func(p *results.Params, f int) { p.FPS = f })
+	return cross(ps, b.Charts, func(p *results.Params, chart bool) { p.Chart = &chart })
+}
+
+// cross returns every p of ps once for each value of vs, set by set.
+func cross[T any](ps []results.Params, vs []T, set func(*results.Params, T)) []results.Params {
+	out := make([]results.Params, 0, len(ps)*len(vs))
+	for _, p := range ps {
+		for _, v := range vs {
+			q := p
+			set(&q, v)
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // senders are the senders of a media block's trials.

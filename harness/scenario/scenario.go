@@ -111,6 +111,9 @@ type Block struct {
 	// CPU are the CPU budgets of the sender process: "host" (no quota), a
 	// board ("pi4", "pi3", "pi4:1") or a number of cores ("0.5").
 	CPU []string `yaml:"cpu"`
+	// Charts are the pages' live chart settings to sweep (default [true]);
+	// [true, false] measures the page with and without it.
+	Charts []bool `yaml:"charts"`
 	// Participants are the signaling-load sizes.
 	Participants []int `yaml:"participants"`
 	// Rate is the signals per second each load client sends.
@@ -348,6 +351,9 @@ func (s *Scenario) applyDefaults() {
 		}
 		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.FPS) == 0 {
 			b.FPS = []int{DefaultFPS}
+		}
+		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.Charts) == 0 {
+			b.Charts = []bool{true}
 		}
 	}
 }
