@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,7 +135,7 @@ func (c *Camera) Run(ctx context.Context) error {
 		}
 		c.transition(EventSignalingLost)
 		wait := c.cfg.Backoff.Next()
-		c.log.Warn("signaling lost; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		c.log.Warn("signaling lost; reconnecting", "err", c.redact(err), "in", wait.Round(time.Millisecond))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -143,6 +144,15 @@ func (c *Camera) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// redact is err's text with the room ID replaced by its log tag: the server's
+// errors may quote it (e.g. room-full).
+func (c *Camera) redact(err error) string {
+	if err == nil {
+		return ""
+	}
+	return strings.ReplaceAll(err.Error(), string(c.cfg.Room), "room#"+c.ids.tag(string(c.cfg.Room)))
 }
 
 func (c *Camera) connectAndServe(ctx context.Context) error {
