@@ -30,6 +30,7 @@ type pendingStart struct {
 	at      time.Time
 	res     *rate.Reservation // a start-rate token held for it, or nil
 	signals []protocol.Payload
+	budget  int // signals received while delayed, kept or answered (Limits.MaxQueuedSignals)
 }
 
 // registry holds the viewer sessions of one signaling connection and decides
@@ -108,7 +109,7 @@ func (r *registry) want(viewer protocol.ParticipantID, offerer bool, signals []p
 		r.start(viewer, offerer, signals)
 		return
 	}
-	r.pending[viewer] = &pendingStart{offerer: offerer, at: now.Add(delay), res: res, signals: signals}
+	r.pending[viewer] = &pendingStart{offerer: offerer, at: now.Add(delay), res: res, signals: signals, budget: len(signals)}
 	r.c.cfg.Metrics.SessionDelayed(reason)
 	r.c.log.Debug("viewer session delayed", "viewer", r.c.ids.tag(string(viewer)), "reason", reason, "for", delay.Round(time.Millisecond))
 	r.arm()
@@ -341,10 +342,12 @@ func (r *registry) signal(viewer protocol.ParticipantID, p protocol.Payload) {
 		return
 	}
 	if pend, ok := r.pending[viewer]; ok {
-		if p.Request != nil && r.refuseEarly(viewer, *p.Request) {
+		// Refused requests count against the viewer's budget too.
+		pend.budget++
+		if p.Request != nil && pend.budget <= r.limits.MaxQueuedSignals && r.refuseEarly(viewer, *p.Request) {
 			return
 		}
-		if len(pend.signals) >= r.limits.MaxQueuedSignals {
+		if pend.budget > r.limits.MaxQueuedSignals {
 			r.cancelPending(viewer)
 			r.dropKey(viewer, true)
 			r.refuse(viewer, refuseSignalFlood)
@@ -370,7 +373,8 @@ func (r *registry) refuseEarly(viewer protocol.ParticipantID, req protocol.Forma
 	if err == nil {
 		return false
 	}
-	r.c.log.Info("refusing format request", "viewer", r.c.ids.tag(string(viewer)))
+	// Debug only: a viewer without a session could repeat this at the server's
+	// rate (its answers are bounded by its pacer queue).
 	r.c.log.Debug("refusing format request", "viewer", r.c.ids.tag(string(viewer)), "err", err)
 	if payload, perr := refusalPayload(err); perr == nil {
 		_ = r.pacer.enqueue(r.key(viewer), viewer, payload, true)
