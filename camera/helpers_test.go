@@ -95,7 +95,7 @@ func startCameraWith(t *testing.T, cs cameraSetup) *runningCamera {
 	src, err := softenc.New(synthetic.Source{}, cs.format.Codec, log, rc.metrics, encOpts...)
 	require.NoError(t, err)
 	api, err := camera.NewAPI(camera.APIOptions{
-		ICELoopback: true, IPFilter: loopbackOnly, Logger: log,
+		ICELoopback: camera.LoopbackOn, IPFilter: loopbackOnly, Logger: log,
 		ICEDisconnectedTimeout: time.Second, ICEFailedTimeout: 3 * time.Second,
 	})
 	require.NoError(t, err)

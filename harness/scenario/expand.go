@@ -28,7 +28,11 @@ func (sp Spec) Name() string {
 	if sp.Kind == results.KindSignalingLoad {
 		return fmt.Sprintf("%s %d participants %g/s #%d", sp.Kind, p.Participants, p.SignalRate, p.Repeat)
 	}
-	return fmt.Sprintf("%s %s %s %s %dfps #%d", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS, p.Repeat)
+	chart := ""
+	if p.Chart != nil && !*p.Chart {
+		chart = " no-chart"
+	}
+	return fmt.Sprintf("%s %s %s %s %dfps%s #%d", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS, chart, p.Repeat)
 }
 
 // Estimate is a rough upper guess of the spec's wall time (for the ETA): warm-up,
@@ -43,7 +47,7 @@ func (sp Spec) Estimate() time.Duration {
 
 // Expand returns the scenario's trials in run order: block by block; within a
 // block repeat by repeat (so drift spreads over all parameters), then codec,
-// source, resolution and frame rate (participants for signaling-load).
+// source, resolution, frame rate and chart (participants for signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -63,12 +67,15 @@ func (s *Scenario) Expand() []Spec {
 				for _, src := range b.Sources {
 					for _, res := range b.Resolutions {
 						for _, f := range b.FPS {
-							sp := base
-							sp.Params = results.Params{
-								Width: res.Width, Height: res.Height, Resolution: res.String(),
-								Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2, Repeat: r,
+							for _, chart := range b.Charts {
+								sp := base
+								sp.Params = results.Params{
+									Width: res.Width, Height: res.Height, Resolution: res.String(),
+									Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2,
+									Chart: &chart, Repeat: r,
+								}
+								out = append(out, sp)
 							}
-							out = append(out, sp)
 						}
 					}
 				}
