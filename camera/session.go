@@ -124,8 +124,16 @@ func (s *session) deliver(p protocol.Payload) bool {
 func (s *session) run(ctx context.Context) (err error) {
 	s.ctx = ctx
 	defer func() { err = errors.Join(err, s.teardown()) }()
-	if err := s.open(); err != nil {
+	// Once the session is cancelled its own errors are consequences (its
+	// signals are refused by the pacer): the cause is the reason.
+	ended := func(err error) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		return err
+	}
+	if err := s.open(); err != nil {
+		return ended(err)
 	}
 	for {
 		select {
@@ -135,7 +143,7 @@ func (s *session) run(ctx context.Context) (err error) {
 		}
 		for _, ev := range s.inbox.drain() {
 			if err := s.handle(ev); err != nil {
-				return err
+				return ended(err)
 			}
 		}
 	}
