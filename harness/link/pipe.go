@@ -36,15 +36,20 @@ func (v Verdict) String() string {
 // Stats are a pipe's counters since it was made, and its queue now.
 type Stats struct {
 	// Sent counts the packets and bytes given to Send.
-	Sent, SentBytes int64
+	Sent      int64 `json:"sent"`
+	SentBytes int64 `json:"sentBytes"`
 	// Lost counts packets taken by the loss model, Dropped those refused by
 	// the full queue.
-	Lost, Dropped int64
+	Lost    int64 `json:"lost"`
+	Dropped int64 `json:"dropped"`
 	// Delivered counts the packets and bytes Receive returned.
-	Delivered, DeliveredBytes int64
+	Delivered      int64 `json:"delivered"`
+	DeliveredBytes int64 `json:"deliveredBytes"`
 	// Queued and QueuedBytes are waiting for the rate limit now; InFlight
 	// have passed it and wait out their delay.
-	Queued, QueuedBytes, InFlight int
+	Queued      int `json:"queued"`
+	QueuedBytes int `json:"queuedBytes"`
+	InFlight    int `json:"inFlight"`
 }
 
 // Pipe is the model of one direction of a link. It is not safe for
