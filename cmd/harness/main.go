@@ -27,6 +27,9 @@ Commands:
   validate FILE                      check a scenario; print every mistake with
                                      its line, or the trials and estimated time
   report DIR                         (re)render report.md/report.html of a run folder
+  link --network NAME --check        measure an emulated access link (needs root)
+  link --network NAME --left CMD --right CMD
+                                     run two commands on either side of it
 
 Run "harness COMMAND --help" for the command's flags. Ctrl-C during a run stops
 the current trial, keeps what was measured and still renders the report.
@@ -57,6 +60,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return validateCmd(args[1:], stdout, stderr)
 	case "report":
 		return reportCmd(args[1:], stdout, stderr)
+	case "link":
+		return linkCmd(args[1:], stdout, stderr)
+	case "link-forward":
+		return linkForwardCmd(args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
