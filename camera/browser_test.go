@@ -14,6 +14,7 @@ import (
 	"echtzeit/camera"
 	"echtzeit/camera/softenc"
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
@@ -78,9 +79,9 @@ func checkFrameCode(ctx context.Context, t *testing.T, page *browser.Page) brows
 func logSetup(t *testing.T, s browser.Snapshot) {
 	t.Helper()
 	p := s.Phases
-	if p.Navigation != nil && p.FirstFrame != nil && p.Joined != nil {
+	if p.Get(phase.Navigation) != nil && p.Get(phase.FirstFrame) != nil && p.Get(phase.Joined) != nil {
 		t.Logf("setup: navigation → first frame %.0f ms, joined → first frame %.0f ms; %.1f fps, %s %0.fx%0.f, decoder %q",
-			*p.FirstFrame-*p.Navigation, *p.FirstFrame-*p.Joined, s.Derived.FPS, s.Inbound.Codec,
+			*p.Get(phase.FirstFrame)-*p.Get(phase.Navigation), *p.Get(phase.FirstFrame)-*p.Get(phase.Joined), s.Derived.FPS, s.Inbound.Codec,
 			s.Inbound.FrameWidth, s.Inbound.FrameHeight, s.Inbound.DecoderImplementation)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"echtzeit/camera"
 	"echtzeit/camera/softenc"
+	"echtzeit/harness/phase"
 	"echtzeit/harness/probe"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/client"
@@ -83,7 +84,7 @@ func TestMeasureChromium(t *testing.T) {
 				// The camera's CPU is this process less the shares of the
 				// signaling server and the test, which are small.
 				fps := (b.Inbound.FramesDecoded - a.Inbound.FramesDecoded) / ((b.Inbound.Timestamp - a.Inbound.Timestamp) / 1000)
-				setup := *first.Phases.FirstFrame - *first.Phases.Joined
+				setup := *first.Phases.Get(phase.FirstFrame) - *first.Phases.Get(phase.Joined)
 				lat := median(b.FrameCode.LatencyMs)
 				row := fmt.Sprintf("| %s | %dx%d | %.1f | %.0f | %.0f | %.0f | %.0f | %d |", enc.name, size.w, size.h, fps,
 					100*(selfB-selfA)/el, 100*(chromeB-chromeA)/el, setup, lat, b.FrameCode.Skipped-a.FrameCode.Skipped)

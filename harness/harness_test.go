@@ -19,6 +19,7 @@ import (
 
 	"echtzeit/harness"
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	"echtzeit/harness/results"
 	"echtzeit/harness/scenario"
 	"echtzeit/reports"
@@ -158,7 +159,7 @@ func TestRunEndToEnd(t *testing.T) {
 			assert.Positive(t, tr.FramesDecoded)
 			require.NotNil(t, tr.SetupMs)
 			prev := -1.0
-			for _, name := range results.PhaseNames {
+			for _, name := range phase.Setup() {
 				v := tr.Phases.Get(name)
 				require.NotNil(t, v, "phase %s", name)
 				assert.GreaterOrEqual(t, *v, prev, "phase %s before the one preceding it", name)

@@ -8,6 +8,7 @@ import (
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
 	"echtzeit/harness/scenario"
+	"echtzeit/internal/contract"
 )
 
 // maxDrain bounds how long receivers keep reading after the senders stop, so
@@ -17,7 +18,13 @@ const maxDrain = 15 * time.Second
 
 // runLoad runs a signaling-load trial: N clients in N/2 rooms exchange signals
 // through the signaling server while its CPU and memory are sampled.
-func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Trial, st *stage) error {
+func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, st *stage, start time.Time) (results.Measured, error) {
+	var m results.Measured
+	err := r.load(ctx, sp, st, start, &m)
+	return m, err
+}
+
+func (r *runner) load(ctx context.Context, sp scenario.Spec, st *stage, start time.Time, tr *results.Measured) error {
 	st.set("starting the signaling server")
 	ep, err := r.ensureSignaling(ctx)
 	if err != nil {
@@ -68,13 +75,13 @@ func (r *runner) runLoad(ctx context.Context, sp scenario.Spec, tr *results.Tria
 	var prevDeliv int64
 	var prevAt time.Time
 	var windowStart time.Time
-	err = r.measure(ctx, sp, st, tracker, tr.Start, func(now time.Time) error {
+	err = r.measure(ctx, sp, st, tracker, start, func(now time.Time) error {
 		if ep.local() && !ep.alive() {
 			return &partError{part: results.ProcessSignaling, reason: ep.proc.ExitReason(), tail: tailLines(ep.proc.Tail(), 20)}
 		}
 		d := lr.delivered.Load()
-		row := results.NewSample(tr.Index, results.ProcessLoad)
-		row.T, row.Time, row.Measuring = now.Sub(tr.Start).Seconds(), now, lr.measuring.Load()
+		row := results.NewSample(sp.Index, results.ProcessLoad)
+		row.T, row.Time, row.Measuring = now.Sub(start).Seconds(), now, lr.measuring.Load()
 		if !prevAt.IsZero() {
 			if dt := now.Sub(prevAt).Seconds(); dt > 0 {
 				row.MessagesPerSecond = float64(d-prevDeliv) / dt
@@ -125,7 +132,7 @@ func (r *runner) signalingError(ep *endpoint, err error) error {
 }
 
 // metricRelayLatency is the signaling server's relay histogram.
-const metricRelayLatency = "echtzeit_signaling_relay_latency_seconds"
+const metricRelayLatency = contract.MetricSignalingRelay
 
 // relayBuckets reads the server's relay latency histogram, nil when it cannot.
 func (r *runner) relayBuckets(ctx context.Context, ep *endpoint) []probe.Bucket {

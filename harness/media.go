@@ -4,195 +4,286 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
+	"net/url"
 	"time"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
 	"echtzeit/harness/scenario"
 	"echtzeit/signaling/protocol"
 )
 
-// snapshotTimeout bounds one read of the viewer's snapshot.
+// snapshotTimeout bounds one read of a page's snapshot.
 const snapshotTimeout = 5 * time.Second
 
-// runMedia runs a camera-to-browser or browser-to-browser trial: sender,
-// viewer page, first frame, warm-up, measurement.
-func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, tr *results.Trial, st *stage) error {
-	st.set("starting the signaling server")
-	ep, err := r.ensureSignaling(ctx)
+// mediaTrial is one media trial: a network, a sender, one or more viewer
+// pages and the probes that measure their processes (SPEC §6).
+type mediaTrial struct {
+	r      *runner
+	sp     scenario.Spec
+	st     *stage
+	start  time.Time
+	ep     *endpoint
+	room   protocol.RoomID
+	net    network
+	probes *probe.Tracker
+
+	sender  Sender
+	viewers []*viewer
+}
+
+// runMedia runs a media trial: network, sender, viewers, first frame,
+// warm-up, measurement. It returns what it measured, also when it failed.
+func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, st *stage, start time.Time) (results.Measured, error) {
+	t := &mediaTrial{r: r, sp: sp, st: st, start: start, room: protocol.NewRoomID(), net: hostNetwork{}}
+	if r.sc.Camera.Remote && sp.Kind == results.KindCameraToBrowser {
+		t.room = protocol.RoomID(r.sc.Camera.Room)
+	}
+	var m results.Measured
+	err := t.run(ctx, &m)
+	return m, err
+}
+
+func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
+	t.st.set("starting the signaling server")
+	ep, err := t.r.ensureSignaling(ctx)
 	if err != nil {
 		return err
 	}
-	tracker := r.newTracker(ep)
-
-	p := sp.Params
-	room := protocol.NewRoomID()
-	viewerURL := ""
-	var cam *child
-	var readSender senderReader
-	switch {
-	case sp.Kind == results.KindCameraToBrowser && r.sc.Camera.Remote:
-		room = protocol.RoomID(r.sc.Camera.Room)
-		viewerURL = fmt.Sprintf("%s/?room=%s&request=%dx%d@%d&codec=%s", ep.baseURL, room, p.Width, p.Height, p.FPS, p.Codec)
-		if u := r.sc.Camera.MetricsURL; u != "" {
-			tracker.Add(probe.Target{Name: results.ProcessCamera, MetricsURL: u})
-			readSender = cameraMetricsReader(r.metricsHTTP, u)
-		}
-	case sp.Kind == results.KindCameraToBrowser:
-		r.waitIdle(ctx, ep)
-		// Rooms left over from an earlier trial (if waitIdle gave up) must not
-		// count as the camera's.
-		baseRooms, _ := ep.gauge(ctx, metricRooms)
-		st.set("starting the camera")
-		var camMetrics string
-		cam, camMetrics, err = r.startCamera(ep, room, p)
-		if err != nil {
-			return err
-		}
-		readSender = cameraMetricsReader(r.metricsHTTP, camMetrics)
-		defer func() {
-			if err := cam.Stop(); err != nil {
-				r.logger.Warn("stop camera", "err", err)
-			}
-		}()
-		tracker.Add(probe.Target{Name: results.ProcessCamera, PID: cam.PID()})
-		st.set("waiting for the camera to join its room")
-		err = cam.waitUntil(ctx, 100*time.Millisecond, func(ctx context.Context) bool {
-			n, err := ep.gauge(ctx, metricRooms)
-			return err == nil && n > baseRooms
-		})
-		if err != nil {
-			return r.cameraError(cam, err)
-		}
-		viewerURL = fmt.Sprintf("%s/?room=%s", ep.baseURL, room)
-	default: // browser-to-browser
-		viewerURL = fmt.Sprintf("%s/?room=%s", ep.baseURL, room)
+	t.ep, t.probes = ep, t.r.newTracker(ep)
+	if err := t.net.Setup(ctx); err != nil {
+		return fmt.Errorf("set up network %s: %w", t.net.Name(), err)
 	}
+	defer t.logErr("tear down network", t.net.Teardown)
 
-	st.set("starting Chromium")
-	fps := 0
-	if sp.Kind == results.KindBrowserToBrowser {
-		fps = p.FPS
+	if t.sender, err = newSender(t); err != nil {
+		return err
 	}
-	br, err := r.ensureBrowser(ctx, fps)
+	defer t.logErr("stop sender", t.sender.Stop)
+	if err := t.sender.Start(ctx, t); err != nil {
+		return err
+	}
+	defer t.closeViewers()
+	if err := t.openViewers(ctx, 1, m); err != nil {
+		return err
+	}
+	sender, err := t.measureWindow(ctx)
+	t.fill(m, sender)
 	if err != nil {
 		return err
 	}
-	tracker.Add(probe.Target{Name: results.ProcessBrowser, PID: br.PID(), Tree: true})
-
-	// check fails the trial as soon as a part is gone.
-	check := func() error {
-		if cam != nil && cam.Exited() {
-			return r.cameraError(cam, nil)
-		}
-		if !pidAlive(r.proc, br.PID()) {
-			return &partError{part: results.ProcessBrowser, reason: "chromium exited", tail: tailLines(br.Output(), 20)}
-		}
-		if ep.local() && !ep.alive() {
-			return &partError{part: results.ProcessSignaling, reason: ep.proc.ExitReason(), tail: ep.proc.Tail()}
-		}
-		return nil
-	}
-
-	if sp.Kind == results.KindBrowserToBrowser {
-		st.set("opening the sender page")
-		sender, err := br.NewPage(ctx)
-		if err != nil {
-			return r.browserError(br, "open sender page", err)
-		}
-		defer func() { _ = sender.Close() }()
-		readSender = pageOutboundReader(sender)
-		senderURL := fmt.Sprintf("%s/?room=%s&send=camera&width=%d&height=%d&fps=%d&codec=%s", ep.baseURL, room, p.Width, p.Height, p.FPS, p.Codec)
-		if err := sender.Navigate(ctx, senderURL); err != nil {
-			return r.browserError(br, "load sender page", err)
-		}
-		st.set("waiting for the sender page to join")
-		if err := r.waitSnapshot(ctx, sender, check, func(s browser.Snapshot) bool { return s.Phases.Joined != nil }); err != nil {
-			return err
-		}
-	}
-
-	st.set("opening the viewer page")
-	viewer, err := br.NewPage(ctx)
-	if err != nil {
-		return r.browserError(br, "open viewer page", err)
-	}
-	defer func() { _ = viewer.Close() }()
-	tracker.Sample(ctx, r.now()) // CPU baseline
-	navStart := r.now()
-	if err := viewer.Navigate(ctx, viewerURL); err != nil {
-		return r.browserError(br, "load viewer page", err)
-	}
-	st.set("waiting for the first frame")
-	var last browser.Snapshot
-	err = r.waitSnapshot(ctx, viewer, check, func(s browser.Snapshot) bool {
-		last = s
-		return s.Phases.FirstFrame != nil
-	})
-	tr.Phases, tr.SetupMs = phasesFrom(last.Phases, navStart)
-	if err != nil {
-		if ctx.Err() == nil && last.Error != nil {
-			return fmt.Errorf("viewer page error %s: %s", last.Error.Code, last.Error.Message)
-		}
-		return err
-	}
-
-	vs := newViewerSeries(tr.Index, tr.Start)
-	vs.frameCode = p.Source == "synthetic" // only the synthetic source draws the frame code
-	var senderStart *senderReading
-	startWindow := func() {
-		vs.startWindow()
-		if readSender == nil {
-			return
-		}
-		if sr, err := readSender(ctx); err == nil {
-			senderStart = &sr
-		} else {
-			r.logger.Warn("read the sender's counters", "trial", tr.Index, "err", err)
-		}
-	}
-	err = r.measure(ctx, sp, st, tracker, tr.Start, func(now time.Time) error {
-		if err := check(); err != nil {
-			return err
-		}
-		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
-		s, err := viewer.Snapshot(sctx)
-		cancel()
-		if err != nil {
-			if cerr := check(); cerr != nil {
-				return cerr
-			}
-			return r.browserError(br, "read viewer snapshot", err)
-		}
-		r.writeRow(vs.add(s, now))
-		return nil
-	}, startWindow)
-	if err == nil && senderStart != nil {
-		if sr, serr := readSender(ctx); serr == nil {
-			tr.Sender = senderStats(*senderStart, sr)
-		} else {
-			r.logger.Warn("read the sender's counters", "trial", tr.Index, "err", serr)
-		}
-	}
-	// Setup phases again: the final snapshot has every phase of the session.
-	if vs.last != nil && vs.last.Session == last.Session {
-		tr.Phases, tr.SetupMs = phasesFrom(vs.last.Phases, navStart)
-	}
-	vs.fill(tr)
-	tr.Processes = tracker.Stats()
-	if err != nil {
-		return err
-	}
-	if tr.FramesDecoded <= 0 || tr.FPSMean <= 0 {
+	if m.FramesDecoded <= 0 || m.FPSMean <= 0 {
 		return errors.New("no frame decoded during the measurement window")
 	}
 	return nil
+}
+
+// openViewers opens n viewer pages one after the other and waits for each
+// one's first frame; the setup phases of the first go into m.
+func (t *mediaTrial) openViewers(ctx context.Context, n int, m *results.Measured) error {
+	t.st.set("starting Chromium")
+	br, err := t.browser(ctx, viewerSide, 0)
+	if err != nil {
+		return err
+	}
+	t.probes.Add(probe.Target{Name: results.ProcessBrowser, PID: br.PID(), Tree: true})
+	for i := range n {
+		t.st.set("opening the viewer page")
+		v, err := t.openViewer(ctx, br, i)
+		if v != nil {
+			t.viewers = append(t.viewers, v)
+		}
+		if err != nil {
+			return err
+		}
+		t.st.set("waiting for the first frame")
+		err = v.waitFirstFrame(ctx, t)
+		if i == 0 {
+			m.Phases, m.SetupMs = v.phases()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// measureWindow samples every viewer and the probes through the warm-up and
+// the measurement window; it returns the sender's counters over the window
+// when they could be read.
+func (t *mediaTrial) measureWindow(ctx context.Context) (*results.SenderStats, error) {
+	var senderStart *senderReading
+	readSender := func(what string) *senderReading {
+		sr, err := t.sender.Counters(ctx)
+		if err != nil {
+			if !errors.Is(err, errNoCounters) {
+				t.r.logger.Warn("read the sender's counters", "trial", t.sp.Index, "at", what, "err", err)
+			}
+			return nil
+		}
+		return &sr
+	}
+	err := t.r.measure(ctx, t.sp, t.st, t.probes, t.start, func(now time.Time) error {
+		for _, v := range t.viewers {
+			if err := t.sampleViewer(ctx, v, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func() {
+		for _, v := range t.viewers {
+			v.series.startWindow()
+		}
+		senderStart = readSender("window start")
+	})
+	if err != nil || senderStart == nil {
+		return nil, err
+	}
+	if end := readSender("window end"); end != nil {
+		return senderStats(*senderStart, *end), nil
+	}
+	return nil, nil
+}
+
+// sampleViewer reads one viewer's snapshot and writes its samples.csv row.
+func (t *mediaTrial) sampleViewer(ctx context.Context, v *viewer, now time.Time) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+	s, err := v.page.Snapshot(sctx)
+	cancel()
+	if err != nil {
+		if cerr := t.check(); cerr != nil {
+			return cerr
+		}
+		return t.r.browserError(v.br, "read viewer snapshot", err)
+	}
+	t.r.writeRow(v.series.add(s, now))
+	return nil
+}
+
+// fill writes the figures of the first viewer, the sender and the probes
+// into m.
+func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats) {
+	if len(t.viewers) > 0 {
+		v := t.viewers[0]
+		// Setup phases again: the last snapshot has every phase of the session.
+		if last := v.series.last; last != nil && last.Session == v.setup.Session {
+			v.setup = *last
+			m.Phases, m.SetupMs = v.phases()
+		}
+		v.series.fill(m)
+	}
+	m.Sender = sender
+	if t.probes != nil {
+		m.Processes = t.probes.Stats()
+	}
+}
+
+// check fails the trial as soon as a part is gone.
+func (t *mediaTrial) check() error {
+	if err := t.sender.Check(); err != nil {
+		return err
+	}
+	for _, v := range t.viewers {
+		if !pidAlive(t.r.proc, v.br.PID()) {
+			return &partError{part: results.ProcessBrowser, reason: "chromium exited", tail: tailLines(v.br.Output(), 20)}
+		}
+	}
+	if ep := t.ep; ep.local() && !ep.alive() {
+		return &partError{part: results.ProcessSignaling, reason: ep.proc.ExitReason(), tail: ep.proc.Tail()}
+	}
+	return nil
+}
+
+// pageURL is the interface's address with the trial's room and q.
+func (t *mediaTrial) pageURL(q url.Values) string {
+	all := url.Values{"room": {string(t.room)}}
+	for k, vs := range q {
+		all[k] = vs
+	}
+	return t.ep.baseURL + "/?" + all.Encode()
+}
+
+// browser returns the Chromium for a side of the trial's network, with the
+// fake camera at fps (0: any).
+func (t *mediaTrial) browser(ctx context.Context, _ side, fps int) (*browser.Browser, error) {
+	return t.r.ensureBrowser(ctx, fps)
+}
+
+// startProcess starts a part's program on a side of the trial's network.
+func (t *mediaTrial) startProcess(_ side, name, path string, args []string) (*child, error) {
+	return startChild(name, path, args, t.r.logger)
+}
+
+func (t *mediaTrial) closeViewers() {
+	for _, v := range t.viewers {
+		t.logErr("close viewer page", v.page.Close)
+	}
+}
+
+func (t *mediaTrial) logErr(what string, f func() error) {
+	if err := f(); err != nil {
+		t.r.logger.Warn(what, "trial", t.sp.Index, "err", err)
+	}
+}
+
+// waitSnapshot polls a page's snapshot until cond holds, a part fails, the
+// page reports an error state, or ctx ends. It returns the last snapshot read.
+func (t *mediaTrial) waitSnapshot(ctx context.Context, page *browser.Page, cond func(browser.Snapshot) bool) (browser.Snapshot, error) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var last *browser.Snapshot
+	var lastErr error
+	for {
+		if t.sender != nil {
+			if err := t.check(); err != nil {
+				return snapshotOrZero(last), err
+			}
+		}
+		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+		s, err := page.Snapshot(sctx)
+		cancel()
+		if err == nil {
+			last = &s
+			if cond(s) {
+				return s, nil
+			}
+			if s.State == "error" && s.Error != nil {
+				return s, fmt.Errorf("page error %s: %s", s.Error.Code, s.Error.Message)
+			}
+		}
+		lastErr = err
+		select {
+		case <-ctx.Done():
+			switch {
+			case last != nil:
+				return *last, fmt.Errorf("%w; page state %q, %s", ctx.Err(), last.State, reachedPhases(last.Phases))
+			case lastErr != nil:
+				return browser.Snapshot{}, fmt.Errorf("%w; page snapshot: %w", ctx.Err(), lastErr)
+			}
+			return browser.Snapshot{}, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func snapshotOrZero(s *browser.Snapshot) browser.Snapshot {
+	if s == nil {
+		return browser.Snapshot{}
+	}
+	return *s
+}
+
+// reachedPhases names the last setup phase a page reached.
+func reachedPhases(p phase.Times) string {
+	if last := p.Last(); last != phase.Unknown {
+		return "last phase reached: " + last.String()
+	}
+	return "no phase reached"
 }
 
 // measure runs the warm-up and the measurement: every sample interval it
@@ -232,163 +323,4 @@ func (r *runner) measure(ctx context.Context, sp scenario.Spec, st *stage, track
 		case <-wait.C:
 		}
 	}
-}
-
-// waitSnapshot polls a page's snapshot until cond holds, a part fails, the page
-// reports an error state, or ctx ends.
-func (r *runner) waitSnapshot(ctx context.Context, page *browser.Page, check func() error, cond func(browser.Snapshot) bool) error {
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
-	var lastErr error
-	var last *browser.Snapshot
-	for {
-		if err := check(); err != nil {
-			return err
-		}
-		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
-		s, err := page.Snapshot(sctx)
-		cancel()
-		if err == nil {
-			if cond(s) {
-				return nil
-			}
-			if s.State == "error" && s.Error != nil {
-				return fmt.Errorf("page error %s: %s", s.Error.Code, s.Error.Message)
-			}
-			last = &s
-		}
-		lastErr = err
-		select {
-		case <-ctx.Done():
-			switch {
-			case last != nil:
-				return fmt.Errorf("%w; page state %q, %s", ctx.Err(), last.State, reachedPhases(last.Phases))
-			case lastErr != nil:
-				return fmt.Errorf("%w; page snapshot: %w", ctx.Err(), lastErr)
-			}
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
-// reachedPhases names the last setup phase a page reached.
-func reachedPhases(p browser.Phases) string {
-	reached := "no phase reached"
-	for _, ph := range p.Ordered() {
-		if ph.At != nil {
-			reached = "last phase reached: " + ph.Name
-		}
-	}
-	return reached
-}
-
-// startCamera starts bin/camera for one trial; it returns the camera's /metrics URL.
-func (r *runner) startCamera(ep *endpoint, room protocol.RoomID, p results.Params) (*child, string, error) {
-	if r.cameraBin == "" {
-		path, err := findBinary(r.cfg.BinDir, "camera")
-		if err != nil {
-			return nil, "", err
-		}
-		r.cameraBin = path
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, "", err
-	}
-	metricsAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	args := []string{
-		"--signaling", ep.wsURL,
-		"--room", string(room),
-		"--source", p.Source,
-		"--width", strconv.Itoa(p.Width), "--height", strconv.Itoa(p.Height),
-		"--fps", strconv.Itoa(p.FPS),
-		"--codec", p.Codec,
-		"--metrics-addr", metricsAddr,
-		"--ice-loopback",
-		"--log-level", "info",
-	}
-	if ep.fingerprint != "" {
-		args = append(args, "--tls-fingerprint", ep.fingerprint)
-	}
-	if r.sc.Camera.Bitrate > 0 {
-		args = append(args, "--bitrate", strconv.Itoa(r.sc.Camera.Bitrate))
-	}
-	args = append(args, r.sc.Camera.Args...)
-	c, err := startChild(results.ProcessCamera, r.cameraBin, args, r.logger)
-	if err != nil {
-		return nil, "", &partError{part: results.ProcessCamera, reason: err.Error()}
-	}
-	return c, "http://" + metricsAddr + "/metrics", nil
-}
-
-// cameraError describes a camera failure; when the camera has exited, that is
-// the reason (waiting for it to flush its output briefly).
-func (r *runner) cameraError(cam *child, cause error) error {
-	if !cam.Exited() {
-		select {
-		case <-cam.Done():
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	if cam.Exited() {
-		return &partError{part: results.ProcessCamera, reason: cam.ExitReason(), tail: tailLines(cam.Tail(), 20)}
-	}
-	return cause
-}
-
-// ensureBrowser returns the run's Chromium, launching it (again) when there is
-// none, it died, or its fake camera runs at another frame rate (fps > 0).
-func (r *runner) ensureBrowser(ctx context.Context, fps int) (*browser.Browser, error) {
-	if r.br != nil && (!pidAlive(r.proc, r.br.PID()) || (fps > 0 && fps != r.brFPS)) {
-		if !pidAlive(r.proc, r.br.PID()) {
-			r.logger.Warn("chromium gone; relaunching", "output", tailLines(r.br.Output(), 10))
-		}
-		if err := r.br.Close(); err != nil {
-			r.logger.Warn("close chromium", "err", err)
-		}
-		r.br = nil
-	}
-	if r.br != nil {
-		return r.br, nil
-	}
-	if fps <= 0 {
-		fps = 30
-	}
-	opts := []browser.Option{
-		browser.WithFakeCamera(fps),
-		browser.WithIgnoreCertErrors(),
-		browser.WithLoopbackPeerConnection(),
-		browser.WithAutoplay(),
-		browser.WithLogger(r.logger),
-	}
-	opts = append(opts, r.cfg.BrowserOptions...)
-	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	br, err := browser.Launch(lctx, opts...)
-	if err != nil {
-		return nil, &partError{part: results.ProcessBrowser, reason: fmt.Sprintf("launch chromium: %v", err)}
-	}
-	r.br, r.brFPS = br, fps
-	return br, nil
-}
-
-func (r *runner) browserError(br *browser.Browser, what string, err error) error {
-	if !pidAlive(r.proc, br.PID()) {
-		return &partError{part: results.ProcessBrowser, reason: "chromium exited during " + what, tail: tailLines(br.Output(), 20)}
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
-// pidAlive reports whether pid exists and is not a zombie.
-func pidAlive(p probe.Proc, pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	b, err := os.ReadFile(filepath.Join(p.Root, strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
 }

@@ -119,7 +119,7 @@ trials:
 			assert.True(t, tr.Remote)
 			assert.Equal(t, tr.Params.Width, tr.ReceivedWidth, "the camera honoured the request")
 			assert.Equal(t, tr.Params.Height, tr.ReceivedHeight)
-			assert.Equal(t, tr.Params.Codec, strings.ToLower(tr.Codec))
+			assert.Equal(t, string(tr.Params.Codec), strings.ToLower(tr.Codec))
 			assert.Positive(t, tr.FPSMean)
 			cam := tr.Processes[results.ProcessCamera]
 			assert.Equal(t, "metrics", cam.Source)

@@ -17,6 +17,7 @@ import (
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
 	"echtzeit/harness/scenario"
+	"echtzeit/internal/contract"
 )
 
 // Config is what Run needs.
@@ -190,12 +191,12 @@ func (r *runner) runTrial(ctx context.Context, sp scenario.Spec, prog *progress)
 	tctx, cancel := context.WithTimeout(ctx, sp.Timeout)
 	defer cancel()
 	st := &stage{prog: prog, name: "starting", trial: sp.Index, hook: r.cfg.OnStage}
-	var err error
+	run := r.runMedia
 	if sp.Kind == results.KindSignalingLoad {
-		err = r.runLoad(tctx, sp, &tr, st)
-	} else {
-		err = r.runMedia(tctx, sp, &tr, st)
+		run = r.runLoad
 	}
+	var err error
+	tr.Measured, err = run(tctx, sp, st, tr.Start)
 	tr.End = r.now().UTC()
 	switch {
 	case err == nil:
@@ -295,7 +296,7 @@ func (r *runner) waitIdle(ctx context.Context, ep *endpoint) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	for {
-		n, err := ep.gauge(ctx, metricConnections)
+		n, err := ep.gauge(ctx, contract.MetricSignalingConnections)
 		if err == nil && n == 0 {
 			return
 		}

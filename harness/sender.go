@@ -4,22 +4,55 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"net/url"
 	"time"
 
-	"echtzeit/harness/browser"
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
 )
 
-// Camera metrics the harness reads (DESIGN.md, "Camera metrics").
-const (
-	metricCamCaptured = "echtzeit_camera_frames_captured_total"
-	metricCamEncoded  = "echtzeit_camera_frames_encoded_total"
-	metricCamSent     = "echtzeit_camera_frames_sent_total"
-	metricCamDropped  = "echtzeit_camera_frames_dropped_total"
-	metricCamEncode   = "echtzeit_camera_encode_seconds"
-)
+// Sender is a part that sends video into a trial's room: the camera program,
+// a remote camera, a Chromium sender page. A trial starts it, checks that it
+// is alive while it measures, reads its counters at the edges of the
+// measurement window, and stops it (DESIGN.md, "Senders").
+type Sender interface {
+	// Start puts the sender into the trial's room and returns once it is
+	// there, ready for a viewer. It adds the processes to measure to
+	// t.probes.
+	Start(ctx context.Context, t *mediaTrial) error
+	// ViewerQuery returns what the viewer page's URL needs besides the room
+	// (e.g. a format request for a camera the harness does not start); nil
+	// when nothing.
+	ViewerQuery() url.Values
+	// Check returns a *partError when the sender is gone.
+	Check() error
+	// Counters reads the sender's own counters; errNoCounters when it has
+	// none to read.
+	Counters(ctx context.Context) (senderReading, error)
+	// Stop stops the sender and releases what it holds. It is called once
+	// after Start, also when Start failed.
+	Stop() error
+}
+
+// errNoCounters is returned by senders whose counters cannot be read.
+var errNoCounters = errors.New("the sender has no counters to read")
+
+// senderKinds maps params.sender to the constructor of that kind of sender:
+// adding a sender kind is one file with a Sender and one line here.
+var senderKinds = map[string]func(t *mediaTrial) Sender{
+	results.SenderEchtzeit: newCameraSender,
+	results.SenderChromium: newPageSender,
+}
+
+// newSender returns the trial's sender.
+func newSender(t *mediaTrial) (Sender, error) {
+	name := t.sp.Params.Sender
+	mk, ok := senderKinds[name]
+	if !ok {
+		return nil, fmt.Errorf("no sender of kind %q", name)
+	}
+	return mk(t), nil
+}
 
 // senderReading is one reading of the sender's counters.
 type senderReading struct {
@@ -28,50 +61,6 @@ type senderReading struct {
 	encode                           []probe.Bucket
 	width, height                    int
 	source                           string
-}
-
-// senderReader reads the sender's counters: the camera's /metrics or the
-// sender page's outbound stats.
-type senderReader func(ctx context.Context) (senderReading, error)
-
-func cameraMetricsReader(client *http.Client, url string) senderReader {
-	return func(ctx context.Context) (senderReading, error) {
-		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		m, err := probe.Scrape(ctx, client, url)
-		if err != nil {
-			return senderReading{}, err
-		}
-		if _, ok := m[metricCamEncoded]; !ok {
-			return senderReading{}, fmt.Errorf("%s has no %s", url, metricCamEncoded)
-		}
-		return senderReading{
-			at: time.Now(), source: "camera-metrics",
-			captured: m[metricCamCaptured], encoded: m[metricCamEncoded],
-			sent: m[metricCamSent], dropped: m[metricCamDropped],
-			encode: probe.Buckets(m, metricCamEncode),
-		}, nil
-	}
-}
-
-func pageOutboundReader(page *browser.Page) senderReader {
-	return func(ctx context.Context) (senderReading, error) {
-		ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
-		defer cancel()
-		s, err := page.Snapshot(ctx)
-		if err != nil {
-			return senderReading{}, err
-		}
-		out := s.Outbound
-		if out == nil {
-			return senderReading{}, errors.New("sender page has no outbound stats")
-		}
-		return senderReading{
-			at: time.UnixMilli(int64(out.Timestamp)), source: "page",
-			encoded: out.FramesEncoded, sent: out.FramesSent,
-			width: int(out.FrameWidth), height: int(out.FrameHeight),
-		}, nil
-	}
 }
 
 // senderStats summarises the window between two readings.

@@ -22,12 +22,6 @@ import (
 	"echtzeit/signaling/client"
 )
 
-// Signaling server metrics the harness reads (signaling/server/metrics.go).
-const (
-	metricConnections = "echtzeit_signaling_connections"
-	metricRooms       = "echtzeit_signaling_rooms"
-)
-
 // endpoint is the signaling server of the trials: a child process the harness
 // started (proc != nil) or a remote server.
 type endpoint struct {

@@ -1,10 +1,12 @@
 package harness
 
 import (
-	"math"
+	"context"
+	"fmt"
 	"time"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	"echtzeit/harness/results"
 	"echtzeit/harness/stats"
 )
@@ -128,7 +130,7 @@ func lossPct(p, in *browser.Inbound) float64 {
 }
 
 // fill writes the receiver figures of the measurement window into tr.
-func (v *viewerSeries) fill(tr *results.Trial) {
+func (v *viewerSeries) fill(tr *results.Measured) {
 	if v.last == nil {
 		return
 	}
@@ -171,24 +173,58 @@ func (v *viewerSeries) fill(tr *results.Trial) {
 	}
 }
 
+// viewer is one viewer page of a media trial and the series of its snapshots.
+type viewer struct {
+	index    int
+	br       *browser.Browser
+	page     *browser.Page
+	navStart time.Time        // the harness's clock when navigation began
+	setup    browser.Snapshot // the snapshot with the session's setup phases
+	series   *viewerSeries
+}
+
+// openViewer opens viewer page i in br and navigates it to the trial's room.
+// It returns the viewer (to be closed) also when the navigation failed.
+func (t *mediaTrial) openViewer(ctx context.Context, br *browser.Browser, i int) (*viewer, error) {
+	page, err := br.NewPage(ctx)
+	if err != nil {
+		return nil, t.r.browserError(br, "open viewer page", err)
+	}
+	v := &viewer{index: i, br: br, page: page, series: newViewerSeries(t.sp.Index, t.start)}
+	v.series.frameCode = t.sp.Params.Source == "synthetic" // only the synthetic source draws the frame code
+	t.probes.Sample(ctx, t.r.now())                        // CPU baseline
+	v.navStart = t.r.now()
+	if err := page.Navigate(ctx, t.pageURL(t.sender.ViewerQuery())); err != nil {
+		return v, t.r.browserError(br, "load viewer page", err)
+	}
+	return v, nil
+}
+
+// waitFirstFrame waits until the page decoded its first frame; a page error
+// is the failure's reason.
+func (v *viewer) waitFirstFrame(ctx context.Context, t *mediaTrial) error {
+	last, err := t.waitSnapshot(ctx, v.page, func(s browser.Snapshot) bool { return s.Phases.Get(phase.FirstFrame) != nil })
+	v.setup = last
+	if err != nil && ctx.Err() == nil && last.Error != nil {
+		return fmt.Errorf("viewer page error %s: %s", last.Error.Code, last.Error.Message)
+	}
+	return err
+}
+
+// phases returns the setup phases in ms from the start of setup and the time
+// to the first frame (nil when none arrived).
+func (v *viewer) phases() (phase.Times, *float64) {
+	return phasesFrom(v.setup.Phases, v.navStart)
+}
+
 // phasesFrom converts the page's Unix-ms phases to ms from the start of setup:
 // the page's navigation time, or navStart (the harness's clock) when the page
 // has none.
-func phasesFrom(p browser.Phases, navStart time.Time) (results.Phases, *float64) {
+func phasesFrom(p phase.Times, navStart time.Time) (phase.Times, *float64) {
 	origin := float64(navStart.UnixNano()) / 1e6
-	if p.Navigation != nil {
-		origin = *p.Navigation
+	if nav := p.Get(phase.Navigation); nav != nil {
+		origin = *nav
 	}
-	rel := func(at *float64) *float64 {
-		if at == nil || math.IsNaN(*at) {
-			return nil
-		}
-		d := *at - origin
-		return &d
-	}
-	out := results.Phases{
-		WSOpen: rel(p.WSOpen), Hello: rel(p.Hello), Joined: rel(p.Joined), Offer: rel(p.Offer),
-		Answer: rel(p.Answer), ICEConnected: rel(p.ICEConnected), FirstFrame: rel(p.FirstFrame),
-	}
-	return out, out.FirstFrame
+	out := p.Shift(origin)
+	return out, out.Get(phase.FirstFrame)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	"echtzeit/harness/results"
 )
 
@@ -52,7 +53,7 @@ func TestViewerSeries(t *testing.T) {
 	assert.InDelta(t, 20, row.FPS, 1e-9)
 	assert.True(t, math.IsNaN(row.LatencyMs))
 
-	var tr results.Trial
+	var tr results.Measured
 	v.fill(&tr)
 	assert.Equal(t, int64(50), tr.FramesDecoded)
 	assert.InDelta(t, 25, tr.FPSMean, 1e-9, "50 frames over 2 s of page time")
@@ -75,13 +76,19 @@ func fill(n int, v float64) []float64 {
 func TestPhasesFrom(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	nav := time.UnixMilli(1_000_000)
-	p := browser.Phases{Navigation: f(1_000_100), WSOpen: f(1_000_300), FirstFrame: f(1_000_900)}
+	var p phase.Times
+	p.Set(phase.Navigation, f(1_000_100))
+	p.Set(phase.WSOpen, f(1_000_300))
+	p.Set(phase.FirstFrame, f(1_000_900))
 	got, setup := phasesFrom(p, nav)
 	require.NotNil(t, setup)
 	assert.Equal(t, 800.0, *setup)
-	assert.Equal(t, 200.0, *got.WSOpen)
-	assert.Nil(t, got.Hello)
+	assert.Equal(t, 200.0, *got.Get(phase.WSOpen))
+	assert.Nil(t, got.Get(phase.Hello))
+	assert.Nil(t, got.Get(phase.Navigation))
 	// Without the page's navigation time the harness's clock is the origin.
-	got, _ = phasesFrom(browser.Phases{WSOpen: f(1_000_300)}, nav)
-	assert.Equal(t, 300.0, *got.WSOpen)
+	var q phase.Times
+	q.Set(phase.WSOpen, f(1_000_300))
+	got, _ = phasesFrom(q, nav)
+	assert.Equal(t, 300.0, *got.Get(phase.WSOpen))
 }

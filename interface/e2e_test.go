@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	"echtzeit/signaling/protocol"
 )
 
@@ -35,11 +36,12 @@ func waitStreaming(ctx context.Context, t *testing.T, page *browser.Page, w, h i
 // requirePhasesOrdered checks that every setup phase is present and in order.
 func requirePhasesOrdered(t *testing.T, snap browser.Snapshot) {
 	t.Helper()
-	var prev browser.NamedPhase
-	for _, p := range snap.Phases.Ordered() {
-		require.NotNil(t, p.At, "phase %s missing", p.Name)
-		if prev.At != nil {
-			assert.LessOrEqual(t, *prev.At, *p.At, "phase %s before %s", p.Name, prev.Name)
+	prev := phase.Unknown
+	for _, p := range phase.All() {
+		at := snap.Phases.Get(p)
+		require.NotNil(t, at, "phase %s missing", p)
+		if prev != phase.Unknown {
+			assert.LessOrEqual(t, *snap.Phases.Get(prev), *at, "phase %s before %s", p, prev)
 		}
 		prev = p
 	}
@@ -101,7 +103,7 @@ func TestBrowserToBrowser(t *testing.T) {
 	// Chromium's fake camera carries no frame code: its frames are unreadable
 	// (a CRC-8 lets 1 in 256 random corners pass, so not necessarily all).
 	assert.Greater(t, snap.FrameCode.Unreadable, snap.FrameCode.Decoded)
-	t.Logf("viewer: setup %.0f ms (joined → first frame), %.1f fps, %s", *snap.Phases.FirstFrame-*snap.Phases.Joined,
+	t.Logf("viewer: setup %.0f ms (joined → first frame), %.1f fps, %s", *snap.Phases.Get(phase.FirstFrame)-*snap.Phases.Get(phase.Joined),
 		snap.Derived.FPS, strings.TrimSpace(line))
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/protocol"
 	"echtzeit/signaling/signalingtest"
@@ -27,12 +28,12 @@ func TestPageConnects(t *testing.T) {
 	require.NotNil(t, snap.ID)
 	assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{32}$`), *snap.ID)
 	assert.Nil(t, snap.Room)
-	require.NotNil(t, snap.Phases.Navigation)
-	require.NotNil(t, snap.Phases.WSOpen)
-	require.NotNil(t, snap.Phases.Hello)
-	assert.LessOrEqual(t, *snap.Phases.Navigation, *snap.Phases.WSOpen)
-	assert.LessOrEqual(t, *snap.Phases.WSOpen, *snap.Phases.Hello)
-	assert.Nil(t, snap.Phases.Joined)
+	require.NotNil(t, snap.Phases.Get(phase.Navigation))
+	require.NotNil(t, snap.Phases.Get(phase.WSOpen))
+	require.NotNil(t, snap.Phases.Get(phase.Hello))
+	assert.LessOrEqual(t, *snap.Phases.Get(phase.Navigation), *snap.Phases.Get(phase.WSOpen))
+	assert.LessOrEqual(t, *snap.Phases.Get(phase.WSOpen), *snap.Phases.Get(phase.Hello))
+	assert.Nil(t, snap.Phases.Get(phase.Joined))
 }
 
 func TestNewRoomButtonAndLink(t *testing.T) {

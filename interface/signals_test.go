@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
 	"echtzeit/signaling/signalingtest"
@@ -112,8 +113,8 @@ func TestOfferFromFirstParticipant(t *testing.T) {
 			snap, err := page.Snapshot(ctx)
 			require.NoError(t, err)
 			assert.Equal(t, "negotiating", snap.State)
-			assert.NotNil(t, snap.Phases.Offer)
-			assert.Nil(t, snap.Phases.Answer)
+			assert.NotNil(t, snap.Phases.Get(phase.Offer))
+			assert.Nil(t, snap.Phases.Get(phase.Answer))
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
 )
 
@@ -75,4 +76,23 @@ func TestOffline(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, n, 8, "embedded files")
+}
+
+// TestPagePhasesMatchGo checks that the page's list of setup phases (app.js,
+// PHASES) is the Go list, in the same order: the harness reads the page's
+// phases by these names.
+func TestPagePhasesMatchGo(t *testing.T) {
+	src, err := fs.ReadFile(webui.Files(), "app.js")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^const PHASES = \[([^\]]*)\];`).FindSubmatch(src)
+	require.NotNil(t, m, "app.js declares const PHASES = [...]")
+	var page []string
+	for _, s := range strings.Split(string(m[1]), ",") {
+		page = append(page, strings.Trim(strings.TrimSpace(s), `"'`))
+	}
+	var want []string
+	for _, p := range phase.All() {
+		want = append(want, p.String())
+	}
+	assert.Equal(t, want, page)
 }

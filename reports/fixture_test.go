@@ -12,8 +12,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"echtzeit/harness/phase"
 	"echtzeit/harness/results"
 	"echtzeit/harness/stats"
+	"echtzeit/internal/contract"
 )
 
 var writeFixture = flag.Bool("write-fixture", false, "rewrite testdata/run-fixture from the model in fixture_test.go")
@@ -93,10 +95,11 @@ func TestWriteFixture(t *testing.T) {
 	index := 0
 
 	type media struct {
-		kind          results.Kind
-		codec, source string
-		fps           func(px float64) float64 // mean fps at px pixels
-		cpu           func(px float64) float64 // sender CPU %
+		kind   results.Kind
+		codec  contract.Codec
+		source string
+		fps    func(px float64) float64 // mean fps at px pixels
+		cpu    func(px float64) float64 // sender CPU %
 	}
 	const px720p = 1280 * 720
 	senders := []media{
@@ -125,11 +128,13 @@ func TestWriteFixture(t *testing.T) {
 				failCam := s.kind == results.KindCameraToBrowser && s.codec == "h264" && res.W == 1280 && rep == 2
 				failBrowser := s.kind == results.KindBrowserToBrowser && res.W == 640 && rep == 3
 				base := 60 + 40*rng.Float64()
-				tr.Phases = results.Phases{WSOpen: ptr(round(base, 1)), Hello: ptr(round(base+4, 1)), Joined: ptr(round(base+9, 1))}
+				tr.Phases.Set(phase.WSOpen, ptr(round(base, 1)))
+				tr.Phases.Set(phase.Hello, ptr(round(base+4, 1)))
+				tr.Phases.Set(phase.Joined, ptr(round(base+9, 1)))
 				switch {
 				case failCam:
-					tr.Phases.Offer = ptr(round(base+60, 1))
-					tr.Phases.Answer = ptr(round(base+75, 1))
+					tr.Phases.Set(phase.Offer, ptr(round(base+60, 1)))
+					tr.Phases.Set(phase.Answer, ptr(round(base+75, 1)))
 					tr.FailReason = "timeout waiting for the first frame after 20s"
 					tr.FailedComponent = results.ProcessCamera
 					tr.StderrTail = "level=WARN msg=\"peer connection\" state=failed\nlevel=INFO msg=\"waiting for the next viewer\"\n"
@@ -138,11 +143,14 @@ func TestWriteFixture(t *testing.T) {
 					tr.FailedComponent = results.ProcessBrowser
 				default:
 					tr.OK = true
-					tr.Phases.Offer = ptr(round(base+70+noise(10), 1))
-					tr.Phases.Answer = ptr(round(*tr.Phases.Offer+15+noise(5), 1))
-					tr.Phases.ICEConnected = ptr(round(*tr.Phases.Answer+60+noise(20), 1))
-					first := round(*tr.Phases.ICEConnected+120+px/px720p*150+noise(60), 1)
-					tr.Phases.FirstFrame, tr.SetupMs = ptr(first), ptr(first)
+					offer := round(base+70+noise(10), 1)
+					answer := round(offer+15+noise(5), 1)
+					ice := round(answer+60+noise(20), 1)
+					first := round(ice+120+px/px720p*150+noise(60), 1)
+					for ph, v := range map[phase.Phase]float64{phase.Offer: offer, phase.Answer: answer, phase.ICEConnected: ice, phase.FirstFrame: first} {
+						tr.Phases.Set(ph, ptr(v))
+					}
+					tr.SetupMs = ptr(first)
 				}
 
 				cpuSender := 0.0
@@ -207,7 +215,7 @@ func TestWriteFixture(t *testing.T) {
 					tr.FramesDecoded = int64(math.Round(m * 5))
 					tr.BitrateKbps = round(300+2200*px/px720p, 0)
 					tr.JitterMs = 2
-					tr.Codec = "video/" + map[string]string{"vp8": "VP8", "h264": "H264"}[s.codec]
+					tr.Codec = "video/" + map[contract.Codec]string{"vp8": "VP8", "h264": "H264"}[s.codec]
 					tr.DecoderImplementation = "libvpx"
 					if s.codec == "h264" {
 						tr.DecoderImplementation = "FFmpeg"

@@ -9,6 +9,7 @@ import (
 
 	"echtzeit/harness/results"
 	"echtzeit/harness/stats"
+	"echtzeit/internal/contract"
 )
 
 // resolution is a requested frame size. Resolutions sort by pixel count, then
@@ -51,7 +52,7 @@ func resolutions(ts []results.Trial) []resolution {
 // sender is who streamed in a media trial: a series of the plots.
 type sender struct {
 	kind   results.Kind
-	codec  string
+	codec  contract.Codec
 	source string
 	remote bool
 }
@@ -64,14 +65,11 @@ func senderOf(t results.Trial) sender {
 	return s
 }
 
-func codecOrder(c string) int {
-	switch c {
-	case "vp8":
-		return 0
-	case "h264":
-		return 1
+func codecOrder(c contract.Codec) int {
+	if i := slices.Index(contract.Codecs(), c); i >= 0 {
+		return i
 	}
-	return 2
+	return len(contract.Codecs())
 }
 
 func compareSender(a, b sender) int {
@@ -104,19 +102,7 @@ func kindOrder(k results.Kind) int {
 }
 
 // codecName is the codec as people write it.
-func codecName(c string) string {
-	switch c {
-	case "vp8":
-		return "VP8"
-	case "vp9":
-		return "VP9"
-	case "h264":
-		return "H.264"
-	case "av1":
-		return "AV1"
-	}
-	return c
-}
+func codecName(c contract.Codec) string { return c.Label() }
 
 // senderSet is the senders of a run with their labels. A label names the
 // source only when the run has cameras with different sources.

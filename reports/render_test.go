@@ -203,7 +203,7 @@ func TestRenderWithoutSuccessfulTrials(t *testing.T) {
 			Params:     results.Params{Width: 720, Height: 480, Resolution: "720x480", Codec: "vp8", Repeat: 1},
 			FailReason: "timeout waiting for the first frame after 20s"},
 		{Index: 2, Kind: results.KindSignalingLoad, Params: results.Params{Participants: 50, SignalRate: 1, Repeat: 1},
-			FailReason: "signaling exited: exit status 1", Signaling: &results.SignalingLoad{ConnectFailures: 50}},
+			FailReason: "signaling exited: exit status 1", Measured: results.Measured{Signaling: &results.SignalingLoad{ConnectFailures: 50}}},
 	}
 	dir := writeRun(t, env, trials)
 	// A plot left over from an earlier render must not survive.
@@ -257,9 +257,9 @@ func TestRenderFlagsImplausibleLatency(t *testing.T) {
 	// viewer reported latencies.
 	bad, good := -2050155.0, 40.0
 	trials := []results.Trial{
-		{Index: 0, Kind: results.KindBrowserToBrowser, OK: true, FPSMean: 23.5, SetupMs: &good,
-			Params:       results.Params{Width: 640, Height: 360, Codec: "vp8", Source: "fake", Repeat: 1},
-			LatencyP50Ms: &bad, LatencyP95Ms: &bad},
+		{Index: 0, Kind: results.KindBrowserToBrowser, OK: true,
+			Params:   results.Params{Width: 640, Height: 360, Codec: "vp8", Source: "fake", Repeat: 1},
+			Measured: results.Measured{FPSMean: 23.5, SetupMs: &good, LatencyP50Ms: &bad, LatencyP95Ms: &bad}},
 	}
 	dir := writeRun(t, results.Environment{Scenario: "latency"}, trials)
 	require.NoError(t, Render(dir))

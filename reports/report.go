@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"echtzeit/harness/phase"
 	"echtzeit/harness/results"
 	"echtzeit/harness/stats"
 )
@@ -367,7 +368,10 @@ func otherTable(ts []results.Trial) table {
 
 func phaseTable(ts []results.Trial) table {
 	set := sendersOf(ts)
-	head := append([]string{"sender", "resolution", "n"}, results.PhaseNames...)
+	head := []string{"sender", "resolution", "n"}
+	for _, p := range phase.Setup() {
+		head = append(head, p.String())
+	}
 	right := make([]bool, len(head))
 	for i := 2; i < len(right); i++ {
 		right[i] = true
@@ -375,8 +379,8 @@ func phaseTable(ts []results.Trial) table {
 	var rows [][]string
 	for _, g := range groups(ts) {
 		row := []string{set.labels[g.sender], g.res.String(), strconv.Itoa(len(values(g.trials, setupMs)))}
-		for _, name := range results.PhaseNames {
-			vs := values(g.trials, func(t results.Trial) (float64, bool) { return deref(t.Phases.Get(name)) })
+		for _, p := range phase.Setup() {
+			vs := values(g.trials, func(t results.Trial) (float64, bool) { return deref(t.Phases.Get(p)) })
 			m, ok := median(vs)
 			if !ok {
 				row = append(row, dash)
@@ -451,7 +455,7 @@ func trialName(t results.Trial) string {
 		parts = append(parts, t.Params.Resolution)
 	}
 	if t.Params.Codec != "" {
-		parts = append(parts, t.Params.Codec)
+		parts = append(parts, t.Params.Codec.String())
 	}
 	if t.Params.Participants > 0 && t.Kind == results.KindSignalingLoad {
 		parts = append(parts, fmt.Sprintf("%d participants", t.Params.Participants))
@@ -460,14 +464,11 @@ func trialName(t results.Trial) string {
 }
 
 // lastPhase names the last setup phase a media trial reached.
-func lastPhase(p results.Phases) string {
-	last := ""
-	for _, name := range results.PhaseNames {
-		if p.Get(name) != nil {
-			last = name
-		}
+func lastPhase(p phase.Times) string {
+	if last := p.Last(); last != phase.Unknown {
+		return last.String()
 	}
-	return last
+	return ""
 }
 
 func relay(s *results.SignalingLoad) string {

@@ -9,12 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/results"
+	"echtzeit/internal/contract"
 )
 
 func ptrf(v float64) *float64 { return &v }
 
 // media builds a successful (fps > 0) or failed (fps == 0) media trial.
-func mediaTrial(kind results.Kind, codec string, w, h int, fps float64) results.Trial {
+func mediaTrial(kind results.Kind, codec contract.Codec, w, h int, fps float64) results.Trial {
 	t := results.Trial{Kind: kind, Params: results.Params{Width: w, Height: h, Resolution: fmt.Sprintf("%dx%d", w, h), Codec: codec, Repeat: 1}}
 	if fps > 0 {
 		t.OK, t.FPSMean, t.SetupMs = true, fps, ptrf(400)

@@ -18,6 +18,7 @@ import (
 
 	"echtzeit/camera/passthrough"
 	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/protocol"
 	"echtzeit/signaling/signalingtest"
@@ -171,7 +172,7 @@ func TestE2ERpicamToChromium(t *testing.T) {
 	assert.Contains(t, strings.ToLower(snap.Inbound.Codec), "h264")
 	assert.Contains(t, out.String(), "rpicam-vid-standin.sh -t 0 -n --codec h264", "the command line is logged")
 	t.Logf("viewer: %.0f frames decoded, %.1f fps, codec %s, first frame %.0f ms after navigation",
-		snap.Inbound.FramesDecoded, snap.Inbound.FramesPerSecond, snap.Inbound.Codec, phaseMs(snap.Phases.FirstFrame, snap.Phases.Navigation))
+		snap.Inbound.FramesDecoded, snap.Inbound.FramesPerSecond, snap.Inbound.Codec, phaseMs(snap.Phases.Get(phase.FirstFrame), snap.Phases.Get(phase.Navigation)))
 }
 
 func phaseMs(at, from *float64) float64 {
@@ -237,7 +238,7 @@ func TestE2EPiBuildUnderQEMU(t *testing.T) {
 			assert.Contains(t, strings.ToLower(snap.Inbound.Codec), tt.codec)
 			assert.Contains(t, out.String(), "playing clip")
 			t.Logf("%s under emulation: %.0f frames decoded, %.1f fps, first frame %.0f ms after navigation",
-				tt.goarch, snap.Inbound.FramesDecoded, snap.Inbound.FramesPerSecond, phaseMs(snap.Phases.FirstFrame, snap.Phases.Navigation))
+				tt.goarch, snap.Inbound.FramesDecoded, snap.Inbound.FramesPerSecond, phaseMs(snap.Phases.Get(phase.FirstFrame), snap.Phases.Get(phase.Navigation)))
 		})
 	}
 }

@@ -3,57 +3,33 @@ package browser
 import (
 	"context"
 	"fmt"
+
+	"echtzeit/harness/phase"
 )
 
 // Snapshot is the value of window.echtzeit.snapshot() in the interface page
 // (DESIGN.md, "The page's window API"). Times are Unix milliseconds; nil
 // pointers are null in the page (not reached / not available).
 type Snapshot struct {
-	Version   int            `json:"version"`
-	State     string         `json:"state"`
-	ID        *string        `json:"id"`
-	Room      *string        `json:"room"`
-	Session   int            `json:"session"`
-	Error     *SnapshotError `json:"error"`
-	Phases    Phases         `json:"phases"`
-	Inbound   *Inbound       `json:"inbound"`
-	Outbound  *Outbound      `json:"outbound"`
-	Derived   Derived        `json:"derived"`
-	FrameCode FrameCode      `json:"frameCode"`
+	Version int            `json:"version"`
+	State   string         `json:"state"`
+	ID      *string        `json:"id"`
+	Room    *string        `json:"room"`
+	Session int            `json:"session"`
+	Error   *SnapshotError `json:"error"`
+	// Phases are the setup timestamps of the current session, Unix ms
+	// (performance.timeOrigin + performance.now()), Navigation included.
+	Phases    phase.Times `json:"phases"`
+	Inbound   *Inbound    `json:"inbound"`
+	Outbound  *Outbound   `json:"outbound"`
+	Derived   Derived     `json:"derived"`
+	FrameCode FrameCode   `json:"frameCode"`
 }
 
 // SnapshotError is the last Error shown to the person.
 type SnapshotError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
-}
-
-// Phases are the setup timestamps of the current session, Unix ms
-// (performance.timeOrigin + performance.now()).
-type Phases struct {
-	Navigation   *float64 `json:"navigation"`
-	WSOpen       *float64 `json:"wsOpen"`
-	Hello        *float64 `json:"hello"`
-	Joined       *float64 `json:"joined"`
-	Offer        *float64 `json:"offer"`
-	Answer       *float64 `json:"answer"`
-	ICEConnected *float64 `json:"iceConnected"`
-	FirstFrame   *float64 `json:"firstFrame"`
-}
-
-// Ordered returns the phases in setup order with their names.
-func (p Phases) Ordered() []NamedPhase {
-	return []NamedPhase{
-		{"navigation", p.Navigation}, {"wsOpen", p.WSOpen}, {"hello", p.Hello},
-		{"joined", p.Joined}, {"offer", p.Offer}, {"answer", p.Answer},
-		{"iceConnected", p.ICEConnected}, {"firstFrame", p.FirstFrame},
-	}
-}
-
-// NamedPhase is one phase with its name; At is nil until reached.
-type NamedPhase struct {
-	Name string
-	At   *float64
 }
 
 // Inbound holds the raw counters of the received video (inbound-rtp) and the

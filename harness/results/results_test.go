@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"echtzeit/harness/phase"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,15 +23,18 @@ func TestTrialsRoundTrip(t *testing.T) {
 		{
 			Index: 0, Name: "a", Kind: KindCameraToBrowser,
 			Params: Params{Width: 640, Height: 360, Resolution: "640x360", Codec: "vp8", Source: "synthetic", FPS: 30, Participants: 2, Repeat: 1},
-			OK:     true, Phases: Phases{WSOpen: ptr(10), FirstFrame: ptr(300)}, SetupMs: ptr(300),
-			FPSMean: 29.9, FPSP5: 28, ReceivedWidth: 640, ReceivedHeight: 360, LatencyP50Ms: ptr(40),
-			Processes: map[string]ProcessStats{ProcessCamera: {CPUPct: 50, PeakRSSBytes: 1 << 20, Samples: 8, Source: "proc"}},
-			Start:     start, End: start.Add(10 * time.Second),
+			OK:     true,
+			Measured: Measured{
+				Phases: phases(map[phase.Phase]float64{phase.WSOpen: 10, phase.FirstFrame: 300}), SetupMs: ptr(300),
+				FPSMean: 29.9, FPSP5: 28, ReceivedWidth: 640, ReceivedHeight: 360, LatencyP50Ms: ptr(40),
+				Processes: map[string]ProcessStats{ProcessCamera: {CPUPct: 50, PeakRSSBytes: 1 << 20, Samples: 8, Source: "proc"}},
+			},
+			Start: start, End: start.Add(10 * time.Second),
 		},
 		{
 			Index: 1, Kind: KindSignalingLoad, Params: Params{Participants: 50, Repeat: 1},
 			FailReason: "signaling exited: exit status 1", StderrTail: "panic: x\n",
-			Signaling: &SignalingLoad{Connections: 50, MessagesSent: 10, MessagesDelivered: 9, MessagesLost: 1},
+			Measured: Measured{Signaling: &SignalingLoad{Connections: 50, MessagesSent: 10, MessagesDelivered: 9, MessagesLost: 1}},
 		},
 	}
 	for _, tr := range want {
@@ -39,8 +44,8 @@ func TestTrialsRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	assert.Equal(t, want[0].Params, got[0].Params)
-	assert.Equal(t, 300.0, *got[0].Phases.FirstFrame)
-	assert.Nil(t, got[0].Phases.Hello)
+	assert.Equal(t, 300.0, *got[0].Phases.Get(phase.FirstFrame))
+	assert.Nil(t, got[0].Phases.Get(phase.Hello))
 	assert.Equal(t, want[0].Processes, got[0].Processes)
 	assert.True(t, want[0].Start.Equal(got[0].Start))
 	assert.Equal(t, want[1].Signaling, got[1].Signaling)
@@ -127,4 +132,12 @@ func TestParseKind(t *testing.T) {
 	}
 	_, err := ParseKind("camera")
 	assert.Error(t, err)
+}
+
+func phases(m map[phase.Phase]float64) phase.Times {
+	var t phase.Times
+	for p, v := range m {
+		t.Set(p, &v)
+	}
+	return t
 }

@@ -9,6 +9,9 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"echtzeit/harness/phase"
+	"echtzeit/internal/contract"
 )
 
 // Kind is what a trial measures (SPEC §5, §6).
@@ -43,6 +46,12 @@ func ParseKind(s string) (Kind, error) {
 // String returns the kind's name.
 func (k Kind) String() string { return string(k) }
 
+// Senders of the media kinds (Params.Sender).
+const (
+	SenderEchtzeit = "echtzeit" // the camera program (bin/camera, or a remote one)
+	SenderChromium = "chromium" // a Chromium page sharing its (fake) camera
+)
+
 // Names of the processes measured per trial (keys of Trial.Processes and values of
 // Sample.Process).
 const (
@@ -64,7 +73,10 @@ type Params struct {
 	Height     int    `json:"height,omitempty"`
 	Resolution string `json:"resolution,omitempty"`
 	// Codec is "vp8" or "h264" (empty for signaling-load).
-	Codec string `json:"codec,omitempty"`
+	Codec contract.Codec `json:"codec,omitempty"`
+	// Sender is what sent the video (media kinds): SenderEchtzeit (the camera
+	// program, or a remote camera) or SenderChromium (a Chromium page).
+	Sender string `json:"sender,omitempty"`
 	// Source is the camera source (synthetic, v4l2, rpicam, file) or "fake" for
 	// Chromium's fake camera.
 	Source string `json:"source,omitempty"`
@@ -77,43 +89,6 @@ type Params struct {
 	SignalRate float64 `json:"signalRate,omitempty"`
 	// Repeat numbers the repetitions of the same parameters, from 1.
 	Repeat int `json:"repeat"`
-}
-
-// Phases are the setup phases of a media trial in milliseconds from the start of
-// setup (the viewer page's navigation), nil when the phase was not reached
-// (DESIGN.md: window.echtzeit.snapshot().phases).
-type Phases struct {
-	WSOpen       *float64 `json:"wsOpen"`
-	Hello        *float64 `json:"hello"`
-	Joined       *float64 `json:"joined"`
-	Offer        *float64 `json:"offer"`
-	Answer       *float64 `json:"answer"`
-	ICEConnected *float64 `json:"iceConnected"`
-	FirstFrame   *float64 `json:"firstFrame"`
-}
-
-// PhaseNames lists the phases in the order they happen, as in the JSON.
-var PhaseNames = []string{"wsOpen", "hello", "joined", "offer", "answer", "iceConnected", "firstFrame"}
-
-// Get returns the phase named name (one of PhaseNames), nil if unreached or unknown.
-func (p Phases) Get(name string) *float64 {
-	switch name {
-	case "wsOpen":
-		return p.WSOpen
-	case "hello":
-		return p.Hello
-	case "joined":
-		return p.Joined
-	case "offer":
-		return p.Offer
-	case "answer":
-		return p.Answer
-	case "iceConnected":
-		return p.ICEConnected
-	case "firstFrame":
-		return p.FirstFrame
-	}
-	return nil
 }
 
 // ProcessStats is the CPU and memory of one process (tree) over a trial's
@@ -213,10 +188,27 @@ type Trial struct {
 	// StderrTail is the last lines of the failed component's stderr.
 	StderrTail string `json:"stderrTail,omitempty"`
 
-	// Phases and SetupMs: setup time; SetupMs is the time from the start of setup
-	// (viewer navigation) to the first decoded frame, nil if none arrived.
-	Phases  Phases   `json:"phases"`
-	SetupMs *float64 `json:"setupMs"`
+	// Measured is what the trial measured (also when it failed), flattened
+	// into the trial's JSON object.
+	Measured
+
+	// WarmupS and MeasureS are the planned warm-up and measurement durations.
+	WarmupS  float64 `json:"warmupS"`
+	MeasureS float64 `json:"measureS"`
+	// Start and End bound the whole trial, setup included.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Measured are the figures a trial measured: those of the viewer, the sender
+// and the processes of a media trial, or those of a signaling-load trial.
+type Measured struct {
+	// Phases and SetupMs: setup time; Phases are milliseconds from the start of
+	// setup (the viewer page's navigation) for every phase.Setup() step, null
+	// when not reached; SetupMs is the time to the first decoded frame, nil if
+	// none arrived.
+	Phases  phase.Times `json:"phases"`
+	SetupMs *float64    `json:"setupMs"`
 
 	// FPSMean and FPSP5 are the receiver's frames per second over the
 	// measurement window (from framesDecoded deltas per second), mean and 5th
@@ -254,13 +246,6 @@ type Trial struct {
 
 	// Signaling holds the figures of a signaling-load trial.
 	Signaling *SignalingLoad `json:"signaling,omitempty"`
-
-	// WarmupS and MeasureS are the planned warm-up and measurement durations.
-	WarmupS  float64 `json:"warmupS"`
-	MeasureS float64 `json:"measureS"`
-	// Start and End bound the whole trial, setup included.
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
 }
 
 // AppendTrial appends t as one JSON line to the trials file at path (creating

@@ -66,7 +66,7 @@ func (s *Scenario) Expand() []Spec {
 							sp := base
 							sp.Params = results.Params{
 								Width: res.Width, Height: res.Height, Resolution: res.String(),
-								Codec: c, Source: src, FPS: f, Participants: 2, Repeat: r,
+								Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2, Repeat: r,
 							}
 							out = append(out, sp)
 						}
@@ -88,4 +88,12 @@ func Estimate(specs []Spec) time.Duration {
 		d += sp.Estimate()
 	}
 	return d
+}
+
+// sender is the sender of a media kind's trials.
+func sender(k results.Kind) string {
+	if k == results.KindBrowserToBrowser {
+		return results.SenderChromium
+	}
+	return results.SenderEchtzeit
 }

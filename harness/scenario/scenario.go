@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"echtzeit/harness/results"
+	"echtzeit/internal/contract"
 )
 
 // Errors of this package.
@@ -95,11 +96,11 @@ type Camera struct {
 
 // Block is one entry of "trials": a kind and its sweep axes.
 type Block struct {
-	Kind        string       `yaml:"kind"`
-	Resolutions []Resolution `yaml:"resolutions"`
-	Codecs      []string     `yaml:"codecs"`
-	Sources     []string     `yaml:"sources"`
-	FPS         []int        `yaml:"fps"`
+	Kind        string           `yaml:"kind"`
+	Resolutions []Resolution     `yaml:"resolutions"`
+	Codecs      []contract.Codec `yaml:"codecs"`
+	Sources     []string         `yaml:"sources"`
+	FPS         []int            `yaml:"fps"`
 	// Participants are the signaling-load sizes.
 	Participants []int `yaml:"participants"`
 	// Rate is the signals per second each load client sends.
@@ -312,14 +313,14 @@ func (s *Scenario) applyDefaults() {
 		switch results.Kind(b.Kind) {
 		case results.KindCameraToBrowser:
 			if len(b.Codecs) == 0 {
-				b.Codecs = []string{"vp8"}
+				b.Codecs = []contract.Codec{contract.VP8}
 			}
 			if len(b.Sources) == 0 {
 				b.Sources = []string{"synthetic"}
 			}
 		case results.KindBrowserToBrowser:
 			if len(b.Codecs) == 0 {
-				b.Codecs = []string{"vp8"}
+				b.Codecs = []contract.Codec{contract.VP8}
 			}
 			if len(b.Sources) == 0 {
 				b.Sources = []string{"fake"}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/results"
+	"echtzeit/internal/contract"
 )
 
 const good = `name: t
@@ -35,11 +36,12 @@ func TestDecodeGood(t *testing.T) {
 	specs := s.Expand()
 	require.Len(t, specs, 4+1+4)
 	assert.Equal(t, results.KindCameraToBrowser, specs[0].Kind)
-	assert.Equal(t, results.Params{Width: 160, Height: 90, Resolution: "160x90", Codec: "vp8", Source: "synthetic", FPS: 30, Participants: 2, Repeat: 1}, specs[0].Params)
-	assert.Equal(t, "h264", specs[2].Params.Codec)
+	assert.Equal(t, results.Params{Width: 160, Height: 90, Resolution: "160x90", Codec: "vp8", Sender: results.SenderEchtzeit, Source: "synthetic", FPS: 30, Participants: 2, Repeat: 1}, specs[0].Params)
+	assert.Equal(t, contract.H264, specs[2].Params.Codec)
 	assert.Equal(t, time.Second, specs[0].Warmup)
 	assert.Equal(t, DefaultTimeout.D(), specs[0].Timeout)
 	assert.Equal(t, "fake", specs[4].Params.Source)
+	assert.Equal(t, results.SenderChromium, specs[4].Params.Sender)
 	assert.Equal(t, 15, specs[4].Params.FPS)
 	assert.Equal(t, 10, specs[6].Params.Participants)
 	assert.Equal(t, 2, specs[8].Params.Repeat)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"echtzeit/harness/results"
+	"echtzeit/internal/contract"
 	"echtzeit/signaling/protocol"
 )
 
@@ -31,7 +32,6 @@ var (
 	nameRE        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	fingerprintRE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 	cameraSources = []string{"synthetic", "v4l2", "rpicam", "file"}
-	codecs        = []string{"vp8", "h264"}
 )
 
 // problems collects Validate's messages with the line of their key.
@@ -206,7 +206,7 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 		}
 	}
 	for j, c := range b.Codecs {
-		if !contains(codecs, c) {
+		if _, err := contract.ParseCodec(string(c)); err != nil || string(c) != strings.ToLower(string(c)) {
 			p.add(fmt.Sprintf("%s[%d]", at("codecs"), j), "must be vp8 or h264, got %q", c)
 		}
 	}

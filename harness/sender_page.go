@@ -1,0 +1,88 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"time"
+
+	"echtzeit/harness/browser"
+	"echtzeit/harness/phase"
+	"echtzeit/harness/probe"
+	"echtzeit/harness/results"
+)
+
+// pageSender is a Chromium page that shares Chromium's fake camera into the
+// room (the thesis's browser-to-browser measurement, §5).
+type pageSender struct {
+	proc probe.Proc
+	br   *browser.Browser
+	page *browser.Page
+}
+
+func newPageSender(t *mediaTrial) Sender { return &pageSender{proc: t.r.proc} }
+
+func (s *pageSender) Start(ctx context.Context, t *mediaTrial) error {
+	p := t.sp.Params
+	t.st.set("starting Chromium")
+	br, err := t.browser(ctx, senderSide, p.FPS)
+	if err != nil {
+		return err
+	}
+	s.br = br
+	t.st.set("opening the sender page")
+	page, err := br.NewPage(ctx)
+	if err != nil {
+		return t.r.browserError(br, "open sender page", err)
+	}
+	s.page = page
+	q := url.Values{
+		"send":   {"camera"},
+		"width":  {strconv.Itoa(p.Width)},
+		"height": {strconv.Itoa(p.Height)},
+		"fps":    {strconv.Itoa(p.FPS)},
+		"codec":  {p.Codec.String()},
+	}
+	if err := page.Navigate(ctx, t.pageURL(q)); err != nil {
+		return t.r.browserError(br, "load sender page", err)
+	}
+	t.st.set("waiting for the sender page to join")
+	_, err = t.waitSnapshot(ctx, page, func(s browser.Snapshot) bool { return s.Phases.Get(phase.Joined) != nil })
+	return err
+}
+
+func (s *pageSender) ViewerQuery() url.Values { return nil }
+
+// Check fails when the sender page's Chromium is gone.
+func (s *pageSender) Check() error {
+	if s.br != nil && !pidAlive(s.proc, s.br.PID()) {
+		return &partError{part: results.ProcessBrowser, reason: "chromium exited", tail: tailLines(s.br.Output(), 20)}
+	}
+	return nil
+}
+
+func (s *pageSender) Counters(ctx context.Context) (senderReading, error) {
+	ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+	defer cancel()
+	snap, err := s.page.Snapshot(ctx)
+	if err != nil {
+		return senderReading{}, err
+	}
+	out := snap.Outbound
+	if out == nil {
+		return senderReading{}, errors.New("sender page has no outbound stats")
+	}
+	return senderReading{
+		at: time.UnixMilli(int64(out.Timestamp)), source: "page",
+		encoded: out.FramesEncoded, sent: out.FramesSent,
+		width: int(out.FrameWidth), height: int(out.FrameHeight),
+	}, nil
+}
+
+func (s *pageSender) Stop() error {
+	if s.page == nil {
+		return nil
+	}
+	return s.page.Close()
+}

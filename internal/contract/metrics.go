@@ -1,0 +1,35 @@
+package contract
+
+// Signaling server metrics (signaling/server/metrics.go; DESIGN.md, "Signaling
+// server metrics").
+const (
+	MetricSignalingConnections = "echtzeit_signaling_connections"
+	MetricSignalingRooms       = "echtzeit_signaling_rooms"
+	MetricSignalingRelay       = "echtzeit_signaling_relay_latency_seconds"
+)
+
+// Camera metrics (camera/metrics.go; DESIGN.md, "Camera metrics").
+const (
+	MetricCameraCaptured   = "echtzeit_camera_frames_captured_total"
+	MetricCameraEncoded    = "echtzeit_camera_frames_encoded_total"
+	MetricCameraSent       = "echtzeit_camera_frames_sent_total"
+	MetricCameraDropped    = "echtzeit_camera_frames_dropped_total"
+	MetricCameraEncode     = "echtzeit_camera_encode_seconds"
+	MetricCameraBytesSent  = "echtzeit_camera_bytes_sent_total"
+	MetricCameraFormatInfo = "echtzeit_camera_format_info"
+	MetricCameraPeerState  = "echtzeit_camera_peer_state"
+)
+
+// SignalingMetrics and CameraMetrics list the names above, for the tests of
+// the packages that export them.
+func SignalingMetrics() []string {
+	return []string{MetricSignalingConnections, MetricSignalingRooms, MetricSignalingRelay}
+}
+
+// CameraMetrics lists the camera's metric names.
+func CameraMetrics() []string {
+	return []string{
+		MetricCameraCaptured, MetricCameraEncoded, MetricCameraSent, MetricCameraDropped,
+		MetricCameraEncode, MetricCameraBytesSent, MetricCameraFormatInfo, MetricCameraPeerState,
+	}
+}
