@@ -65,6 +65,17 @@ func startChild(name, path string, args []string, logger *slog.Logger) (*child, 
 	return c, nil
 }
 
+// startChildIn starts path with args through the command prefix (nil: as
+// it is), e.g. "ip netns exec NAME", which executes the program in its own
+// place: the child's process ID is the program's.
+func startChildIn(prefix []string, name, path string, args []string, logger *slog.Logger) (*child, error) {
+	if len(prefix) == 0 {
+		return startChild(name, path, args, logger)
+	}
+	all := append(append(append([]string{}, prefix[1:]...), path), args...)
+	return startChild(name, prefix[0], all, logger)
+}
+
 // PID returns the process ID.
 func (c *child) PID() int { return c.cmd.Process.Pid }
 

@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/chromedp/chromedp"
 )
@@ -62,6 +64,7 @@ type config struct {
 	flags    []flag
 	logger   *slog.Logger
 	output   io.Writer
+	prefix   []string
 }
 
 // Option configures Launch.
@@ -115,6 +118,15 @@ func WithWebRTCTesting() Option {
 			o(c)
 		}
 	}
+}
+
+// WithCommandPrefix starts Chromium through a command prefix, e.g.
+// "ip netns exec NAME" to run it inside a network namespace. The prefix
+// must execute Chromium in its own place (exec), so that the process ID is
+// Chromium's; chromedp's pipe to DevTools (file descriptors 3 and 4) passes
+// through it. Chromium still gets SIGKILL when this process dies.
+func WithCommandPrefix(prefix ...string) Option {
+	return func(c *config) { c.prefix = prefix }
 }
 
 // WithHeadful runs Chromium with a visible window (needs a display). The
@@ -219,6 +231,9 @@ func Launch(ctx context.Context, opts ...Option) (*Browser, error) {
 	if cfg.headful {
 		allocOpts = append(allocOpts, chromedp.VisibleWindow)
 	}
+	if len(cfg.prefix) > 0 {
+		allocOpts = append(allocOpts, chromedp.ModifyCmdFunc(prefixCommand(cfg.prefix)))
+	}
 
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), allocOpts...)
 	logf := func(format string, args ...any) { cfg.logger.Debug("chromedp: " + fmt.Sprintf(format, args...)) }
@@ -312,4 +327,22 @@ func (t *tailBuffer) String() string {
 func envBool(name string) bool {
 	v, err := strconv.ParseBool(os.Getenv(name))
 	return err == nil && v
+}
+
+// prefixCommand puts prefix in front of chromedp's command. ModifyCmdFunc
+// replaces chromedp's own process options, so the parent-death signal is set
+// here again.
+func prefixCommand(prefix []string) func(*exec.Cmd) {
+	return func(cmd *exec.Cmd) {
+		path, err := exec.LookPath(prefix[0])
+		if err != nil {
+			path = prefix[0] // Start reports it
+		}
+		cmd.Args = append(append([]string{}, prefix...), cmd.Args...)
+		cmd.Path = path
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 }

@@ -291,10 +291,15 @@ func (t *Topology) StartSchedule() error {
 func HTTPClient(ns *netns.Namespace) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil
-	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	tr.DialContext = DialIn(ns)
+	return &http.Client{Transport: tr}
+}
+
+// DialIn returns a dial function whose connections are made inside ns.
+func DialIn(ns *netns.Namespace) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return netns.Dial(ctx, ns.Path(), network, addr)
 	}
-	return &http.Client{Transport: tr}
 }
 
 // Close stops the forwarder and removes every namespace (their veth pairs
