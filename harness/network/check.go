@@ -187,15 +187,11 @@ func (t *Topology) checkDirection(ctx context.Context, p link.Params, from, to *
 		return dc, err
 	}
 	defer func() { _ = rx.close() }()
-	tx, err := netns.ListenPacket(from.NS.Path(), "udp4", ":0")
+	tx, err := newProber(from.NS.Path(), netip.AddrPortFrom(to.Addr, rx.port))
 	if err != nil {
-		return dc, fmt.Errorf("probe socket in %s: %w", from.Name, err)
+		return dc, fmt.Errorf("%s: %w", from.Name, err)
 	}
-	defer func() { _ = tx.Close() }()
-	if uc, ok := tx.(*net.UDPConn); ok {
-		_ = uc.SetWriteBuffer(4 << 20)
-	}
-	dst := net.UDPAddrFromAddrPort(netip.AddrPortFrom(to.Addr, rx.port))
+	defer tx.close()
 
 	// Delay and loss: small probes well below the rate.
 	rate := p.MeanRate()
@@ -213,7 +209,7 @@ func (t *Topology) checkDirection(ctx context.Context, p link.Params, from, to *
 	if rate == 0 {
 		burst = 0 // nothing queues on an unlimited link
 	}
-	sent, err := rx.send(ctx, tx, dst, phaseSmall, n, smallPayload, pps, burst, 0)
+	sent, err := tx.send(ctx, rx.run, phaseSmall, n, smallPayload, pps, burst, 0)
 	if err != nil {
 		return dc, err
 	}
@@ -242,10 +238,9 @@ func (t *Topology) checkDirection(ctx context.Context, p link.Params, from, to *
 	lpps := dc.RateOffered / float64(ipBytes*8)
 	ticks0, cpuErr := probe.NewProc().Stat(t.ForwarderPID())
 	start := time.Now()
-	// A head start of a quarter second's worth fills the queue, so that a
-	// stall of this (unprioritised) sender does not leave the link idle.
+	// A head start of a quarter second's worth fills the queue at once.
 	head := int(lpps / rateOverdrive * rateHead.Seconds())
-	sent, err = rx.send(ctx, tx, dst, phaseRate, head+int(lpps*rateFor.Seconds()), largePayload, lpps, 0, head)
+	sent, err = tx.send(ctx, rx.run, phaseRate, head+int(lpps*rateFor.Seconds()), largePayload, lpps, 0, head)
 	if err != nil {
 		return dc, err
 	}
@@ -386,40 +381,6 @@ func (r *receiver) close() error {
 // at converts a receiver time to wall-clock time (ref is wall-clock only:
 // the sender's stamps and the kernel's are CLOCK_REALTIME).
 func (r *receiver) at(d time.Duration) time.Time { return r.ref.Add(d) }
-
-// send sends n probes of phase with the given UDP payload at pps, paced in
-// ticks of a millisecond, and returns how many it sent. After a stall of
-// the sending thread (a busy machine) at most maxBurst overdue probes go
-// out at once and the others are skipped (0: all go), so that the small
-// probes never queue behind each other. The first head probes go at once.
-func (r *receiver) send(ctx context.Context, tx net.PacketConn, dst net.Addr, phase byte, n, payload int, pps float64, maxBurst, head int) (int, error) {
-	buf := make([]byte, payload)
-	copy(buf, "EZLC")
-	binary.BigEndian.PutUint32(buf[4:8], r.run)
-	buf[8] = phase
-	start := time.Now()
-	sent := 0
-	for slot := 0; slot < n; {
-		due := min(n, head+int(time.Since(start).Seconds()*pps)+1)
-		if maxBurst > 0 && due-slot > maxBurst {
-			slot = due - maxBurst
-		}
-		for ; slot < due; slot++ {
-			binary.BigEndian.PutUint32(buf[9:13], uint32(sent))
-			binary.BigEndian.PutUint64(buf[13:21], uint64(time.Now().UnixNano()))
-			if _, err := tx.WriteTo(buf, dst); err != nil {
-				return sent, fmt.Errorf("send probe: %w", err)
-			}
-			sent++
-		}
-		select {
-		case <-ctx.Done():
-			return sent, ctx.Err()
-		case <-time.After(pacingTick):
-		}
-	}
-	return sent, nil
-}
 
 // wait returns the arrivals of phase once all sent probes arrived or none
 // came for a while (the rest are lost), sorted by arrival.
