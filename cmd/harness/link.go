@@ -146,6 +146,10 @@ type sideCmd struct {
 func runSides(ctx context.Context, sides []sideCmd) error {
 	errs := make([]error, len(sides))
 	var wg sync.WaitGroup
+	var mu sync.Mutex // the sides may share writers that are not files
+	for i := range sides {
+		sides[i].stdout, sides[i].stderr = shared(sides[i].stdout, &mu), shared(sides[i].stderr, &mu)
+	}
 	for i, s := range sides {
 		argv := append(s.side.NS.Prefix(), "sh", "-c", s.cmd)
 		cmd := exec.Command(argv[0], argv[1:]...)
@@ -183,6 +187,26 @@ func runSides(ctx context.Context, sides []sideCmd) error {
 		return errors.Join(append([]error{errors.New("interrupted")}, errs...)...)
 	}
 	return errors.Join(errs...)
+}
+
+// shared returns w as it is when it is a file (the commands write to it
+// directly), else w behind the lock mu.
+func shared(w io.Writer, mu *sync.Mutex) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		return f
+	}
+	return lockedWriter{w: w, mu: mu}
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // linkForwardCmd is the forwarder process that package network starts
