@@ -73,7 +73,7 @@ type session struct {
 	retry        *time.Timer
 	rtcpWG       sync.WaitGroup
 
-	started          time.Time
+	started time.Time
 }
 
 type sessionConfig struct {

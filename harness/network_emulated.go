@@ -254,7 +254,7 @@ func (n *emulatedNetwork) Check() error {
 	}
 	select {
 	case <-f.Done():
-		return &partError{part: results.ProcessForwarder, reason: "forwarder exited: " + exitText(f.Err()), tail: tailLines(f.Stderr(), 20)}
+		return &partError{part: results.ProcessForwarder, reason: "forwarder exited: " + f.ExitText(), tail: tailLines(f.Stderr(), 20)}
 	default:
 		return nil
 	}
