@@ -90,17 +90,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 		"CPU is of one core (100 %% = one core busy), read from /proc in clock ticks (10 ms), so a short window resolves about 0.1 %%.",
 		usuallyShare*100, nearTarget, collapseShare*100, idleRounding)})
 
-	d.add(heading{2, "Plots"})
-	for _, p := range plots {
-		if !slices.Contains(PlotFiles, p.file) {
-			continue // a trial's time series: under Networks
-		}
-		if p.png == nil {
-			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
-			continue
-		}
-		d.add(figure{file: p.file, alt: p.alt})
-	}
+	plotsSection(d, plots)
 
 	d.add(heading{2, "Environment"})
 	d.add(environmentTable(r.env))
@@ -165,6 +155,22 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Scenario"}, pre{string(r.scenario)})
 	}
 	return d
+}
+
+// plotsSection adds "Plots": the run's plots (PlotFiles), or why one was
+// not drawn. The trials' time series go under Networks.
+func plotsSection(d *document, plots []plotResult) {
+	d.add(heading{2, "Plots"})
+	for _, p := range plots {
+		if !slices.Contains(PlotFiles, p.file) {
+			continue
+		}
+		if p.png == nil {
+			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
+			continue
+		}
+		d.add(figure{file: p.file, alt: p.alt})
+	}
 }
 
 func summaryLine(r *run) string {
