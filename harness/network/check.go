@@ -42,8 +42,9 @@ const (
 	maxSmallFor   = 8 * time.Second
 	minSmallFor   = 2 * time.Second
 	pacingTick    = time.Millisecond
-	smallBurst    = 4   // overdue small probes sent at once after a stall
-	clockTicksHz  = 100 // USER_HZ of /proc/PID/stat
+	recvBuffer    = 32 << 20 // bytes of the probe receiver's socket buffer
+	smallBurst    = 4        // overdue small probes sent at once after a stall
+	clockTicksHz  = 100      // USER_HZ of /proc/PID/stat
 )
 
 // Probe phases.
@@ -300,10 +301,9 @@ func newReceiver(to *Side) (*receiver, error) {
 		_ = conn.Close()
 		return nil, errors.New("probe receiver: not a UDP socket")
 	}
-	_ = uc.SetReadBuffer(8 << 20)
-	if err := enableTimestamps(uc); err != nil {
+	if err := setSocket(uc); err != nil {
 		_ = conn.Close()
-		return nil, fmt.Errorf("probe receiver: SO_TIMESTAMPNS: %w", err)
+		return nil, fmt.Errorf("probe receiver: socket options: %w", err)
 	}
 	var id [4]byte
 	_, _ = rand.Read(id[:])
@@ -359,8 +359,11 @@ func kernelTime(oob []byte) time.Time {
 	return time.Now()
 }
 
-// enableTimestamps asks the kernel to stamp each received datagram.
-func enableTimestamps(c *net.UDPConn) error {
+// setSocket asks the kernel to stamp each received datagram, and gives the
+// socket a receive buffer of recvBuffer past net.core.rmem_max (root), so
+// that a receiving goroutine kept from running on a busy machine loses no
+// probe (a few hundred small datagrams fill the default buffer).
+func setSocket(c *net.UDPConn) error {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return err
@@ -368,6 +371,11 @@ func enableTimestamps(c *net.UDPConn) error {
 	var serr error
 	err = rc.Control(func(fd uintptr) {
 		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+		if serr == nil {
+			if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, recvBuffer) != nil {
+				_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, recvBuffer)
+			}
+		}
 	})
 	return errors.Join(err, serr)
 }
