@@ -29,22 +29,23 @@ const (
 
 // Probe sizes and pacing of the self-check.
 const (
-	probeHeader   = 21
-	smallPayload  = 24   // UDP payload of delay and loss probes (52 bytes of IP)
-	largePayload  = 1200 // UDP payload of rate probes (1228 bytes of IP)
-	ipUDPOverhead = 28   // IPv4 and UDP headers: rates count IP bytes, as the link does
-	maxSmallPPS   = 5000
-	smallShare    = 0.4  // delay probes use at most this share of the rate (no queueing)
-	rateOverdrive = 1.25 // rate probes offer this much of the rate (a full queue)
-	rateFor       = 2 * time.Second
-	rateHead      = 250 * time.Millisecond
-	unlimitedRate = 20e6 // offered to an unlimited direction to show its throughput
-	maxSmallFor   = 8 * time.Second
-	minSmallFor   = 2 * time.Second
-	pacingTick    = time.Millisecond
-	recvBuffer    = 32 << 20 // bytes of the probe receiver's socket buffer
-	smallBurst    = 4        // overdue small probes sent at once after a stall
-	clockTicksHz  = 100      // USER_HZ of /proc/PID/stat
+	probeHeader    = 21
+	smallPayload   = 24   // UDP payload of delay and loss probes (52 bytes of IP)
+	largePayload   = 1200 // UDP payload of rate probes (1228 bytes of IP)
+	ipUDPOverhead  = 28   // IPv4 and UDP headers: rates count IP bytes, as the link does
+	maxSmallPPS    = 5000
+	smallShare     = 0.4  // delay probes use at most this share of the rate (no queueing)
+	rateOverdrive  = 1.25 // rate probes offer this much of the rate (a full queue)
+	rateFor        = 2 * time.Second
+	rateHead       = 250 * time.Millisecond
+	unlimitedRate  = 20e6 // offered to an unlimited direction to show its throughput
+	maxSmallFor    = 8 * time.Second
+	minSmallFor    = 2 * time.Second
+	pacingTick     = time.Millisecond
+	recvBuffer     = 32 << 20 // bytes of the probe receiver's socket buffer
+	smallBurst     = 4        // overdue small probes sent at once after a stall
+	unlimitedBurst = 32       // the same on an unlimited link
+	clockTicksHz   = 100      // USER_HZ of /proc/PID/stat
 )
 
 // Probe phases.
@@ -208,7 +209,9 @@ func (t *Topology) checkDirection(ctx context.Context, p link.Params, from, to *
 	n := int(pps * dur.Seconds())
 	burst := smallBurst
 	if rate == 0 {
-		burst = 0 // nothing queues on an unlimited link
+		// Nothing queues on an unlimited link, but a burst of thousands
+		// would overflow the TUN device's queue in front of the forwarder.
+		burst = unlimitedBurst
 	}
 	sent, err := tx.send(ctx, rx.run, phaseSmall, n, smallPayload, pps, burst, 0)
 	if err != nil {
