@@ -53,6 +53,7 @@ type options struct {
 	h264Encoder    string
 	h264Preset     string
 	codecSet       bool
+	maxViewers     int
 }
 
 const usage = `Usage: camera [flags]
@@ -108,11 +109,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
+	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	}
+	if o.maxViewers < 1 {
+		return o, fmt.Errorf("--max-viewers %d: want at least 1", o.maxViewers)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "codec" {
@@ -291,10 +296,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if created {
+	if created { // the one place the room ID is printed (DESIGN.md "Hostile peers")
 		fmt.Fprintf(stdout, "New room ID %s (stored in %s)\nViewer link: %s\n", room, path, link)
 	}
-	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
 	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, SignalingURL: o.signaling, Logger: logger.With("part", "webrtc")})
 	if err != nil {
@@ -313,6 +317,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		API:     api,
 		Logger:  logger,
 		Metrics: metrics,
+		Limits:  camera.Limits{MaxSessions: o.maxViewers},
 	})
 	if err != nil {
 		return err
