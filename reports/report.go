@@ -90,14 +90,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 		"CPU is of one core (100 %% = one core busy), read from /proc in clock ticks (10 ms), so a short window resolves about 0.1 %%.",
 		usuallyShare*100, nearTarget, collapseShare*100, idleRounding)})
 
-	d.add(heading{2, "Plots"})
-	for _, p := range plots {
-		if p.png == nil {
-			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
-			continue
-		}
-		d.add(figure{file: p.file, alt: p.alt})
-	}
+	plotsSection(d, plots)
 
 	d.add(heading{2, "Environment"})
 	d.add(environmentTable(r.env))
@@ -124,6 +117,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Trials of other kinds"}, otherTable(other))
 	}
 
+	networkSection(d, r, plots)
 	d.add(mediaSections(r)...)
 
 	if t, ok := sampleTable(r); ok {
@@ -172,6 +166,22 @@ func mediaSections(r *run) []block {
 	}
 	bs = append(bs, reliabilitySection(media)...)
 	return append(bs, budgetSection(r)...)
+}
+
+// plotsSection adds "Plots": the run's plots (PlotFiles), or why one was
+// not drawn. The trials' time series go under Networks.
+func plotsSection(d *document, plots []plotResult) {
+	d.add(heading{2, "Plots"})
+	for _, p := range plots {
+		if !slices.Contains(PlotFiles, p.file) {
+			continue
+		}
+		if p.png == nil {
+			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
+			continue
+		}
+		d.add(figure{file: p.file, alt: p.alt})
+	}
 }
 
 func summaryLine(r *run) string {
@@ -286,6 +296,12 @@ func mediaTable(ts []results.Trial) table {
 	if axes {
 		head = slices.Insert(head, 4, "sender", "cpu")
 	}
+	networks := slices.ContainsFunc(ts, func(t results.Trial) bool { return t.Params.Network != "" })
+	netCol := -1
+	if networks {
+		netCol = len(head)
+		head = append(head, "network")
+	}
 	for _, p := range procs {
 		head = append(head, "CPU "+p+" %")
 	}
@@ -298,7 +314,7 @@ func mediaTable(ts []results.Trial) table {
 		first = 9
 	}
 	for i := range right {
-		right[i] = i == 0 || i == first-3 || i >= first
+		right[i] = i == 0 || i == first-3 || i >= first && i != netCol
 	}
 	var rows [][]string
 	for _, t := range ts {
@@ -313,6 +329,9 @@ func mediaTable(ts []results.Trial) table {
 		if axes {
 			row = slices.Insert(row, 4, orDash(t.Params.Sender), orDash(t.Params.CPU))
 		}
+		if networks {
+			row = append(row, networkOf(t))
+		}
 		for _, p := range procs {
 			row = append(row, processCPU(t, p))
 		}
@@ -322,6 +341,19 @@ func mediaTable(ts []results.Trial) table {
 		rows = append(rows, row)
 	}
 	return table{head: head, rows: rows, right: right}
+}
+
+// networkOf names a trial's networks ("3g", "lan/4g" when the viewers'
+// differs from lan), "–" without one.
+func networkOf(t results.Trial) string {
+	p := t.Params
+	switch {
+	case p.Network == "":
+		return dash
+	case p.ViewerNetwork == "" || p.ViewerNetwork == "lan":
+		return p.Network
+	}
+	return p.Network + "/" + p.ViewerNetwork
 }
 
 func processCPU(t results.Trial, name string) string {

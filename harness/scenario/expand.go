@@ -40,6 +40,12 @@ func (sp Spec) Name() string {
 	if p.CPU != "" {
 		name += " cpu " + p.CPU
 	}
+	if p.Network != "" {
+		name += " over " + p.Network
+		if p.ViewerNetwork != DefaultViewerNetwork {
+			name += "/" + p.ViewerNetwork
+		}
+	}
 	return fmt.Sprintf("%s #%d", name, p.Repeat)
 }
 
@@ -47,6 +53,9 @@ func (sp Spec) Name() string {
 // measurement and typical setup and teardown.
 func (sp Spec) Estimate() time.Duration {
 	setup := 4 * time.Second
+	if sp.Params.Network != "" {
+		setup += 3 * time.Second // namespaces, a signaling server and Chromium per trial, a slower first frame
+	}
 	if sp.Kind == results.KindSignalingLoad {
 		setup = 3*time.Second + time.Duration(sp.Params.Participants)*5*time.Millisecond
 	}
@@ -55,8 +64,8 @@ func (sp Spec) Estimate() time.Duration {
 
 // Expand returns the scenario's trials in run order: block by block; within a
 // block repeat by repeat (so drift spreads over all parameters), then sender,
-// CPU budget, codec, source, resolution, frame rate and chart (participants
-// for signaling-load).
+// sender network, viewer network, CPU budget, codec, source, resolution,
+// frame rate and chart (participants for signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -99,6 +108,9 @@ func Estimate(specs []Spec) time.Duration {
 func (s *Scenario) mediaParams(b Block, r int) []results.Params {
 	ps := []results.Params{{Participants: 2, Repeat: r}}
 	ps = cross(ps, senders(b), func(p *results.Params, v string) { p.Sender = v })
+	nets, viewerNets := networkAxes(b)
+	ps = cross(ps, nets, func(p *results.Params, n string) { p.Network = n })
+	ps = cross(ps, viewerNets, func(p *results.Params, n string) { p.ViewerNetwork = n })
 	ps = cross(ps, s.budgets(b), func(p *results.Params, bg cgroup.Budget) {
 		p.CPU = bg.Name
 		if bg.Limited() {
