@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
+	"math"
 	"net/url"
 	"strconv"
 	"time"
@@ -49,6 +50,11 @@ func (s *pageSender) Start(ctx context.Context, t *mediaTrial) error {
 		"fps":    {strconv.Itoa(p.FPS)},
 		"codec":  {p.Codec.String()},
 	}
+	// The page asks before it shares its camera; the harness's sender says yes
+	// beforehand (DESIGN.md "The page's security").
+	if err := page.AllowAutoShare(ctx); err != nil {
+		return t.r.browserError(br, "let the sender page share its camera", err)
+	}
 	if err := page.Navigate(ctx, t.pageURL(q)); err != nil {
 		return t.r.browserError(br, "load sender page", err)
 	}
@@ -78,10 +84,15 @@ func (s *pageSender) Counters(ctx context.Context) (senderReading, error) {
 	if out == nil {
 		return senderReading{}, errors.New("sender page has no outbound stats")
 	}
+	target := out.TargetBitrate
+	if target <= 0 {
+		target = math.NaN()
+	}
 	r := senderReading{
 		at: time.UnixMilli(int64(out.Timestamp)), source: "page",
 		encoded: out.FramesEncoded, sent: out.FramesSent,
 		width: int(out.FrameWidth), height: int(out.FrameHeight),
+		bytesSent: out.BytesSent, target: target,
 		encodeSum: out.TotalEncodeTime, encodeCount: out.FramesEncoded,
 		sendSum: out.TotalPacketSendDelay, sendCount: out.PacketsSent,
 	}

@@ -92,14 +92,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 
 	d.add(resultsSection(r)...)
 
-	d.add(heading{2, "Plots"})
-	for _, p := range plots {
-		if p.png == nil {
-			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
-			continue
-		}
-		d.add(figure{file: p.file, alt: p.alt})
-	}
+	plotsSection(d, plots)
 
 	d.add(heading{2, "Environment"})
 	d.add(environmentTable(r.env))
@@ -126,6 +119,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Trials of other kinds"}, otherTable(other))
 	}
 
+	networkSection(d, r, plots)
 	d.add(mediaSections(r)...)
 
 	if t, ok := sampleTable(r); ok {
@@ -160,6 +154,26 @@ func buildDocument(r *run, plots []plotResult) *document {
 	return d
 }
 
+// mediaSections are the setup phases, where the setup time and the latency
+// go, the picture quality, the setup reliability and the senders under CPU
+// budgets, for runs with media trials.
+func mediaSections(r *run) []block {
+	media := r.media()
+	if len(media) == 0 {
+		return nil
+	}
+	bs := []block{
+		heading{2, "Setup phases"},
+		para{"Median milliseconds from the viewer's navigation (performance.timeOrigin, the page's clock) to each phase, over the trials that reached it (n = trials that reached the first frame)."},
+		phaseTable(media),
+	}
+	bs = append(bs, setupSection(r, media)...)
+	bs = append(bs, delaysSection(r, media)...)
+	bs = append(bs, qualitySection(r, media)...)
+	bs = append(bs, reliabilitySection(media)...)
+	return append(bs, budgetSection(r)...)
+}
+
 // resultsSection is every figure per sender and resolution with its
 // interval.
 func resultsSection(r *run) []block {
@@ -174,21 +188,20 @@ func resultsSection(r *run) []block {
 	}
 }
 
-// mediaSections are the setup phases, where the setup time and the latency
-// go, and the picture quality.
-func mediaSections(r *run) []block {
-	media := r.media()
-	if len(media) == 0 {
-		return nil
+// plotsSection adds "Plots": the run's plots (PlotFiles), or why one was
+// not drawn. The trials' time series go under Networks.
+func plotsSection(d *document, plots []plotResult) {
+	d.add(heading{2, "Plots"})
+	for _, p := range plots {
+		if !slices.Contains(PlotFiles, p.file) {
+			continue
+		}
+		if p.png == nil {
+			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
+			continue
+		}
+		d.add(figure{file: p.file, alt: p.alt})
 	}
-	out := []block{
-		heading{2, "Setup phases"},
-		para{"Median milliseconds from the viewer's navigation (performance.timeOrigin, the page's clock) to each phase, over the trials that reached it (n = trials that reached the first frame)."},
-		phaseTable(media),
-	}
-	out = append(out, setupSection(r, media)...)
-	out = append(out, delaysSection(r, media)...)
-	return append(out, qualitySection(r, media)...)
 }
 
 func summaryLine(r *run) string {
@@ -294,8 +307,21 @@ func measuredOnly(t results.Trial, s string) string {
 
 func mediaTable(r *run, ts []results.Trial) table {
 	procs := processNames(ts)
+	// Sender and budget columns only for runs that vary them.
+	axes := slices.ContainsFunc(ts, func(t results.Trial) bool {
+		return t.Params.CPU != "" || t.Params.Sender == results.SenderGStreamer
+	})
 	head := []string{"#", "resolution", "codec", "source", "repeat", "result", "received", "fps mean [95 % CI] (n s)", "fps p5",
 		"setup ms page / harness", "latency p50 / p95 ms", "kbit/s", "loss %", "freezes"}
+	if axes {
+		head = slices.Insert(head, 4, "sender", "cpu")
+	}
+	networks := slices.ContainsFunc(ts, func(t results.Trial) bool { return t.Params.Network != "" })
+	netCol := -1
+	if networks {
+		netCol = len(head)
+		head = append(head, "network")
+	}
 	for _, p := range procs {
 		head = append(head, "CPU "+p+" % [95 % CI] (n s)")
 	}
@@ -303,8 +329,12 @@ func mediaTable(r *run, ts []results.Trial) table {
 		head = append(head, "RSS "+p+" MiB")
 	}
 	right := make([]bool, len(head))
+	first := 7 // the first figure column
+	if axes {
+		first = 9
+	}
 	for i := range right {
-		right[i] = i == 0 || i == 4 || i >= 7
+		right[i] = i == 0 || i == first-3 || i >= first && i != netCol
 	}
 	var rows [][]string
 	for _, t := range ts {
@@ -316,6 +346,12 @@ func mediaTable(r *run, ts []results.Trial) table {
 			measuredOnly(t, f0(t.BitrateKbps)), measuredOnly(t, f2(t.PacketLossPct)),
 			measuredOnly(t, strconv.FormatInt(t.FreezeCount, 10)),
 		}
+		if axes {
+			row = slices.Insert(row, 4, orDash(t.Params.Sender), orDash(t.Params.CPU))
+		}
+		if networks {
+			row = append(row, networkOf(t))
+		}
 		for _, p := range procs {
 			row = append(row, r.trialCell(t, cpuMetric(p)))
 		}
@@ -325,6 +361,19 @@ func mediaTable(r *run, ts []results.Trial) table {
 		rows = append(rows, row)
 	}
 	return table{head: head, rows: rows, right: right}
+}
+
+// networkOf names a trial's networks ("3g", "lan/4g" when the viewers'
+// differs from lan), "–" without one.
+func networkOf(t results.Trial) string {
+	p := t.Params
+	switch {
+	case p.Network == "":
+		return dash
+	case p.ViewerNetwork == "" || p.ViewerNetwork == "lan":
+		return p.Network
+	}
+	return p.Network + "/" + p.ViewerNetwork
 }
 
 // trialCell is one trial's figure with the interval of its one-second

@@ -63,7 +63,7 @@ func summaryMetrics(media []results.Trial) []metric {
 // first frame with its Wilson score interval.
 func setupRate(ts []results.Trial) string {
 	k := len(values(ts, setupMs))
-	iv, err := stats.Wilson(k, len(ts), stats.DefaultLevel)
+	iv, err := stats.WilsonInterval(k, len(ts), stats.DefaultLevel)
 	if err != nil {
 		return dash
 	}

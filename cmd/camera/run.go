@@ -55,6 +55,8 @@ type options struct {
 	h264VBV        time.Duration
 	zeroPlayout    bool
 	codecSet       bool
+	maxViewers     int
+	bench          benchOptions
 }
 
 const usage = `Usage: camera [flags]
@@ -112,11 +114,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
 	fs.DurationVar(&o.h264VBV, "h264-vbv", softenc.DefaultH264VBV, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264: shorter = more even frame sizes (a shorter jitter buffer at the viewer) but a bitrate below the target")
 	fs.BoolVar(&o.zeroPlayout, "zero-playout-delay", false, "ask viewers to show frames without playout delay (RTP playout-delay extension, min = max = 0): less latency, less smoothing")
+	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
+	registerBenchmarkFlags(fs, &o.bench)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	}
+	if o.maxViewers < 1 {
+		return o, fmt.Errorf("--max-viewers %d: want at least 1", o.maxViewers)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "codec" {
@@ -286,6 +293,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !o.codecSet {
 		o.codec = src.Codec() // pass-through sources bring their codec
 	}
+	if o.bench.enabled {
+		return runBenchmark(ctx, o.bench, src, o.source, o.format(), metrics, stdout)
+	}
 	clientOpts, err := o.clientOptions(logger.With("part", "signaling"))
 	if err != nil {
 		return err
@@ -298,10 +308,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if created {
+	if created { // the one place the room ID is printed (DESIGN.md "Hostile peers")
 		fmt.Fprintf(stdout, "New room ID %s (stored in %s)\nViewer link: %s\n", room, path, link)
 	}
-	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
 	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, SignalingURL: o.signaling, ZeroPlayoutDelay: o.zeroPlayout,
 		Logger: logger.With("part", "webrtc")})
@@ -314,13 +323,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Room:          room,
 		Source:        src,
 		SourceName:    o.source,
-		Format: camera.Format{
-			Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec,
-			Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
-		},
-		API:     api,
-		Logger:  logger,
-		Metrics: metrics,
+		Format:        o.format(),
+		API:           api,
+		Logger:        logger,
+		Metrics:       metrics,
+		Limits:        camera.Limits{MaxSessions: o.maxViewers},
 	})
 	if err != nil {
 		return err

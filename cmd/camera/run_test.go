@@ -71,7 +71,7 @@ func TestParseFlags(t *testing.T) {
 	require.ErrorIs(t, err, flag.ErrHelp)
 	for _, name := range []string{"--signaling", "--tls-ca", "--tls-fingerprint", "--tls-insecure", "--room", "--room-file",
 		"--source", "--device", "--width", "--height", "--fps", "--codec", "--bitrate", "--keyframe-interval",
-		"--metrics-addr", "--ice-loopback", "--log-level", "--rpicam-command", "--file"} {
+		"--metrics-addr", "--ice-loopback", "--log-level", "--rpicam-command", "--file", "--max-viewers"} {
 		flagLine := "\n  -" + strings.TrimLeft(name, "-")
 		assert.True(t, strings.Contains(stderr.String(), flagLine+" ") || strings.Contains(stderr.String(), flagLine+"\n"), "help lists %s", name)
 	}
@@ -123,6 +123,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{[]string{"--source", "rpicam", "--codec", "vp8"}, "rpicam"},
 		{[]string{"--tls-ca", "/nonexistent/ca.pem"}, "--tls-ca"},
 		{[]string{"--tls-fingerprint", "zz"}, "--tls-fingerprint"},
+		{[]string{"--max-viewers", "0"}, "--max-viewers"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -101,6 +101,9 @@ type Outbound struct {
 	TotalEncodeTime      float64 `json:"totalEncodeTime"`
 	TotalPacketSendDelay float64 `json:"totalPacketSendDelay"`
 	PacketsSent          float64 `json:"packetsSent"`
+	// TargetBitrate is the encoder's target in bit/s as the sender's
+	// congestion control sets it (outbound-rtp targetBitrate), 0 if unknown.
+	TargetBitrate float64 `json:"targetBitrate"`
 }
 
 // Derived are the figures of the page's stats line.

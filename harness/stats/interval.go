@@ -180,36 +180,22 @@ func BootstrapMeanDiff(a, b []float64, o BootstrapOptions) (Interval, error) {
 	return iv, nil
 }
 
-// Wilson returns the Wilson score interval (Wilson 1927; Agresti & Coull
-// 1998) of a success rate: successes of n trials at the confidence level.
-// Unlike the normal approximation it stays inside [0, 1] and is not empty
-// at 0 or n successes, which small runs (3 of 3 set up) need.
-func Wilson(successes, n int, level float64) (Interval, error) {
+// WilsonInterval is the Wilson score interval of a success rate (Wilson,
+// wilson.go) as an Interval: successes of n trials at the confidence level
+// (DefaultLevel when 0). Small runs (3 of 3 set up) need it: it stays inside
+// [0, 1] and is not empty at 0 or n successes.
+func WilsonInterval(successes, n int, level float64) (Interval, error) {
 	if level == 0 {
 		level = DefaultLevel
 	}
 	if math.IsNaN(level) || level <= 0 || level >= 1 {
 		return Interval{}, fmt.Errorf("level %v: %w", level, ErrLevel)
 	}
-	if n <= 0 {
-		return Interval{}, fmt.Errorf("wilson interval of %d trials: %w", n, ErrEmpty)
+	lo, hi, err := Wilson(successes, n, NormalQuantile(1-(1-level)/2))
+	if err != nil {
+		return Interval{}, err
 	}
-	if successes < 0 || successes > n {
-		return Interval{}, fmt.Errorf("wilson interval: %d successes of %d trials", successes, n)
-	}
-	z := NormalQuantile(1 - (1-level)/2)
-	fn := float64(n)
-	p := float64(successes) / fn
-	z2 := z * z
-	centre := (p + z2/(2*fn)) / (1 + z2/fn)
-	half := z / (1 + z2/fn) * math.Sqrt(p*(1-p)/fn+z2/(4*fn*fn))
-	return Interval{
-		Estimate: p,
-		Lo:       max(0, centre-half),
-		Hi:       min(1, centre+half),
-		N:        n,
-		Level:    level,
-	}, nil
+	return Interval{Estimate: float64(successes) / float64(n), Lo: lo, Hi: hi, N: n, Level: level}, nil
 }
 
 // NormalQuantile returns the p-quantile of the standard normal distribution

@@ -29,7 +29,7 @@ func TestNormalQuantile(t *testing.T) {
 	}
 }
 
-func TestWilson(t *testing.T) {
+func TestWilsonInterval(t *testing.T) {
 	// Reference values: Newcombe (1998), Table I (81/263: 0.2553–0.3662,
 	// 15/148: 0.0624–0.1605), to eight places from Python's
 	// statistics.NormalDist and the closed form.
@@ -47,7 +47,7 @@ func TestWilson(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			iv, err := Wilson(c.k, c.n, 0.95)
+			iv, err := WilsonInterval(c.k, c.n, 0.95)
 			require.NoError(t, err)
 			assert.InDelta(t, c.p, iv.Estimate, 1e-12)
 			assert.InDelta(t, c.lo, iv.Lo, 1e-8)
@@ -56,13 +56,13 @@ func TestWilson(t *testing.T) {
 			assert.True(t, iv.HasCI() || c.n < 2)
 		})
 	}
-	_, err := Wilson(0, 0, 0.95)
+	_, err := WilsonInterval(0, 0, 0.95)
 	require.ErrorIs(t, err, ErrEmpty)
-	_, err = Wilson(4, 3, 0.95)
+	_, err = WilsonInterval(4, 3, 0.95)
 	require.Error(t, err)
-	_, err = Wilson(1, 3, 1.5)
+	_, err = WilsonInterval(1, 3, 1.5)
 	require.ErrorIs(t, err, ErrLevel)
-	def, err := Wilson(5, 10, 0)
+	def, err := WilsonInterval(5, 10, 0)
 	require.NoError(t, err)
 	assert.InDelta(t, 0.23659309, def.Lo, 1e-7, "level 0 means the default 95 %")
 }

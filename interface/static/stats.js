@@ -78,6 +78,7 @@ export async function readStats(pc) {
         framesPerSecond: num(o.framesPerSecond),
         bytesSent: num(o.bytesSent),
         codec: codecName(report, o.codecId),
+        targetBitrate: num(o.targetBitrate),
         // Where the sender's milliseconds go (seconds, summed).
         totalEncodeTime: num(o.totalEncodeTime),
         totalPacketSendDelay: num(o.totalPacketSendDelay),
