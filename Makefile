@@ -14,8 +14,12 @@ help: ## list the targets
 deps: ## install the missing Debian packages (chromium, libvpx-dev, libx264-dev, pkg-config, ...)
 	scripts/install-deps.sh
 
+.PHONY: check-deps
+check-deps: ## check (quietly) for the C compiler, pkg-config, libvpx and x264 that the camera's cgo codecs need
+	@scripts/check-build-deps.sh
+
 .PHONY: build
-build: ## build signaling, camera and harness into bin/
+build: check-deps ## build signaling, camera, gstsender and harness into bin/ (says what to install when a library is missing)
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 .PHONY: pi
@@ -32,7 +36,7 @@ experiment: deps build ## run the thesis's evaluation (SCENARIO=scenarios/thesis
 	scripts/netns.sh $(BIN)/harness run --bin $(BIN) $(SCENARIO)
 
 .PHONY: quick
-quick: deps build ## a smoke run of the harness (scenarios/quick.yaml, under a minute)
+quick: deps build ## a smoke run of every trial kind and figure (scenarios/quick.yaml, under three minutes)
 	scripts/netns.sh $(BIN)/harness run --bin $(BIN) scenarios/quick.yaml
 
 .PHONY: fmt

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
+	"math"
 	"net/url"
 	"strconv"
 	"time"
@@ -13,8 +14,9 @@ import (
 	"echtzeit/harness/results"
 )
 
-// pageSender is a Chromium page that shares Chromium's fake camera into the
-// room (the thesis's browser-to-browser measurement, §5).
+// pageSender is a Chromium page that shares Chromium's fake camera (source
+// fake: the thesis's browser-to-browser measurement, §5) or the page's
+// canvas test pattern with the frame code (source canvas) into the room.
 type pageSender struct {
 	proc probe.Proc
 	br   *browser.Browser
@@ -37,12 +39,21 @@ func (s *pageSender) Start(ctx context.Context, t *mediaTrial) error {
 		return t.r.browserError(br, "open sender page", err)
 	}
 	s.page = page
+	send := "camera"
+	if p.Source == results.SourceCanvas {
+		send = "canvas"
+	}
 	q := url.Values{
-		"send":   {"camera"},
+		"send":   {send},
 		"width":  {strconv.Itoa(p.Width)},
 		"height": {strconv.Itoa(p.Height)},
 		"fps":    {strconv.Itoa(p.FPS)},
 		"codec":  {p.Codec.String()},
+	}
+	// The page asks before it shares its camera; the harness's sender says yes
+	// beforehand (DESIGN.md "The page's security").
+	if err := page.AllowAutoShare(ctx); err != nil {
+		return t.r.browserError(br, "let the sender page share its camera", err)
 	}
 	if err := page.Navigate(ctx, t.pageURL(q)); err != nil {
 		return t.r.browserError(br, "load sender page", err)
@@ -73,11 +84,22 @@ func (s *pageSender) Counters(ctx context.Context) (senderReading, error) {
 	if out == nil {
 		return senderReading{}, errors.New("sender page has no outbound stats")
 	}
-	return senderReading{
+	target := out.TargetBitrate
+	if target <= 0 {
+		target = math.NaN()
+	}
+	r := senderReading{
 		at: time.UnixMilli(int64(out.Timestamp)), source: "page",
 		encoded: out.FramesEncoded, sent: out.FramesSent,
 		width: int(out.FrameWidth), height: int(out.FrameHeight),
-	}, nil
+		bytesSent: out.BytesSent, target: target,
+		encodeSum: out.TotalEncodeTime, encodeCount: out.FramesEncoded,
+		sendSum: out.TotalPacketSendDelay, sendCount: out.PacketsSent,
+	}
+	if c := snap.Canvas; c != nil {
+		r.captured, r.dropped = float64(c.Frames), float64(c.Skipped)
+	}
+	return r, nil
 }
 
 func (s *pageSender) Stop() error {

@@ -1,7 +1,9 @@
 package webui
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -27,6 +29,39 @@ var contentTypes = map[string]string{
 	".json": "application/json",
 }
 
+// ContentSecurityPolicy is the page's policy (DESIGN.md "The page's security"):
+// scripts, styles, images and connections (the signaling WebSocket included:
+// 'self' covers ws:/wss: to the same host in CSP Level 3) only from this origin,
+// no inline script or style, no plugins, no <base>, and no framing by any site.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
+	"frame-ancestors 'none'"
+
+// PermissionsPolicy keeps the camera and the microphone to this origin (no
+// frame of another origin may ask for them) and turns off what the page never
+// uses.
+const PermissionsPolicy = "camera=(self), microphone=(self), display-capture=(), geolocation=(), payment=(), usb=()"
+
+// securityHeaders are sent with every response of Handler: the policies above,
+// X-Frame-Options for browsers without frame-ancestors, no Referer (the room ID
+// is in the page's URL, and the room ID is the key to a camera: thesis §4.3.2),
+// no MIME sniffing, and a browsing context group of its own (a page that opened
+// this one gets no handle on it).
+var securityHeaders = map[string]string{
+	"Content-Security-Policy":    ContentSecurityPolicy,
+	"X-Frame-Options":            "DENY",
+	"Referrer-Policy":            "no-referrer",
+	"Permissions-Policy":         PermissionsPolicy,
+	"X-Content-Type-Options":     "nosniff",
+	"Cross-Origin-Opener-Policy": "same-origin",
+}
+
+func setSecurityHeaders(h http.Header) {
+	for k, v := range securityHeaders {
+		h.Set(k, v)
+	}
+}
+
 // Files returns the embedded static files, rooted at the folder that holds
 // index.html.
 func Files() fs.FS {
@@ -39,12 +74,18 @@ func Files() fs.FS {
 }
 
 // Handler serves the embedded interface: index.html at "/", the modules and
-// style sheets under their names, with explicit content types. Unknown paths
-// answer 404; only GET and HEAD are allowed.
+// style sheets under their names, with explicit content types and the security
+// headers on every response. Unknown paths answer 404; only GET and HEAD are
+// allowed. Every file carries an ETag (a hash of its content) with
+// "Cache-Control: no-cache": a browser asks again each time but gets "304 Not
+// Modified" for what it has, and keeps the compiled code of the modules it
+// cached (a faster page load, DESIGN.md).
 func Handler() http.Handler {
 	files := Files()
+	tags := etags(files)
 	fileServer := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header())
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -52,7 +93,7 @@ func Handler() http.Handler {
 		}
 		name := path.Clean("/" + r.URL.Path)
 		if name == "/" || name == "/index.html" {
-			serveIndex(w, r, files)
+			serveIndex(w, r, files, tags["index.html"])
 			return
 		}
 		if ct, ok := contentTypes[strings.ToLower(path.Ext(name))]; ok {
@@ -61,14 +102,33 @@ func Handler() http.Handler {
 			w.Header().Set("Content-Type", ct)
 		}
 		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if tag, ok := tags[strings.TrimPrefix(name, "/")]; ok {
+			// http.FileServer answers If-None-Match against this header.
+			w.Header().Set("ETag", tag)
+		}
 		fileServer.ServeHTTP(w, r)
 	})
 }
 
+// etags returns a strong ETag per file: the first 16 bytes of its SHA-256.
+func etags(files fs.FS) map[string]string {
+	tags := map[string]string{}
+	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		// An unreadable file (none in an embed.FS) just has no ETag.
+		if err == nil && !d.IsDir() {
+			if b, rerr := fs.ReadFile(files, p); rerr == nil {
+				sum := sha256.Sum256(b)
+				tags[p] = `"` + hex.EncodeToString(sum[:16]) + `"`
+			}
+		}
+		return nil
+	})
+	return tags
+}
+
 // serveIndex writes index.html directly: http.FileServer would redirect
 // "/index.html" to "/" and drop the query string the page needs (?room=…).
-func serveIndex(w http.ResponseWriter, r *http.Request, files fs.FS) {
+func serveIndex(w http.ResponseWriter, r *http.Request, files fs.FS, tag string) {
 	body, err := fs.ReadFile(files, "index.html")
 	if err != nil {
 		http.Error(w, "index.html missing", http.StatusInternalServerError)
@@ -76,7 +136,13 @@ func serveIndex(w http.ResponseWriter, r *http.Request, files fs.FS) {
 	}
 	w.Header().Set("Content-Type", contentTypes[".html"])
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if tag != "" {
+		w.Header().Set("ETag", tag)
+		if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, tag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return

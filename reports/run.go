@@ -20,6 +20,8 @@ type run struct {
 	scenario []byte
 	// notes say what was missing or odd in the folder; they go into the report.
 	notes []string
+	// byTrial indexes samples by trial (built on first use, trialSamples).
+	byTrial map[int][]results.Sample
 }
 
 // loadRun reads the run folder dir. environment.json is required; a missing
@@ -70,11 +72,14 @@ func (r *run) ofKind(k results.Kind) []results.Trial {
 	return out
 }
 
-// media returns the camera-to-browser and browser-to-browser trials.
+// media returns the camera-to-browser and browser-to-browser trials that
+// ran under the thesis's conditions (no emulated network, or lan on both
+// sides): the plots per resolution and the thesis comparison use them; the
+// others are in the Networks section.
 func (r *run) media() []results.Trial {
 	var out []results.Trial
 	for _, t := range r.trials {
-		if isMedia(t.Kind) {
+		if isMedia(t.Kind) && plain(t) {
 			out = append(out, t)
 		}
 	}

@@ -43,7 +43,7 @@ type options struct {
 	bitrate        int
 	keyframeInt    int
 	metricsAddr    string
-	iceLoopback    bool
+	iceLoopback    camera.LoopbackMode
 	logLevel       string
 	rpicamCommand  string
 	file           string
@@ -52,7 +52,11 @@ type options struct {
 	vp8Threads     int
 	h264Encoder    string
 	h264Preset     string
+	h264VBV        time.Duration
+	zeroPlayout    bool
 	codecSet       bool
+	maxViewers     int
+	bench          benchOptions
 }
 
 const usage = `Usage: camera [flags]
@@ -97,7 +101,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.bitrate, "bitrate", 0, "target bitrate in bit/s (0: 0.08 bit per pixel and frame)")
 	fs.IntVar(&o.keyframeInt, "keyframe-interval", 0, "frames between key frames (0: two seconds)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9101", `Prometheus /metrics listen address ("" or "off" disables)`)
-	fs.BoolVar(&o.iceLoopback, "ice-loopback", false, "gather loopback ICE candidates (one machine, or a network namespace with only lo)")
+	fs.Var(&o.iceLoopback, "ice-loopback", "gather loopback ICE candidates: auto (default) does when no other interface has a usable address\n"+
+		"or the --signaling host is a loopback address (one machine, a network namespace with only lo) and logs it;\n"+
+		"--ice-loopback (=true) always, --ice-loopback=false never")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&o.rpicamCommand, "rpicam-command", "", "command template for --source rpicam (default: rpicam-vid with the format's size, rate and bitrate)")
 	fs.StringVar(&o.file, "file", "", "clip for --source file (.h264 or .ivf)")
@@ -106,11 +112,18 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
+	fs.DurationVar(&o.h264VBV, "h264-vbv", softenc.DefaultH264VBV, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264: shorter = more even frame sizes (a shorter jitter buffer at the viewer) but a bitrate below the target")
+	fs.BoolVar(&o.zeroPlayout, "zero-playout-delay", false, "ask viewers to show frames without playout delay (RTP playout-delay extension, min = max = 0): less latency, less smoothing")
+	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
+	registerBenchmarkFlags(fs, &o.bench)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	}
+	if o.maxViewers < 1 {
+		return o, fmt.Errorf("--max-viewers %d: want at least 1", o.maxViewers)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "codec" {
@@ -223,7 +236,10 @@ func (o options) encoderOptions() ([]softenc.Option, error) {
 		if !slices.Contains(softenc.H264Presets, o.h264Preset) {
 			return nil, fmt.Errorf("--h264-preset %q: want one of %s", o.h264Preset, strings.Join(softenc.H264Presets, ", "))
 		}
-		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0))
+		if o.h264VBV < time.Millisecond || o.h264VBV > 10*time.Second {
+			return nil, fmt.Errorf("--h264-vbv %s: want 1ms…10s", o.h264VBV)
+		}
+		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0), softenc.WithH264VBV(o.h264VBV))
 	case "mediadevices":
 	default:
 		return nil, fmt.Errorf("--h264-encoder %q: want x264 or mediadevices", o.h264Encoder)
@@ -277,6 +293,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !o.codecSet {
 		o.codec = src.Codec() // pass-through sources bring their codec
 	}
+	if o.bench.enabled {
+		return runBenchmark(ctx, o.bench, src, o.source, o.format(), metrics, stdout)
+	}
 	clientOpts, err := o.clientOptions(logger.With("part", "signaling"))
 	if err != nil {
 		return err
@@ -289,12 +308,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if created {
+	if created { // the one place the room ID is printed (DESIGN.md "Hostile peers")
 		fmt.Fprintf(stdout, "New room ID %s (stored in %s)\nViewer link: %s\n", room, path, link)
 	}
-	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
-	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, Logger: logger.With("part", "webrtc")})
+	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, SignalingURL: o.signaling, ZeroPlayoutDelay: o.zeroPlayout,
+		Logger: logger.With("part", "webrtc")})
 	if err != nil {
 		return err
 	}
@@ -304,13 +323,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Room:          room,
 		Source:        src,
 		SourceName:    o.source,
-		Format: camera.Format{
-			Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec,
-			Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
-		},
-		API:     api,
-		Logger:  logger,
-		Metrics: metrics,
+		Format:        o.format(),
+		API:           api,
+		Logger:        logger,
+		Metrics:       metrics,
+		Limits:        camera.Limits{MaxSessions: o.maxViewers},
 	})
 	if err != nil {
 		return err

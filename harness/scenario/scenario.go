@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"echtzeit/harness/link"
 	"echtzeit/harness/results"
 	"echtzeit/internal/contract"
 )
@@ -54,10 +55,22 @@ type Scenario struct {
 	SampleInterval Duration  `yaml:"sample-interval"`
 	Signaling      Signaling `yaml:"signaling"`
 	Camera         Camera    `yaml:"camera"`
-	Trials         []Block   `yaml:"trials"`
+	// CPUFactors overrides the per-core speed factor of named CPU budgets
+	// (board name → factor relative to one core of this machine), e.g. from
+	// camera --benchmark run on the board and here (DESIGN.md "CPU budgets").
+	CPUFactors map[string]float64 `yaml:"cpu-factors"`
+	// Networks defines network profiles beside the built-in ones (package
+	// link): name → the same fields, plus trace and schedule.
+	Networks map[string]link.Spec `yaml:"networks"`
+	Trials   []Block              `yaml:"trials"`
 
 	// Source is the file's bytes as loaded (written to the run folder as is).
 	Source []byte `yaml:"-"`
+	// Dir is the folder the file was loaded from: trace paths of Networks
+	// are relative to it ("" is the working directory).
+	Dir string `yaml:"-"`
+	// profiles are the resolved Networks (Validate).
+	profiles map[string]*link.Profile
 	// lines maps a key path ("trials[1].warmup") to its line in the file.
 	lines map[string]int
 }
@@ -101,6 +114,15 @@ type Block struct {
 	Codecs      []contract.Codec `yaml:"codecs"`
 	Sources     []string         `yaml:"sources"`
 	FPS         []int            `yaml:"fps"`
+	// Senders are the programs that stream camera-to-browser: "echtzeit" (the
+	// camera, default) and "gstreamer" (the thesis's webrtcbin sender).
+	Senders []string `yaml:"senders"`
+	// CPU are the CPU budgets of the sender process: "host" (no quota), a
+	// board ("pi4", "pi3", "pi4:1") or a number of cores ("0.5").
+	CPU []string `yaml:"cpu"`
+	// Charts are the pages' live chart settings to sweep (default [true]);
+	// [true, false] measures the page with and without it.
+	Charts []bool `yaml:"charts"`
 	// Participants are the signaling-load sizes.
 	Participants []int `yaml:"participants"`
 	// Rate is the signals per second each load client sends.
@@ -111,6 +133,11 @@ type Block struct {
 	Measure     Duration `yaml:"measure"`
 	Timeout     Duration `yaml:"timeout"`
 	Repeats     int      `yaml:"repeats"`
+	// Networks are the sender's access links to sweep (media kinds): built-in
+	// or scenario-defined profile names. ViewerNetworks are the viewers'
+	// (default lan). Without either, trials run without an emulated network.
+	Networks       []string `yaml:"networks"`
+	ViewerNetworks []string `yaml:"viewer-networks"`
 }
 
 // Load reads and decodes the scenario file at path, applies defaults and
@@ -132,6 +159,7 @@ func Load(path string) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	s.Dir = filepath.Dir(path)
 	if _, set := s.lines["name"]; !set {
 		s.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
@@ -318,12 +346,15 @@ func (s *Scenario) applyDefaults() {
 			if len(b.Sources) == 0 {
 				b.Sources = []string{"synthetic"}
 			}
+			if len(b.Senders) == 0 {
+				b.Senders = []string{results.SenderEchtzeit}
+			}
 		case results.KindBrowserToBrowser:
 			if len(b.Codecs) == 0 {
 				b.Codecs = []contract.Codec{contract.VP8}
 			}
 			if len(b.Sources) == 0 {
-				b.Sources = []string{"fake"}
+				b.Sources = []string{results.SourceFake}
 			}
 		case results.KindSignalingLoad:
 			if _, set := s.lines[p+"rate"]; !set {
@@ -335,6 +366,9 @@ func (s *Scenario) applyDefaults() {
 		}
 		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.FPS) == 0 {
 			b.FPS = []int{DefaultFPS}
+		}
+		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.Charts) == 0 {
+			b.Charts = []bool{true}
 		}
 	}
 }

@@ -15,10 +15,17 @@ const (
 	MetricCameraSent       = "echtzeit_camera_frames_sent_total"
 	MetricCameraDropped    = "echtzeit_camera_frames_dropped_total"
 	MetricCameraEncode     = "echtzeit_camera_encode_seconds"
+	MetricCameraSend       = "echtzeit_camera_send_seconds"
 	MetricCameraBytesSent  = "echtzeit_camera_bytes_sent_total"
 	MetricCameraFormatInfo = "echtzeit_camera_format_info"
 	MetricCameraPeerState  = "echtzeit_camera_peer_state"
 )
+
+// MetricCameraTargetBitrate is the target bitrate (bit/s, a gauge) of the
+// camera's congestion control, once the camera estimates the link's
+// bandwidth (issue 9, "The camera adapts"). The harness reads it when it is
+// there; it is not in CameraMetrics until the camera exports it.
+const MetricCameraTargetBitrate = "echtzeit_camera_target_bitrate_bps"
 
 // SignalingMetrics and CameraMetrics list the names above, for the tests of
 // the packages that export them.
@@ -30,6 +37,6 @@ func SignalingMetrics() []string {
 func CameraMetrics() []string {
 	return []string{
 		MetricCameraCaptured, MetricCameraEncoded, MetricCameraSent, MetricCameraDropped,
-		MetricCameraEncode, MetricCameraBytesSent, MetricCameraFormatInfo, MetricCameraPeerState,
+		MetricCameraEncode, MetricCameraSend, MetricCameraBytesSent, MetricCameraFormatInfo, MetricCameraPeerState,
 	}
 }
