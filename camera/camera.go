@@ -19,7 +19,8 @@ import (
 
 // Config configures a Camera.
 type Config struct {
-	// SignalingURL is the server's WebSocket URL, e.g. wss://host:8443/ws.
+	// SignalingURL is the server's WebSocket URL, e.g. wss://host:8443/ws,
+	// or several comma-separated (the nodes of a cluster; servers.go).
 	SignalingURL string
 	// ClientOptions are passed to client.Dial (TLS trust, logger, ...).
 	ClientOptions []client.Option
@@ -51,6 +52,8 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.SignalingURL == "" {
 		errs = append(errs, errors.New("'signaling' URL must be set"))
+	} else if _, err := c.servers(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Room.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("'room': %w", err))
@@ -78,10 +81,11 @@ func (c Config) Validate() error {
 // state 1 connects and joins, state 2 streams; a stream that ends leads back to
 // waiting in the room, a lost connection to a reconnect with backoff.
 type Camera struct {
-	cfg   Config
-	log   *slog.Logger
-	ids   logIDs
-	state State
+	cfg     Config
+	log     *slog.Logger
+	ids     logIDs
+	state   State
+	servers *client.Servers
 }
 
 // New checks cfg and returns a Camera; Run starts it.
@@ -103,7 +107,11 @@ func New(cfg Config) (*Camera, error) {
 	// scraper sees the series from the start.
 	cfg.Metrics.SetFormat(cfg.Format, cfg.SourceName)
 	cfg.Metrics.SetPeerState(webrtc.PeerConnectionStateUnknown)
-	c := &Camera{cfg: cfg, log: cfg.Logger, ids: newLogIDs()}
+	servers, err := cfg.servers()
+	if err != nil {
+		return nil, fmt.Errorf("camera config: %w", err)
+	}
+	c := &Camera{cfg: cfg, log: cfg.Logger, ids: newLogIDs(), servers: servers}
 	// The room ID is the camera's only key (thesis §4.3.2): logs carry a keyed
 	// hash of it, which tells rooms apart within a run and nothing else.
 	c.log.Info("camera starting", "room", c.ids.tag(string(cfg.Room)), "source", cfg.SourceName, "format", cfg.Format.String())
@@ -162,11 +170,12 @@ func (c *Camera) redact(err error) string {
 }
 
 func (c *Camera) connectAndServe(ctx context.Context) error {
-	cl, err := client.Dial(ctx, c.cfg.SignalingURL, c.cfg.ClientOptions...)
+	cl, err := c.dial(ctx)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer cl.Close()
+	defer c.lost(cl) // before Close: Err is set only when the server or the network ended it
 	joined, err := cl.Join(ctx, c.cfg.Room)
 	if err != nil {
 		return err

@@ -85,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.signaling, "signaling", "wss://127.0.0.1:8443/ws", "signaling server WebSocket URL (wss:// or ws://)")
+	fs.StringVar(&o.signaling, "signaling", "wss://127.0.0.1:8443/ws", "signaling server WebSocket URL (wss:// or ws://); several comma-separated (the nodes of a cluster) are tried in turn")
 	fs.StringVar(&o.tlsCA, "tls-ca", "", "PEM file with the CA (or self-signed certificate) to trust for the server")
 	fs.StringVar(&o.tlsFingerprint, "tls-fingerprint", "", "SHA-256 of the server certificate (hex) to pin instead of a CA")
 	fs.BoolVar(&o.tlsInsecure, "tls-insecure", false, "do not verify the server certificate (testing only)")

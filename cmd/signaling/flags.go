@@ -43,7 +43,7 @@ type options struct {
 
 	// Cluster (package cluster): any of these makes the server a node.
 	clusterListen, clusterName, natsURL string
-	clusterRoutes                       stringList
+	clusterRoutes, clusterPeers         stringList
 	clusterReplicas                     int
 	clusterDeadAfter                    time.Duration
 }
@@ -78,6 +78,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.Var(&o.clusterRoutes, "cluster-routes", "the other nodes' cluster ports, nats-route://host:port (comma-separated or repeated)")
 	fs.StringVar(&o.clusterName, "cluster-name", "echtzeit", "the cluster's name, the same on every node")
 	fs.StringVar(&o.natsURL, "nats", "", "join the cluster through an existing NATS deployment with JetStream (nats://host:4222) instead of --cluster-listen")
+	fs.Var(&o.clusterPeers, "cluster-peers", "the other nodes' public WebSocket URLs (wss://node2:8443/ws), for the page to move to when this one fails")
 	fs.IntVar(&o.clusterReplicas, "cluster-replicas", 0, "copies of the room directory (0: 3, or fewer with fewer nodes)")
 	fs.DurationVar(&o.clusterDeadAfter, "cluster-dead-after", 8*time.Second, "a node without heartbeat this long is down: its participants leave their rooms on the others")
 	if err := fs.Parse(args); err != nil {

@@ -43,13 +43,18 @@ func run(args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	ui, err := uiHandler(o.clusterPeers)
+	if err != nil {
+		return fmt.Errorf("--cluster-peers: %w", err)
+	}
 	cfg := server.Config{
 		RoomCapacity:    o.capacity,
 		MaxConns:        o.maxConns,
 		MaxConnsPerIP:   o.maxPerIP,
 		JoinTimeout:     o.joinTimeout,
 		AllowedOrigins:  o.origins,
-		UI:              uiHandler(),
+		PeerOrigins:     peerOrigins(o.clusterPeers),
+		UI:              ui,
 		SeparateMetrics: o.metricsAddr != "",
 	}
 	if cfg.TLS, err = tlsConfig(o, logger); err != nil {

@@ -5,6 +5,7 @@
 
 import { checkRoomID, newRoomID, parseFormat } from "./ids.js";
 import { Signaling, signalingURL } from "./signaling.js";
+import { signalingURLs } from "./servers.js";
 import { readStats, derive } from "./stats.js";
 import { FrameCodeReader, FrameCodeStats } from "./framecode.js";
 
@@ -85,6 +86,7 @@ export class Echtzeit {
 
   start() {
     this.signaling.start();
+    signalingURLs().then((urls) => this.signaling.setURLs(urls));
     this.startFrameLoop();
   }
 
@@ -724,6 +726,7 @@ export class Echtzeit {
       shareCamera: (opts) => self.shareCamera(opts),
       shareCanvas: (opts) => self.shareCanvas(opts),
       request: (opts) => self.request(opts),
+      servers: () => ({ current: self.signaling.url, all: [...self.signaling.urls] }),
       get pc() {
         return self.pc;
       },

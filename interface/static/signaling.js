@@ -21,6 +21,7 @@ export class Signaling {
    * (Unix ms): earlier than the call for the early socket's events.
    */
   constructor(url, hooks) {
+    this.urls = [url];
     this.url = url;
     this.hooks = hooks;
     this.ws = null;
@@ -88,7 +89,15 @@ export class Signaling {
   closed(ws, code, reason) {
     if (ws !== this.ws) return;
     this.ws = null;
+    // The next server of the list (servers.js): a cluster's node that died
+    // is left at once.
+    this.url = this.urls[(this.urls.indexOf(this.url) + 1) % this.urls.length];
     this.scheduleReconnect(code, reason);
+  }
+
+  /** Sets the servers to use, the current one first. */
+  setURLs(urls) {
+    if (Array.isArray(urls) && urls.length > 0) this.urls = urls.includes(this.url) ? urls : [this.url, ...urls];
   }
 
   scheduleReconnect(code, reason) {
@@ -96,8 +105,10 @@ export class Signaling {
       this.hooks.onClose?.({ code, reason, retryInMs: null });
       return;
     }
-    // 0.5 s, 1 s, 2 s … up to 15 s, each ±50 % jitter.
-    const base = Math.min(15000, 500 * 2 ** Math.min(this.attempt, 5));
+    // 0.5 s, 1 s, 2 s … up to 15 s, each ±50 % jitter; with several
+    // servers, one round of them at 0.5 s before the waits grow.
+    const round = Math.floor(this.attempt / this.urls.length);
+    const base = Math.min(15000, 500 * 2 ** Math.min(round, 5));
     const delay = Math.round(base * (0.5 + Math.random()));
     this.attempt++;
     this.hooks.onClose?.({ code, reason, retryInMs: delay });

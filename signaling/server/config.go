@@ -26,6 +26,11 @@ type Config struct {
 	// a browser may connect from. Empty: only the server's own origin. "*": any.
 	// Requests without an Origin header (non-browser clients) are always allowed.
 	AllowedOrigins []string
+	// PeerOrigins are accepted besides the server's own origin when
+	// AllowedOrigins is empty: the pages of the other nodes of a cluster,
+	// which move to this node when theirs fails (cmd/signaling
+	// --cluster-peers).
+	PeerOrigins []string
 	// MaxMessageSize is the largest message a peer may send, in bytes (64 KiB).
 	MaxMessageSize int64
 	// SendQueue is the number of messages queued for one peer; a peer whose

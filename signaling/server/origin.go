@@ -26,7 +26,15 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 		if r.TLS != nil || s.cfg.TLS != nil {
 			scheme = "https"
 		}
-		return strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, r.Host)
+		if strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, r.Host) {
+			return true
+		}
+		for _, o := range s.cfg.PeerOrigins {
+			if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+				return true
+			}
+		}
+		return false
 	}
 	for _, o := range s.cfg.AllowedOrigins {
 		if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {

@@ -228,7 +228,10 @@ func TestOrigins(t *testing.T) {
 		allowed []string
 		origin  func(srv *signalingtest.Server) string
 		ok      bool
+		peers   []string
 	}{
+		{"a cluster peer's page", nil, func(*signalingtest.Server) string { return "https://node2.example:8443" }, true, []string{"https://node2.example:8443"}},
+		{"not a peer", nil, func(*signalingtest.Server) string { return "https://node3.example:8443" }, false, []string{"https://node2.example:8443"}},
 		{"no origin header", nil, func(*signalingtest.Server) string { return "" }, true},
 		{"same origin by default", nil, func(s *signalingtest.Server) string { return s.URL }, true},
 		// Issue #14: the host alone matched, so a page served over plain
@@ -242,7 +245,7 @@ func TestOrigins(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := testCtx(t)
-			srv := signalingtest.Start(t, signalingtest.WithConfig(func(c *server.Config) { c.AllowedOrigins = tt.allowed }))
+			srv := signalingtest.Start(t, signalingtest.WithConfig(func(c *server.Config) { c.AllowedOrigins, c.PeerOrigins = tt.allowed, tt.peers }))
 			h := http.Header{}
 			if o := tt.origin(srv); o != "" {
 				h.Set("Origin", o)
