@@ -232,15 +232,15 @@ func TestOrigins(t *testing.T) {
 	}{
 		{"a cluster peer's page", nil, func(*signalingtest.Server) string { return "https://node2.example:8443" }, true, []string{"https://node2.example:8443"}},
 		{"not a peer", nil, func(*signalingtest.Server) string { return "https://node3.example:8443" }, false, []string{"https://node2.example:8443"}},
-		{"no origin header", nil, func(*signalingtest.Server) string { return "" }, true},
-		{"same origin by default", nil, func(s *signalingtest.Server) string { return s.URL }, true},
+		{"no origin header", nil, func(*signalingtest.Server) string { return "" }, true, nil},
+		{"same origin by default", nil, func(s *signalingtest.Server) string { return s.URL }, true, nil},
 		// Issue #14: the host alone matched, so a page served over plain
 		// HTTP under the server's name could open its TLS socket.
-		{"same host over http refused", nil, func(s *signalingtest.Server) string { return strings.Replace(s.URL, "https://", "http://", 1) }, false},
-		{"foreign origin refused by default", nil, func(*signalingtest.Server) string { return "https://evil.example" }, false},
-		{"listed origin", []string{"https://cam.example:8443"}, func(*signalingtest.Server) string { return "https://cam.example:8443" }, true},
-		{"unlisted origin", []string{"https://cam.example:8443"}, func(s *signalingtest.Server) string { return s.URL }, false},
-		{"any origin", []string{"*"}, func(*signalingtest.Server) string { return "https://evil.example" }, true},
+		{"same host over http refused", nil, func(s *signalingtest.Server) string { return strings.Replace(s.URL, "https://", "http://", 1) }, false, nil},
+		{"foreign origin refused by default", nil, func(*signalingtest.Server) string { return "https://evil.example" }, false, nil},
+		{"listed origin", []string{"https://cam.example:8443"}, func(*signalingtest.Server) string { return "https://cam.example:8443" }, true, nil},
+		{"unlisted origin", []string{"https://cam.example:8443"}, func(s *signalingtest.Server) string { return s.URL }, false, nil},
+		{"any origin", []string{"*"}, func(*signalingtest.Server) string { return "https://evil.example" }, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
