@@ -72,6 +72,9 @@ const (
 	ProcessViewer = "viewer"
 	// ProcessLoad is the Sample.Process of signaling-load progress rows.
 	ProcessLoad = "load"
+	// ProcessLoadgen is the signaling load generator (harness loadgen), a
+	// child process of the harness.
+	ProcessLoadgen = "loadgen"
 	// ProcessForwarder is the link forwarder of an emulated network
 	// (package forwarder), measured like the other processes.
 	ProcessForwarder = "forwarder"
@@ -118,6 +121,11 @@ type Params struct {
 	Participants int `json:"participants,omitempty"`
 	// SignalRate is the signals per second each load client sends (signaling-load).
 	SignalRate float64 `json:"signalRate,omitempty"`
+	// LoadMode is the signaling-load model: idle, steady or session
+	// (harness/loadgen); Nodes the signaling processes sharing the rooms
+	// (a cluster when more than one; absent for one).
+	LoadMode string `json:"loadMode,omitempty"`
+	Nodes    int    `json:"nodes,omitempty"`
 	// Chart says whether the pages showed the live chart under the video
 	// (media kinds; false: the page was opened with chart=0).
 	Chart *bool `json:"chart,omitempty"`
@@ -227,6 +235,45 @@ type SignalingLoad struct {
 	// in its buckets); nil when the server's /metrics could not be read.
 	ServerRelayP50Ms *float64 `json:"serverRelayP50Ms,omitempty"`
 	ServerRelayP95Ms *float64 `json:"serverRelayP95Ms,omitempty"`
+
+	// Aligned: the steady senders sent at the same instants (one burst per
+	// interval) instead of each at its own phase.
+	Aligned bool `json:"aligned,omitempty"`
+	// Phases are the load generator's phases (connect, settle, idle, steady,
+	// drain; session: setup, idle, window) with the server's CPU and RSS in
+	// each, read from /proc at the phase boundaries (one node only).
+	Phases []LoadPhase `json:"phases,omitempty"`
+	// ServerBaselineRSSBytes is the server's RSS before the first connection
+	// (summed over the nodes); RSSPerConnBytes is the growth until the end of
+	// the measured phase per connection, CPUPerConnPct the server's CPU in the
+	// measured window per connection.
+	ServerBaselineRSSBytes *int64   `json:"serverBaselineRssBytes,omitempty"`
+	RSSPerConnBytes        *float64 `json:"rssPerConnBytes,omitempty"`
+	CPUPerConnPct          *float64 `json:"cpuPerConnPct,omitempty"`
+	// SessionsDone, SetupP50Ms and SetupP95Ms (session model): pairs that
+	// exchanged offer, answer and candidates, and the time from a pair's
+	// first dial until both had them.
+	SessionsDone int      `json:"sessionsDone,omitempty"`
+	SetupP50Ms   *float64 `json:"setupP50Ms,omitempty"`
+	SetupP95Ms   *float64 `json:"setupP95Ms,omitempty"`
+	// LoadgenHost is where the load generator ran, LoadgenCPUPct its own CPU
+	// over its whole run (it is a process of its own, never counted as the
+	// server's), LoadgenPeakRSSBytes its peak RSS.
+	LoadgenHost         string  `json:"loadgenHost,omitempty"`
+	LoadgenCPUPct       float64 `json:"loadgenCpuPct,omitempty"`
+	LoadgenPeakRSSBytes int64   `json:"loadgenPeakRssBytes,omitempty"`
+}
+
+// LoadPhase is one phase of a signaling-load trial's load generator.
+type LoadPhase struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+	// ServerCPUPct is the server's CPU over the phase (100 = one core),
+	// ServerRSSBytes its RSS at the phase's end; absent when not read.
+	ServerCPUPct   *float64 `json:"serverCpuPct,omitempty"`
+	ServerRSSBytes *int64   `json:"serverRssBytes,omitempty"`
+	// LoadgenCPUPct is the load generator's own CPU over the phase.
+	LoadgenCPUPct float64 `json:"loadgenCpuPct"`
 }
 
 // Trial is the outcome of one trial: one line of trials.jsonl.

@@ -20,15 +20,24 @@ type Spec struct {
 	Warmup  time.Duration
 	Measure time.Duration
 	Timeout time.Duration
-	// SignalBytes is the load signals' payload size (signaling-load).
+	// SignalBytes is the load signals' payload size (signaling-load);
+	// Aligned makes steady senders send at the same instants.
 	SignalBytes int
+	Aligned     bool
 }
 
 // Name is a readable label of the spec.
 func (sp Spec) Name() string {
 	p := sp.Params
 	if sp.Kind == results.KindSignalingLoad {
-		return fmt.Sprintf("%s %d participants %g/s #%d", sp.Kind, p.Participants, p.SignalRate, p.Repeat)
+		name := fmt.Sprintf("%s %s %d participants", sp.Kind, p.LoadMode, p.Participants)
+		if p.LoadMode == "steady" {
+			name += fmt.Sprintf(" %g/s", p.SignalRate)
+		}
+		if p.Nodes > 1 {
+			name += fmt.Sprintf(" on %d nodes", p.Nodes)
+		}
+		return fmt.Sprintf("%s #%d", name, p.Repeat)
 	}
 	name := fmt.Sprintf("%s %s %s %s %dfps", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS)
 	if p.Chart != nil && !*p.Chart {
@@ -57,7 +66,11 @@ func (sp Spec) Estimate() time.Duration {
 		setup += 3 * time.Second // namespaces, a signaling server and Chromium per trial, a slower first frame
 	}
 	if sp.Kind == results.KindSignalingLoad {
+		// A cluster's JetStream needs ~10 s to elect its leader.
 		setup = 3*time.Second + time.Duration(sp.Params.Participants)*5*time.Millisecond
+		if sp.Params.Nodes > 1 {
+			setup += 15 * time.Second
+		}
 	}
 	return sp.Warmup + sp.Measure + setup
 }
@@ -74,10 +87,21 @@ func (s *Scenario) Expand() []Spec {
 		for r := 1; r <= b.Repeats; r++ {
 			if kind == results.KindSignalingLoad {
 				for _, n := range b.Participants {
-					sp := base
-					sp.Params = results.Params{Participants: n, SignalRate: b.Rate, Repeat: r}
-					sp.SignalBytes = b.SignalBytes
-					out = append(out, sp)
+					for _, mode := range b.Modes {
+						for _, nodes := range b.Nodes {
+							sp := base
+							sp.Params = results.Params{Participants: n, LoadMode: mode, Repeat: r}
+							if mode == "steady" {
+								sp.Params.SignalRate = b.Rate
+							}
+							if nodes > 1 {
+								sp.Params.Nodes = nodes
+							}
+							sp.SignalBytes = b.SignalBytes
+							sp.Aligned = b.Aligned
+							out = append(out, sp)
+						}
+					}
 				}
 				continue
 			}

@@ -39,6 +39,7 @@ const (
 	DefaultFPS         = 30
 	DefaultSignalRate  = 1.0
 	DefaultSignalBytes = 1000
+	DefaultLoadMode    = "steady"
 )
 
 // Scenario is one experiment definition.
@@ -128,11 +129,19 @@ type Block struct {
 	// Rate is the signals per second each load client sends.
 	Rate float64 `yaml:"rate"`
 	// SignalBytes is the size of each load signal's payload.
-	SignalBytes int      `yaml:"signal-bytes"`
-	Warmup      Duration `yaml:"warmup"`
-	Measure     Duration `yaml:"measure"`
-	Timeout     Duration `yaml:"timeout"`
-	Repeats     int      `yaml:"repeats"`
+	SignalBytes int `yaml:"signal-bytes"`
+	// Modes are the signaling-load models to sweep: idle, steady (default)
+	// and session (harness/loadgen).
+	Modes []string `yaml:"modes"`
+	// Nodes are the numbers of signaling processes to sweep (default [1]);
+	// more than one runs them as a local cluster.
+	Nodes []int `yaml:"nodes"`
+	// Aligned makes steady senders send at the same instants.
+	Aligned bool     `yaml:"aligned"`
+	Warmup  Duration `yaml:"warmup"`
+	Measure Duration `yaml:"measure"`
+	Timeout Duration `yaml:"timeout"`
+	Repeats int      `yaml:"repeats"`
 	// Networks are the sender's access links to sweep (media kinds): built-in
 	// or scenario-defined profile names. ViewerNetworks are the viewers'
 	// (default lan). Without either, trials run without an emulated network.
@@ -359,6 +368,12 @@ func (s *Scenario) applyDefaults() {
 		case results.KindSignalingLoad:
 			if _, set := s.lines[p+"rate"]; !set {
 				b.Rate = DefaultSignalRate
+			}
+			if len(b.Modes) == 0 {
+				b.Modes = []string{DefaultLoadMode}
+			}
+			if len(b.Nodes) == 0 {
+				b.Nodes = []int{1}
 			}
 			if _, set := s.lines[p+"signal-bytes"]; !set {
 				b.SignalBytes = DefaultSignalBytes

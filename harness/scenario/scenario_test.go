@@ -53,6 +53,22 @@ func TestDecodeGood(t *testing.T) {
 	assert.Equal(t, 4, s.Line("trials[0].kind")+0-1)
 }
 
+// TestExpandLoadModes: participants × modes × nodes, a rate only in the
+// steady mode, nodes only when more than one.
+func TestExpandLoadModes(t *testing.T) {
+	s, err := Decode([]byte("trials:\n  - kind: signaling-load\n    participants: [50, 500]\n    modes: [idle, steady, session]\n    nodes: [1, 3]\n    rate: 2\n"))
+	require.NoError(t, err)
+	require.NoError(t, s.Validate())
+	specs := s.Expand()
+	require.Len(t, specs, 2*3*2)
+	assert.Equal(t, results.Params{Participants: 50, LoadMode: "idle", Repeat: 1}, specs[0].Params)
+	assert.Equal(t, results.Params{Participants: 50, LoadMode: "idle", Nodes: 3, Repeat: 1}, specs[1].Params)
+	assert.Equal(t, results.Params{Participants: 50, LoadMode: "steady", SignalRate: 2, Repeat: 1}, specs[2].Params)
+	assert.Equal(t, "signaling-load steady 50 participants 2/s #1", specs[2].Name())
+	assert.Equal(t, "signaling-load session 500 participants on 3 nodes #1", specs[11].Name())
+	assert.Greater(t, specs[1].Estimate(), specs[0].Estimate(), "a cluster takes longer to start")
+}
+
 func TestValidateProblems(t *testing.T) {
 	tests := []struct {
 		name string
@@ -113,6 +129,21 @@ func TestValidateProblems(t *testing.T) {
 			name: "axis of the wrong kind",
 			yaml: "trials:\n  - kind: signaling-load\n    participants: [2]\n    codecs: [vp8]\n",
 			want: []string{"line 4", "'trials[0].codecs'", "does not apply"},
+		},
+		{
+			name: "bad load modes and nodes",
+			yaml: "trials:\n  - kind: signaling-load\n    participants: [2]\n    modes: [idle, busy]\n    nodes: [1, 0, 9]\n",
+			want: []string{"line 4: 'trials[0].modes[1]'", `"busy"`, "line 5: 'trials[0].nodes[1]'", "'trials[0].nodes[2]'"},
+		},
+		{
+			name: "aligned without steady",
+			yaml: "trials:\n  - kind: signaling-load\n    participants: [2]\n    modes: [idle]\n    aligned: true\n",
+			want: []string{"line 5: 'trials[0].aligned'", "steady"},
+		},
+		{
+			name: "load keys on a media block",
+			yaml: "trials:\n  - kind: browser-to-browser\n    resolutions: [320x180]\n    modes: [idle]\n    nodes: [3]\n",
+			want: []string{"line 4: 'trials[0].modes' only applies to signaling-load", "line 5: 'trials[0].nodes'"},
 		},
 		{
 			name: "charts on signaling-load",

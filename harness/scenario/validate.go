@@ -23,7 +23,10 @@ const (
 	// MaxSignalRate stays below the signaling server's per-connection limit (50/s).
 	MaxSignalRate  = 40.0
 	MaxSignalBytes = 60000 // below the server's 64 KiB message limit
-	MaxTrials      = 10000
+	// MaxNodes bounds a local signaling cluster (one process and one
+	// embedded NATS server per node).
+	MaxNodes  = 5
+	MaxTrials = 10000
 	// MinSetupTime is what a trial's timeout must leave for setup beyond warm-up
 	// and measurement.
 	MinSetupTime = 5 * time.Second
@@ -197,8 +200,10 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 	if _, set := s.lines[at("rate")]; set {
 		p.add(at("rate"), "only applies to signaling-load trials")
 	}
-	if _, set := s.lines[at("signal-bytes")]; set {
-		p.add(at("signal-bytes"), "only applies to signaling-load trials")
+	for _, key := range []string{"signal-bytes", "modes", "nodes", "aligned"} {
+		if _, set := s.lines[at(key)]; set {
+			p.add(at(key), "only applies to signaling-load trials")
+		}
 	}
 	if len(b.Resolutions) == 0 {
 		p.add(at("resolutions"), "must list at least one resolution like 640x360")
@@ -253,10 +258,26 @@ func (s *Scenario) validateLoad(p *problems, i int, b Block) {
 	if b.Rate <= 0 || b.Rate > MaxSignalRate {
 		p.add(at("rate"), "must be greater than 0 and at most %g signals per second per client (the server limits 50/s), got %g", MaxSignalRate, b.Rate)
 	}
-	if b.SignalBytes < 16 || b.SignalBytes > MaxSignalBytes {
-		p.add(at("signal-bytes"), "must be between 16 and %d, got %d", MaxSignalBytes, b.SignalBytes)
+	if b.SignalBytes < 64 || b.SignalBytes > MaxSignalBytes {
+		p.add(at("signal-bytes"), "must be between 64 and %d, got %d", MaxSignalBytes, b.SignalBytes)
+	}
+	if b.Aligned && !contains(b.Modes, "steady") {
+		p.add(at("aligned"), "only applies to the steady mode")
+	}
+	for j, m := range b.Modes {
+		if !contains(LoadModes, m) {
+			p.add(fmt.Sprintf("%s[%d]", at("modes"), j), "must be idle, steady or session, got %q", m)
+		}
+	}
+	for j, n := range b.Nodes {
+		if n < 1 || n > MaxNodes {
+			p.add(fmt.Sprintf("%s[%d]", at("nodes"), j), "must be between 1 and %d signaling processes, got %d", MaxNodes, n)
+		}
 	}
 }
+
+// LoadModes are the signaling-load models (harness/loadgen).
+var LoadModes = []string{"idle", "steady", "session"}
 
 // validateSource checks a camera-to-browser source against every sender of
 // the block.
