@@ -49,6 +49,24 @@ func startChildIn(prefix []string, name, path string, args []string, logger *slo
 	return &child{p}, nil
 }
 
+// startChildPiped is startChild with the child's stdout as a pipe for the
+// caller (child.Stdout); only its stderr goes to the tail and the log.
+func startChildPiped(name, path string, args []string, logger *slog.Logger) (*child, error) {
+	p, err := childproc.Start(childproc.Config{
+		Name:       name,
+		Path:       path,
+		Args:       args,
+		PipeStdout: true,
+		TailLines:  childTail,
+		OnLine:     func(line string) { logger.Info(name+": "+line, "component", name) },
+		Logger:     logger.With("component", name),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &child{p}, nil
+}
+
 // Stop sends SIGTERM, waits up to stopGrace, then SIGKILLs the process group.
 // It returns an error only when the process had to be killed.
 func (c *child) Stop() error { return c.Process.Stop(stopGrace) }

@@ -372,3 +372,71 @@ trials:
 	_, err = os.Stat(filepath.Join(dir, "report.html"))
 	require.NoError(t, err)
 }
+
+// TestLoadModesAndCluster runs the signaling load through the load
+// generator process in each mode, on one server and on a local cluster of
+// three, and checks the per-connection figures and phases it reports.
+func TestLoadModesAndCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a three-node cluster")
+	}
+	bin := binaries(t)
+	sc := loadScenario(t, `name: load-modes
+warmup: 1s
+measure: 2s
+timeout: 90s
+trials:
+  - kind: signaling-load
+    participants: [6]
+    modes: [idle, session]
+  - kind: signaling-load
+    participants: [6]
+    modes: [steady]
+    nodes: [3]
+    rate: 4
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "run")
+	out, err := harness.Run(ctx, harness.Config{Scenario: sc, Dir: dir, BinDir: bin, Render: reports.Render})
+	require.NoError(t, err)
+	t.Cleanup(func() { dumpOnFailure(t, dir) })
+	require.NoError(t, out.RenderErr)
+	require.Len(t, out.Trials, 3)
+	wantPhases := map[string][]string{
+		"idle":    {"connect", "settle", "idle"},
+		"session": {"setup", "idle", "window"},
+		"steady":  {"connect", "settle", "steady", "drain"},
+	}
+	for _, tr := range out.Trials {
+		t.Run(tr.Name, func(t *testing.T) {
+			require.True(t, tr.OK, "failed: %s\n%s", tr.FailReason, tr.StderrTail)
+			s := tr.Signaling
+			require.NotNil(t, s)
+			assert.Equal(t, 6, s.Connections)
+			var names []string
+			for _, p := range s.Phases {
+				names = append(names, p.Name)
+				require.NotNil(t, p.ServerCPUPct, "server CPU from /proc (%s)", p.Name)
+			}
+			assert.Equal(t, wantPhases[tr.Params.LoadMode], names)
+			require.NotNil(t, s.RSSPerConnBytes)
+			require.NotNil(t, s.CPUPerConnPct)
+			require.NotNil(t, s.ServerBaselineRSSBytes)
+			assert.Positive(t, *s.ServerBaselineRSSBytes)
+			assert.NotEmpty(t, s.LoadgenHost)
+			assert.Positive(t, s.LoadgenPeakRSSBytes)
+			assert.Contains(t, tr.Processes, results.ProcessLoadgen, "the generator is a process of its own")
+			switch tr.Params.LoadMode {
+			case "session":
+				assert.Equal(t, 3, s.SessionsDone)
+				require.NotNil(t, s.SetupP50Ms)
+			case "steady":
+				assert.Equal(t, 3, tr.Params.Nodes)
+				assert.Contains(t, tr.Processes, "signaling-3")
+				assert.Positive(t, s.MessagesPerSecond)
+				assert.Equal(t, s.MessagesSent, s.MessagesDelivered, "every signal crosses the cluster")
+			}
+		})
+	}
+}

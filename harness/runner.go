@@ -49,6 +49,9 @@ type Config struct {
 	// binary); ForwarderEnv is added to its environment (tests).
 	Forwarder    []string
 	ForwarderEnv []string
+	// Loadgen is the command of the signaling-load generator (default: the
+	// harness binary found like the others, with the argument "loadgen").
+	Loadgen []string
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }

@@ -79,7 +79,7 @@ func startSignaling(ctx context.Context, path string, capacity int, at signaling
 			metricsURL: "https://" + addr + "/metrics",
 			proc:       c,
 		}
-		fp, err := waitHealthy(ctx, c, ep.baseURL+"/healthz", at.dial)
+		fp, err := waitHealthy(ctx, c, ep.baseURL+"/healthz", at.dial, 15*time.Second)
 		if err != nil {
 			_ = c.Stop()
 			lastErr = fmt.Errorf("signaling server not ready: %w (output: %s)", err, tailLines(c.Tail(), 5))
@@ -168,8 +168,10 @@ func (ep *endpoint) gauge(ctx context.Context, name string) (float64, error) {
 	return v, nil
 }
 
-func waitHealthy(ctx context.Context, c *child, healthz string, dial dialFunc) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+// waitHealthy polls healthz until it answers 200 (at most within) and
+// returns the server certificate's SHA-256 fingerprint.
+func waitHealthy(ctx context.Context, c *child, healthz string, dial dialFunc, within time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
 	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // the fingerprint is read here and pinned afterwards

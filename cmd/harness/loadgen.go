@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -26,8 +27,9 @@ Runs signaling load against a server (or the nodes of a cluster) from this
 process: --participants WebSocket clients in rooms of two, --mode idle
 (connect, join, only answer pings), steady (--rate signals per second each) or
 session (a real offer, answer and candidates per room, then idle, all within
---duration). With --server-pid (a local server) or --metrics-url (a remote
-one's /metrics) it prints the server's CPU and RSS per phase beside its own.
+--duration). With --server-pid (a local server; several PIDs, the nodes of a local
+cluster, are summed) or --metrics-url (a remote one's /metrics) it prints the
+server's CPU and RSS per phase beside its own.
 The open-files limit (ulimit -n) bounds the participants of one process; on
 loopback --sources 127.0.0.2-127.0.0.9 spreads them over several source
 addresses so the client side's ephemeral ports do not run out.
@@ -43,12 +45,13 @@ Flags:`, stderr)
 	ramp := fs.Duration("ramp", 0, "session: spread the rooms' arrival over this time")
 	settle := fs.Duration("settle", 5*time.Second, "idle/steady: pause after connecting, before the measured phase")
 	duration := fs.Duration("duration", 60*time.Second, "idle/steady: the measured phase; session: the whole window from the first dial")
-	pid := fs.Int("server-pid", 0, "observe the local server process PID (/proc)")
+	pid := fs.String("server-pid", "", "observe the local server process PID (/proc); a comma-separated list is summed")
 	metricsURL := fs.String("metrics-url", "", "observe the server through its /metrics (remote server)")
 	fingerprint := fs.String("tls-fingerprint", "", "trust the server certificate with this SHA-256")
 	caFile := fs.String("tls-ca", "", "trust the certificates in this PEM file")
 	insecure := fs.Bool("tls-insecure", false, "accept any server certificate")
 	asJSON := fs.Bool("json", false, "print phase events and the report as JSON lines on stdout")
+	progress := fs.Duration("progress", 0, "with --json: also print the signals sent and delivered so far at this interval (0: never)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -65,7 +68,11 @@ Flags:`, stderr)
 	if err != nil {
 		return fmt.Errorf("--sources: %w", err)
 	}
-	if *pid != 0 && *metricsURL != "" {
+	pids, err := parsePIDs(*pid)
+	if err != nil {
+		return fmt.Errorf("--server-pid: %w", err)
+	}
+	if len(pids) > 0 && *metricsURL != "" {
 		return errors.New("--server-pid and --metrics-url exclude each other")
 	}
 	var opts []client.Option
@@ -84,10 +91,13 @@ Flags:`, stderr)
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	switch {
-	case *pid != 0:
-		cfg.Server = loadgen.NewProcObserver(*pid)
+	case len(pids) > 0:
+		cfg.Server = loadgen.NewProcObserver(pids...)
 	case *metricsURL != "":
 		cfg.Server = &loadgen.MetricsObserver{URL: *metricsURL, Client: &http.Client{Timeout: 10 * time.Second}}
+	}
+	if *asJSON {
+		cfg.ProgressEvery = *progress
 	}
 	enc := json.NewEncoder(stdout)
 	cfg.OnEvent = func(e loadgen.Event) {
@@ -112,6 +122,19 @@ Flags:`, stderr)
 		}
 	}
 	return runErr
+}
+
+// parsePIDs parses a comma-separated list of process IDs.
+func parsePIDs(s string) ([]int, error) {
+	var out []int
+	for _, v := range splitList(s) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a process ID", v)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {

@@ -50,6 +50,7 @@ func TestLoadgenCommand(t *testing.T) {
 		{"loadgen", "--mode", "busy", srv.WSURL},
 		{"loadgen", "--sources", "x", srv.WSURL},
 		{"loadgen", "--server-pid", "1", "--metrics-url", "http://x/metrics", srv.WSURL},
+		{"loadgen", "--server-pid", "1,x", srv.WSURL},
 	} {
 		assert.Error(t, run(bad, &out, &errOut), bad)
 	}

@@ -47,9 +47,11 @@ type Config struct {
 	Duration time.Duration
 	// Server, when set, reads the server's CPU and RSS at each phase boundary.
 	Server Observer
-	// OnEvent, when set, is called at each phase boundary (from Run's
-	// goroutine): how a parent process follows the run.
-	OnEvent func(Event)
+	// OnEvent, when set, is called at each phase boundary and every
+	// ProgressEvery (0: no progress events), one call at a time: how a
+	// parent process follows the run.
+	OnEvent       func(Event)
+	ProgressEvery time.Duration
 	// Logger receives warnings (default: discard).
 	Logger *slog.Logger
 }
@@ -99,8 +101,8 @@ func (c Config) Validate() error {
 	if c.Duration <= 0 {
 		errs = append(errs, fmt.Errorf("'duration' must be greater than zero, got %s", c.Duration))
 	}
-	if c.Settle < 0 || c.Ramp < 0 {
-		errs = append(errs, errors.New("'settle' and 'ramp' must not be negative"))
+	if c.Settle < 0 || c.Ramp < 0 || c.ProgressEvery < 0 {
+		errs = append(errs, errors.New("'settle', 'ramp' and 'progress' must not be negative"))
 	}
 	if c.Mode == ModeSession && c.Ramp >= c.Duration {
 		errs = append(errs, fmt.Errorf("'ramp' (%s) must be shorter than 'duration' (%s)", c.Ramp, c.Duration))

@@ -41,6 +41,7 @@ func TestModes(t *testing.T) {
 			cfg.Server = loadgen.NewProcObserver(os.Getpid()) // the test process holds the server
 			var events []loadgen.Event
 			cfg.OnEvent = func(e loadgen.Event) { events = append(events, e) }
+			cfg.ProgressEvery = 100 * time.Millisecond
 			rep, err := loadgen.Run(ctx, cfg)
 			require.NoError(t, err)
 			assert.Equal(t, cfg.Participants, rep.Connected)
@@ -54,6 +55,13 @@ func TestModes(t *testing.T) {
 			}
 			assert.ElementsMatch(t, tt.phases, names)
 			assert.NotEmpty(t, events)
+			progress := 0
+			for _, e := range events {
+				if e.Event == loadgen.EventProgress {
+					progress++
+				}
+			}
+			assert.Positive(t, progress, "progress events every 100 ms")
 			switch cfg.Mode {
 			case loadgen.ModeSteady:
 				assert.Positive(t, rep.MessagesSent)

@@ -21,25 +21,31 @@ type Observer interface {
 	Observe(ctx context.Context) (Observation, error)
 }
 
-// ProcObserver reads a local process's /proc/PID/stat (CPU in clock ticks of
-// 10 ms, RSS in pages).
+// ProcObserver reads local processes' /proc/PID/stat (CPU in clock ticks of
+// 10 ms, RSS in pages). With several PIDs (the nodes of a local cluster) it
+// reports their sum.
 type ProcObserver struct {
-	PID  int
+	PIDs []int
 	Proc probe.Proc
 }
 
-// NewProcObserver observes the local process pid.
-func NewProcObserver(pid int) *ProcObserver {
-	return &ProcObserver{PID: pid, Proc: probe.NewProc()}
+// NewProcObserver observes the local processes pids, summed.
+func NewProcObserver(pids ...int) *ProcObserver {
+	return &ProcObserver{PIDs: pids, Proc: probe.NewProc()}
 }
 
 // Observe implements Observer.
 func (o *ProcObserver) Observe(context.Context) (Observation, error) {
-	st, err := o.Proc.Stat(o.PID)
-	if err != nil {
-		return Observation{}, err
+	var sum Observation
+	for _, pid := range o.PIDs {
+		st, err := o.Proc.Stat(pid)
+		if err != nil {
+			return Observation{}, fmt.Errorf("server process %d: %w", pid, err)
+		}
+		sum.CPUSeconds += float64(st.Ticks) / probe.ClockTicks
+		sum.RSSBytes += st.RSSPages * o.Proc.PageSize
 	}
-	return Observation{CPUSeconds: float64(st.Ticks) / probe.ClockTicks, RSSBytes: st.RSSPages * o.Proc.PageSize}, nil
+	return sum, nil
 }
 
 // MetricsObserver reads process_cpu_seconds_total and

@@ -76,18 +76,23 @@ func (r *Report) Phase(name string) (Phase, bool) {
 	return Phase{}, false
 }
 
-// Event is a progress report: a phase began or ended.
+// Event is a progress report: a phase began or ended, or (EventProgress,
+// every Config.ProgressEvery) the counters so far.
 type Event struct {
-	// Event is "phase-start" or "phase-end".
+	// Event is "phase-start", "phase-end" or "progress".
 	Event string    `json:"event"`
-	Phase string    `json:"phase"`
+	Phase string    `json:"phase,omitempty"`
 	At    time.Time `json:"at"`
 	// Connected is the number of joined participants so far.
 	Connected int `json:"connected"`
+	// Sent and Delivered count the signals so far.
+	Sent      int64 `json:"sent,omitempty"`
+	Delivered int64 `json:"delivered,omitempty"`
 }
 
 // Event kinds.
 const (
 	EventPhaseStart = "phase-start"
 	EventPhaseEnd   = "phase-end"
+	EventProgress   = "progress"
 )

@@ -22,6 +22,8 @@ type point struct {
 	server    *Observation
 	self      Observation
 	connected int
+	// sent and delivered are the signal counters at the boundary.
+	sent, delivered int64
 }
 
 // run is one Run in progress.
@@ -38,6 +40,8 @@ type run struct {
 	firstErr     error
 
 	recv sync.WaitGroup // one receiver per participant
+
+	eventMu sync.Mutex // one OnEvent call at a time
 }
 
 // Run connects the participants, runs the mode's phases and returns the
@@ -69,6 +73,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.recv.Wait()
 	}()
 
+	if cfg.OnEvent != nil && cfg.ProgressEvery > 0 {
+		progCtx, stopProg := context.WithCancel(ctx)
+		var prog sync.WaitGroup
+		prog.Go(func() { r.progress(progCtx) })
+		defer func() {
+			stopProg()
+			prog.Wait()
+		}()
+	}
 	start := r.point(ctx)
 	if start.server != nil {
 		rss := start.server.RSSBytes
@@ -266,7 +279,7 @@ func (r *run) connectErr(ctx context.Context) error {
 
 // point reads the server and this process at a phase boundary.
 func (r *run) point(ctx context.Context) point {
-	pt := point{at: time.Now(), self: selfObservation()}
+	pt := point{at: time.Now(), self: selfObservation(), sent: r.cnt.sent.Load(), delivered: r.cnt.delivered.Load()}
 	r.mu.Lock()
 	pt.connected = 2 * len(r.pairs)
 	r.mu.Unlock()
@@ -301,7 +314,29 @@ func (r *run) phase(name string, a, b point) {
 
 func (r *run) event(kind, phase string, pt point) {
 	if r.cfg.OnEvent != nil {
-		r.cfg.OnEvent(Event{Event: kind, Phase: phase, At: pt.at, Connected: pt.connected})
+		r.eventMu.Lock()
+		defer r.eventMu.Unlock()
+		r.cfg.OnEvent(Event{Event: kind, Phase: phase, At: pt.at, Connected: pt.connected, Sent: pt.sent, Delivered: pt.delivered})
+	}
+}
+
+// progress reports the counters every ProgressEvery until ctx ends.
+func (r *run) progress(ctx context.Context) {
+	t := time.NewTicker(r.cfg.ProgressEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			r.mu.Lock()
+			connected := 2 * len(r.pairs)
+			r.mu.Unlock()
+			e := Event{Event: EventProgress, At: now, Connected: connected, Sent: r.cnt.sent.Load(), Delivered: r.cnt.delivered.Load()}
+			r.eventMu.Lock()
+			r.cfg.OnEvent(e)
+			r.eventMu.Unlock()
+		}
 	}
 }
 

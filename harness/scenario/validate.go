@@ -273,6 +273,9 @@ func (s *Scenario) validateLoad(p *problems, i int, b Block) {
 		if n < 1 || n > MaxNodes {
 			p.add(fmt.Sprintf("%s[%d]", at("nodes"), j), "must be between 1 and %d signaling processes, got %d", MaxNodes, n)
 		}
+		if n > 1 && s.Signaling.URL != "" {
+			p.add(fmt.Sprintf("%s[%d]", at("nodes"), j), "a local cluster cannot be measured with a remote server (signaling.url); give its nodes' URLs to harness loadgen instead")
+		}
 	}
 }
 
