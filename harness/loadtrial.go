@@ -39,17 +39,8 @@ type loadgenLine struct {
 }
 
 // measuredPhase is the load generator's phase that a mode's figures come
-// from: the idle or steady phase after the settle, or the session model's
-// whole window, its setup included.
-func measuredPhase(mode string) string {
-	switch mode {
-	case "idle":
-		return loadgen.PhaseIdle
-	case "session":
-		return loadgen.PhaseWindow
-	}
-	return loadgen.PhaseSteady
-}
+// from (results.MeasuredLoadPhase).
+func measuredPhase(mode string) string { return results.MeasuredLoadPhase(mode) }
 
 // runLoad runs a signaling-load trial: fresh signaling processes (one, or a
 // local cluster of Params.Nodes), and the load generator as a child process

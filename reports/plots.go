@@ -188,7 +188,7 @@ func headroom(p *plot.Plot, maxY float64, legendRows int) {
 func renderPlots(r *run) ([]plotResult, error) {
 	var out []plotResult
 	for _, make := range []func(*run) (plotResult, error){
-		fpsPlot, setupPlot, setupBreakdownPlot, cpuPlot, latencyPlot, latencyBreakdownPlot, qualityPlot, signalingPlot,
+		fpsPlot, setupPlot, setupBreakdownPlot, cpuPlot, latencyPlot, latencyBreakdownPlot, qualityPlot, signalingPlot, perConnPlot,
 	} {
 		res, err := make(r)
 		if err != nil {
@@ -553,7 +553,8 @@ func latencyPlot(r *run) (plotResult, error) {
 // loadPoint is one signaling-load trial's figures.
 type loadPoint struct {
 	participants float64
-	rate         float64
+	group        string // loadGroup: mode, rate and nodes
+	rank         int
 	cpu, rssMiB  float64
 }
 
@@ -564,14 +565,25 @@ func loadPoints(r *run) []loadPoint {
 		if !ok || ps.Samples == 0 {
 			continue
 		}
+		cpu, _ := serverCPU(t)
 		out = append(out, loadPoint{
 			participants: float64(t.Params.Participants),
-			rate:         t.Params.SignalRate,
-			cpu:          ps.CPUPct,
+			group:        legacyGroup(t),
+			rank:         groupRank(loadGroup(t)),
+			cpu:          cpu,
 			rssMiB:       float64(ps.PeakRSSBytes) / (1 << 20),
 		})
 	}
 	return out
+}
+
+// legacyGroup is a trial's series in the signaling plot: its rate for
+// trials recorded before load modes (as before), else its loadGroup.
+func legacyGroup(t results.Trial) string {
+	if t.Params.LoadMode == "" {
+		return rateLabel(t.Params.SignalRate)
+	}
+	return loadGroup(t)
 }
 
 func rateLabel(rate float64) string {
@@ -596,13 +608,15 @@ func signalingPlot(r *run) (plotResult, error) {
 	if len(pts) == 0 {
 		return res.skip("no successful signaling-load trial measured the signaling server"), nil
 	}
-	var rates []float64
+	var rates []string
+	rank := map[string]int{}
 	for _, pt := range pts {
-		if !slices.Contains(rates, pt.rate) {
-			rates = append(rates, pt.rate)
+		if !slices.Contains(rates, pt.group) {
+			rates = append(rates, pt.group)
+			rank[pt.group] = pt.rank
 		}
 	}
-	slices.Sort(rates)
+	slices.SortStableFunc(rates, func(a, b string) int { return rank[a] - rank[b] })
 
 	cpu := newPlot("Signaling server under load (thesis §5: < 1 % CPU at 50 users)", "participants", "CPU (%, 100 % = one core)")
 	rss := newPlot("", "participants", "peak RSS (MiB)")
@@ -610,13 +624,13 @@ func signalingPlot(r *run) (plotResult, error) {
 	for i, rate := range rates {
 		var cpuPts, rssPts []xy
 		for _, pt := range pts {
-			if pt.rate == rate {
+			if pt.group == rate {
 				cpuPts = append(cpuPts, xy{pt.participants, pt.cpu})
 				rssPts = append(rssPts, xy{pt.participants, pt.rssMiB})
 				maxCPU, maxRSS, maxX = max(maxCPU, pt.cpu), max(maxRSS, pt.rssMiB), max(maxX, pt.participants)
 			}
 		}
-		label := rateLabel(rate)
+		label := rate
 		if err := addSeries(cpu, i, series{label: label, means: byX(cpuPts, mean), points: cpuPts}); err != nil {
 			return res, err
 		}

@@ -93,6 +93,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 	d.add(resultsSection(r)...)
 
 	plotsSection(d, plots)
+	d.add(signalingScaleSection(r, plots)...)
 
 	d.add(heading{2, "Environment"})
 	d.add(environmentTable(r.env))

@@ -232,7 +232,7 @@ func signalingCPU(r *run, keep func(results.Trial) bool) (cpu float64, n, all in
 		if !t.OK {
 			continue
 		}
-		if v, ok := cpuOf(results.ProcessSignaling)(t); ok {
+		if v, ok := serverCPU(t); ok {
 			vs = append(vs, v)
 		}
 	}
@@ -244,10 +244,18 @@ func signalingCPU(r *run, keep func(results.Trial) bool) (cpu float64, n, all in
 // signaling-load trials that match keep with its 95 % interval.
 func (r *run) signalingEstimate(keep func(results.Trial) bool, cpu float64) string {
 	var ts []results.Trial
+	windows := true
 	for _, t := range r.ofKind(results.KindSignalingLoad) {
 		if keep(t) {
 			ts = append(ts, t)
+			_, ok := t.Signaling.Measured(t.Params.Mode())
+			windows = windows && ok
 		}
+	}
+	if windows && len(ts) > 0 {
+		// Each trial's figure is its whole window's /proc ticks, not a
+		// mean of 1 s samples: no interval over seconds.
+		return strconv.FormatFloat(cpu, 'f', 2, 64)
 	}
 	e, ok := r.summarize(ts, cpuMetric(results.ProcessSignaling))
 	if !ok {
@@ -269,7 +277,7 @@ func signalingAt50(r *run) comparison {
 		thesis: "< 1 % of the CPU with 50 users (Intel i7-8565U)",
 	}
 	busy := func(t results.Trial) bool {
-		return t.Params.Participants == thesisSignalingUsers && t.Params.SignalRate > 0
+		return t.Params.Participants == thesisSignalingUsers && t.Params.Mode() != results.LoadIdle
 	}
 	used := busy
 	cpu, n, all := signalingCPU(r, busy)
@@ -292,7 +300,7 @@ func signalingAt50(r *run) comparison {
 	var rates []string
 	for _, t := range okTrials(r.ofKind(results.KindSignalingLoad)) {
 		if used(t) {
-			if s := rateLabel(t.Params.SignalRate); !slices.Contains(rates, s) {
+			if s := legacyGroup(t); !slices.Contains(rates, s) {
 				rates = append(rates, s)
 			}
 		}
@@ -311,7 +319,7 @@ func signalingIdle(r *run) comparison {
 		claim:  "Signaling server at 0.0 % CPU when idle (§5)",
 		thesis: "0.0 % CPU unless many users send many signals at once",
 	}
-	idle := func(t results.Trial) bool { return t.Params.SignalRate == 0 }
+	idle := func(t results.Trial) bool { return t.Params.Mode() == results.LoadIdle }
 	cpu, n, all := signalingCPU(r, idle)
 	source := "signaling-load trial{s} with connected clients sending no signals"
 	if all == 0 {

@@ -264,6 +264,52 @@ type SignalingLoad struct {
 	LoadgenPeakRSSBytes int64   `json:"loadgenPeakRssBytes,omitempty"`
 }
 
+// Signaling-load modes (Params.LoadMode; harness/loadgen).
+const (
+	LoadIdle    = "idle"
+	LoadSteady  = "steady"
+	LoadSession = "session"
+)
+
+// MeasuredLoadPhase is the load generator's phase that a mode's figures come
+// from: the idle or steady phase after the settle, or the session model's
+// whole window, its setup included.
+func MeasuredLoadPhase(mode string) string {
+	switch mode {
+	case LoadIdle:
+		return "idle"
+	case LoadSession:
+		return "window"
+	}
+	return "steady"
+}
+
+// Mode is the trial's load mode; trials recorded before modes existed are
+// steady, or idle when they sent no signals.
+func (p Params) Mode() string {
+	switch {
+	case p.LoadMode != "":
+		return p.LoadMode
+	case p.SignalRate == 0:
+		return LoadIdle
+	}
+	return LoadSteady
+}
+
+// Measured returns the measured phase of a trial in mode (MeasuredLoadPhase).
+func (s *SignalingLoad) Measured(mode string) (LoadPhase, bool) {
+	if s == nil {
+		return LoadPhase{}, false
+	}
+	name := MeasuredLoadPhase(mode)
+	for _, p := range s.Phases {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return LoadPhase{}, false
+}
+
 // LoadPhase is one phase of a signaling-load trial's load generator.
 type LoadPhase struct {
 	Name    string  `json:"name"`

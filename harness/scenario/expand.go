@@ -65,14 +65,20 @@ func (sp Spec) Estimate() time.Duration {
 	if sp.Params.Network != "" {
 		setup += 3 * time.Second // namespaces, a signaling server and Chromium per trial, a slower first frame
 	}
+	warmup := sp.Warmup
 	if sp.Kind == results.KindSignalingLoad {
 		// A cluster's JetStream needs ~10 s to elect its leader.
 		setup = 3*time.Second + time.Duration(sp.Params.Participants)*5*time.Millisecond
 		if sp.Params.Nodes > 1 {
 			setup += 15 * time.Second
 		}
+		if sp.Params.LoadMode == "session" {
+			// The session window starts at the first dial: no settle, the
+			// connecting is inside the measured time.
+			warmup, setup = 0, 3*time.Second
+		}
 	}
-	return sp.Warmup + sp.Measure + setup
+	return warmup + sp.Measure + setup
 }
 
 // Expand returns the scenario's trials in run order: block by block; within a
