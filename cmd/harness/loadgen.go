@@ -27,10 +27,9 @@ Runs signaling load against a server (or the nodes of a cluster) from this
 process: --participants WebSocket clients in rooms of two, --mode idle
 (connect, join, only answer pings), steady (--rate signals per second each) or
 session (a real offer, answer and candidates per room, then idle, all within
---duration). With --server-pid (a local server; several PIDs, the nodes of a local
-cluster, are summed) or --metrics-url (a remote one's /metrics) it prints the
-server's CPU and RSS per phase beside its own.
-The open-files limit (ulimit -n) bounds the participants of one process; on
+--duration). With --server-pid (a local server; the PIDs of a local cluster's
+nodes are summed) or --metrics-url (a remote one's /metrics) it prints the
+server's CPU and RSS per phase beside its own. The open-files limit (ulimit -n) bounds the participants of one process; on
 loopback --sources 127.0.0.2-127.0.0.9 spreads them over several source
 addresses so the client side's ephemeral ports do not run out.
 
