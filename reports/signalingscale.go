@@ -239,7 +239,7 @@ const loadMethodNote = "Method: every trial starts fresh signaling processes (on
 	"the empty server at the window's end divided by the connections; a cluster's nodes are summed. " +
 	"The earlier harness's 2.9 % against an outside client's 0.95 % for 50 participants at one signal per second: measured again on one " +
 	"machine with the server of that time, the earlier harness (in-process clients, 1 Hz samples, a 10 s window 1 s after connecting) gave " +
-	"1.3–1.8 % in 7 trials and an outside client reading /proc with spread sends 1.3–1.55 % (3 s, 10 s and 60 s windows, with and " +
+	"1.3–1.8 % in 6 trials and an outside client reading /proc with spread sends 1.3–1.55 % (3 s, 10 s and 60 s windows, with and " +
 	"without a settle), so neither the window, the setup's tail nor the clients sharing the harness's process made the gap; the outside " +
 	"client's sends did: all 50 at the same instant, which the server handles in one wake-up per burst, 0.70 % over 60 s. Independent users " +
 	"do not send in step, so the spread load is the honest one; --aligned keeps the burst load for comparison. The 2.9 % itself did not " +
