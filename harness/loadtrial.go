@@ -120,10 +120,8 @@ func (r *runner) load(ctx context.Context, sp scenario.Spec, st *stage, start ti
 	cancel()
 	if rep != nil {
 		tr.Signaling = loadFigures(sp, rep, follow)
-		if relayStart != nil {
-			if d := relayDelta(relayStart, r.relayHistograms(ctx, eps)); d != nil {
-				setRelayQuantiles(tr.Signaling, d)
-			}
+		if d := relayDelta(relayStart, r.relayHistograms(ctx, eps)); d != nil {
+			setRelayQuantiles(tr.Signaling, d)
 		}
 	}
 	switch {
@@ -327,31 +325,31 @@ func loadFigures(sp scenario.Spec, rep *loadgen.Report, f followed) *results.Sig
 // metricRelayLatency is the signaling server's relay histogram.
 const metricRelayLatency = contract.MetricSignalingRelay
 
-// relayHistograms reads every node's relay latency histogram; nil when one
-// cannot be read.
+// relayHistograms reads every node's relay latency histogram (nil for a
+// node without one: a node that has relayed nothing may export none).
 func (r *runner) relayHistograms(ctx context.Context, eps []*endpoint) [][]probe.Bucket {
-	var out [][]probe.Bucket
-	for _, ep := range eps {
-		b := r.relayBuckets(ctx, ep)
-		if b == nil {
-			return nil
-		}
-		out = append(out, b)
+	out := make([][]probe.Bucket, len(eps))
+	for i, ep := range eps {
+		out[i] = r.relayBuckets(ctx, ep)
 	}
 	return out
 }
 
 // relayDelta is the nodes' histograms' growth between two readings, summed
-// bucket by bucket; nil when the readings do not match.
+// bucket by bucket (a node without a first reading counts from zero); nil
+// when no node has a histogram or the nodes' buckets differ.
 func relayDelta(start, end [][]probe.Bucket) []probe.Bucket {
-	if start == nil || len(end) != len(start) {
-		return nil
-	}
 	var sum []probe.Bucket
-	for i := range start {
-		d := probe.BucketDelta(start[i], end[i])
+	for i := range end {
+		if end[i] == nil {
+			continue
+		}
+		d := end[i]
+		if i < len(start) && start[i] != nil {
+			d = probe.BucketDelta(start[i], end[i])
+		}
 		if sum == nil {
-			sum = d
+			sum = append([]probe.Bucket(nil), d...)
 			continue
 		}
 		if len(d) != len(sum) {
