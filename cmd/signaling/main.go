@@ -34,8 +34,9 @@ func run(args []string) error {
 		fmt.Fprint(fs.Output(), `Usage: signaling [flags]
 
 Runs the echtzeit signaling server: WebSocket signaling on /ws (wss:// unless
---plain), GET /healthz (200 when ready), GET /metrics (Prometheus) and the browser
-interface at /. Without --tls-cert/--tls-key it makes a self-signed certificate for
+--plain), GET /healthz (200 when ready), GET /metrics (Prometheus), GET
+/iceservers (the STUN/TURN servers for WebRTC clients) and the browser
+interface at /. With --turn-listen it also runs a TURN/STUN server. Without --tls-cert/--tls-key it makes a self-signed certificate for
 localhost, 127.0.0.1, ::1 and the --tls-host names and logs its SHA-256 fingerprint.
 Stops gracefully on SIGINT or SIGTERM (peers get close code 1001).
 
@@ -55,6 +56,7 @@ Flags:
 	fs.Var(&origins, "allowed-origins", `browser origins allowed to connect, e.g. https://host:8443 (comma-separated, "*" for any; default: same origin only)`)
 	maxConns := fs.Int("max-conns", 0, "maximum open WebSocket connections (0 = no limit)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	ice := addICEFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,6 +112,11 @@ Flags:
 			"hosts", append([]string{"localhost", "127.0.0.1", "::1"}, tlsHosts...))
 	}
 
+	turnServer, err := ice.setup(&cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = turnServer.Close() }()
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		return err
