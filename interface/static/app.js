@@ -7,6 +7,7 @@ import { checkRoomID, newRoomID, parseFormat } from "./ids.js";
 import { Signaling, signalingURL } from "./signaling.js";
 import { readStats, derive } from "./stats.js";
 import { FrameCodeReader, FrameCodeStats } from "./framecode.js";
+import { IceConfig, watchGathering } from "./ice.js";
 
 /** Unix ms with sub-ms precision, on the page's monotonic clock. */
 const now = () => performance.timeOrigin + performance.now();
@@ -62,6 +63,8 @@ export class Echtzeit {
     this.localStreamPromise = null;
     this.formatRequest = null; // {width, height, fps, codec} sent to the other participant
     this.codec = params.codec || null;
+    this.ice = new IceConfig({ relayOnly: params.relay });
+    this.iceStats = { gatheringMs: null, candidatePair: null };
 
     this.signaling = new Signaling(signalingURL(), {
       onConnecting: () => this.setState("connecting"),
@@ -76,6 +79,7 @@ export class Echtzeit {
   }
 
   start() {
+    this.ice.load();
     this.signaling.start();
     this.startFrameLoop();
   }
@@ -138,12 +142,14 @@ export class Echtzeit {
         }
         break;
       case "Joined":
+        await this.ice.ready(); // the peer connection is created right after Joined
         this.onJoined(msg);
         break;
       case "Error":
         this.onServerError(msg);
         break;
       case "Room/Join":
+        await this.ice.ready();
         await this.onPeerJoined(msg.id);
         break;
       case "Room/Leave":
@@ -279,13 +285,17 @@ export class Echtzeit {
     this.derived = { fps: 0, bitrateKbps: 0, packetLossPct: 0 };
     this.lastReading = null;
 
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const pc = new RTCPeerConnection(this.ice.configuration());
     this.pc = pc;
+    this.iceStats = { gatheringMs: null, candidatePair: null };
     this.negotiated = false;
     this.makingOffer = false;
     this.pendingCandidates = [];
     const session = this.session;
     const current = () => this.pc === pc && this.session === session;
+    watchGathering(pc, now, (ms) => {
+      if (current()) this.iceStats.gatheringMs = ms;
+    });
 
     pc.onicecandidate = (ev) => {
       if (!current()) return;
@@ -543,6 +553,7 @@ export class Echtzeit {
     this.lastReading = reading;
     this.inbound = reading.inbound;
     this.outbound = reading.outbound;
+    this.iceStats.candidatePair = reading.candidatePair ?? this.iceStats.candidatePair;
     this.ui.renderStats(this);
   }
 
@@ -673,6 +684,7 @@ export class Echtzeit {
       outbound: this.outbound ? { ...this.outbound } : null,
       derived: { ...this.derived },
       frameCode: this.frameCode.snapshot(),
+      ice: { ...this.ice.describe(), ...this.iceStats },
     };
   }
 
@@ -700,7 +712,7 @@ export class Echtzeit {
   }
 }
 
-/** URL parameters: room, send=camera, width, height, fps, request=WxH@F, codec. */
+/** URL parameters: room, send=camera, width, height, fps, request=WxH@F, codec, relay=1. */
 export function readParams(search = window.location.search) {
   const q = new URLSearchParams(search);
   const num = (k) => {
@@ -716,5 +728,6 @@ export function readParams(search = window.location.search) {
     request: q.has("request") ? parseFormat(q.get("request")) : null,
     requestRaw: q.get("request"),
     codec: (q.get("codec") || "").toLowerCase() || null,
+    relay: q.get("relay") === "1",
   };
 }
