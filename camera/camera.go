@@ -30,6 +30,9 @@ type Config struct {
 	Format Format
 	// API builds the PeerConnections (NewAPI).
 	API *webrtc.API
+	// ICE gives each PeerConnection its ICE servers and policy; nil: none
+	// (host candidates only).
+	ICE *ICEServers
 	// Backoff paces reconnection attempts; DefaultBackoff when nil.
 	Backoff *Backoff
 	// Logger; slog.Default when nil.
@@ -145,6 +148,7 @@ func (c *Camera) connectAndServe(ctx context.Context) error {
 		return err
 	}
 	c.cfg.Backoff.Reset()
+	c.cfg.ICE.Configuration(ctx) // fetched before the first viewer, not while it waits
 	c.log.Info("joined room", "room", joined.Room, "id", cl.ID(), "peers", len(joined.Peers))
 	c.transition(EventJoined)
 	return c.serve(ctx, cl)
@@ -211,7 +215,7 @@ func (c *Camera) serve(ctx context.Context, cl *client.Client) error {
 	}()
 	start := func(id protocol.ParticipantID, offerer bool) *sessionHandle {
 		s := newSession(sessionConfig{
-			viewer: id, offerer: offerer, api: c.cfg.API, src: c.cfg.Source, srcName: c.cfg.SourceName,
+			viewer: id, offerer: offerer, api: c.cfg.API, ice: c.cfg.ICE.Configuration(ctx), src: c.cfg.Source, srcName: c.cfg.SourceName,
 			format: c.cfg.Format, log: c.log, metrics: c.cfg.Metrics,
 			signal: func(ctx context.Context, p json.RawMessage) error { return cl.Signal(ctx, id, p) },
 		})

@@ -50,6 +50,7 @@ type session struct {
 	viewer  protocol.ParticipantID
 	offerer bool // the camera was in the room first and offers (§4.4.2)
 	api     *webrtc.API
+	ice     webrtc.Configuration
 	src     EncodedSource
 	srcName string
 	signal  signalFunc
@@ -81,6 +82,7 @@ type sessionConfig struct {
 	viewer  protocol.ParticipantID
 	offerer bool
 	api     *webrtc.API
+	ice     webrtc.Configuration
 	src     EncodedSource
 	srcName string
 	format  Format
@@ -94,6 +96,7 @@ func newSession(cfg sessionConfig) *session {
 		viewer:    cfg.viewer,
 		offerer:   cfg.offerer,
 		api:       cfg.api,
+		ice:       cfg.ice,
 		src:       cfg.src,
 		srcName:   cfg.srcName,
 		format:    cfg.format,
@@ -137,7 +140,7 @@ func (s *session) run(ctx context.Context) (err error) {
 }
 
 func (s *session) setup() error {
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := s.api.NewPeerConnection(s.ice)
 	if err != nil {
 		return fmt.Errorf("new peer connection: %w", err)
 	}

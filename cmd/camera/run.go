@@ -53,6 +53,7 @@ type options struct {
 	h264Encoder    string
 	h264Preset     string
 	codecSet       bool
+	ice            iceOptions
 }
 
 const usage = `Usage: camera [flags]
@@ -106,6 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
+	o.ice.addFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -298,6 +300,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ice, err := o.ice.build(o.signaling, clientOpts, logger.With("part", "ice"))
+	if err != nil {
+		return err
+	}
 	cam, err := camera.New(camera.Config{
 		SignalingURL:  o.signaling,
 		ClientOptions: clientOpts,
@@ -309,6 +315,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
 		},
 		API:     api,
+		ICE:     ice,
 		Logger:  logger,
 		Metrics: metrics,
 	})

@@ -16,6 +16,8 @@ const (
 	CameraFlagMetricsAddr    = "metrics-addr"
 	CameraFlagICELoopback    = "ice-loopback"
 	CameraFlagLogLevel       = "log-level"
+	CameraFlagICEServers     = "ice-servers"
+	CameraFlagICERelayOnly   = "ice-relay-only"
 )
 
 // CameraFlags lists the flags above, for cmd/camera's test.
@@ -24,6 +26,7 @@ func CameraFlags() []string {
 		CameraFlagSignaling, CameraFlagTLSFingerprint, CameraFlagRoom, CameraFlagSource,
 		CameraFlagWidth, CameraFlagHeight, CameraFlagFPS, CameraFlagCodec, CameraFlagBitrate,
 		CameraFlagMetricsAddr, CameraFlagICELoopback, CameraFlagLogLevel,
+		CameraFlagICEServers, CameraFlagICERelayOnly,
 	}
 }
 
