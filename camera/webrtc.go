@@ -67,6 +67,12 @@ type APIOptions struct {
 	Logger *slog.Logger
 	// ICEDisconnectedTimeout and ICEFailedTimeout default to 4 s and 10 s.
 	ICEDisconnectedTimeout, ICEFailedTimeout time.Duration
+	// RelayOnly says the PeerConnections use relay candidates only
+	// (ICEServers with the relay-only policy): the camera, which offers and so
+	// controls ICE (RFC 8445 §6.1.1), then nominates a relay pair as soon as
+	// one works instead of waiting pion's 2 s for a better kind of pair that
+	// cannot come (pion does not lower the wait itself under the relay policy).
+	RelayOnly bool
 }
 
 // NewAPI builds the pion API the camera's PeerConnections use: VP8 and H.264 only,
@@ -105,5 +111,8 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 		failed = 10 * time.Second
 	}
 	se.SetICETimeouts(disc, failed, time.Second)
+	if o.RelayOnly {
+		se.SetRelayAcceptanceMinWait(0)
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -30,7 +31,16 @@ type child struct {
 // startChild starts path with args. Its stdout and stderr go to the tail and to
 // logger (as "name: line" at info level).
 func startChild(name, path string, args []string, logger *slog.Logger) (*child, error) {
+	return startChildEnv(name, path, args, nil, logger)
+}
+
+// startChildEnv is startChild with env added to the harness's environment
+// (for secrets that must not show in the process list).
+func startChildEnv(name, path string, args, env []string, logger *slog.Logger) (*child, error) {
 	cmd := exec.Command(path, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	pr, pw := io.Pipe()
 	cmd.Stdout = pw

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/nat"
 	"echtzeit/harness/phase"
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
@@ -32,12 +33,14 @@ type mediaTrial struct {
 
 	sender  Sender
 	viewers []*viewer
+	// path is the trial's NAT/relay path (direct when it has none).
+	path nat.Path
 }
 
 // runMedia runs a media trial: network, sender, viewers, first frame,
 // warm-up, measurement. It returns what it measured, also when it failed.
 func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, st *stage, start time.Time) (results.Measured, error) {
-	t := &mediaTrial{r: r, sp: sp, st: st, start: start, room: protocol.NewRoomID(), net: hostNetwork{}}
+	t := &mediaTrial{r: r, sp: sp, st: st, start: start, room: protocol.NewRoomID(), net: hostNetwork{}, path: nat.Paths[0]}
 	if r.sc.Camera.Remote && sp.Kind == results.KindCameraToBrowser {
 		t.room = protocol.RoomID(r.sc.Camera.Room)
 	}
@@ -47,6 +50,16 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, st *stage, star
 }
 
 func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
+	if name := t.sp.Params.Path; name != "" {
+		p, err := nat.ParsePath(name)
+		if err != nil {
+			return err
+		}
+		if p.NeedsRouters() {
+			return fmt.Errorf("path %s needs NAT routers, which the %s network cannot give", name, t.net.Name())
+		}
+		t.path = p
+	}
 	t.st.set("starting the signaling server")
 	ep, err := t.r.ensureSignaling(ctx)
 	if err != nil {
@@ -66,11 +79,11 @@ func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
 		return err
 	}
 	defer t.closeViewers()
-	if err := t.openViewers(ctx, 1, m); err != nil {
+	if err := t.openViewers(ctx, max(1, t.sp.Params.Viewers), m); err != nil {
 		return err
 	}
-	sender, err := t.measureWindow(ctx)
-	t.fill(m, sender)
+	sender, relay, err := t.measureWindow(ctx)
+	t.fill(m, sender, relay)
 	if err != nil {
 		return err
 	}
@@ -111,10 +124,22 @@ func (t *mediaTrial) openViewers(ctx context.Context, n int, m *results.Measured
 }
 
 // measureWindow samples every viewer and the probes through the warm-up and
-// the measurement window; it returns the sender's counters over the window
-// when they could be read.
-func (t *mediaTrial) measureWindow(ctx context.Context) (*results.SenderStats, error) {
+// the measurement window; it returns the sender's and the TURN server's
+// counters over the window when they could be read.
+func (t *mediaTrial) measureWindow(ctx context.Context) (*results.SenderStats, *results.RelayStats, error) {
 	var senderStart *senderReading
+	var relayStart *relayReading
+	readRelayAt := func(what string) *relayReading {
+		if !t.ep.turn {
+			return nil
+		}
+		rr, err := readRelay(ctx, t.ep)
+		if err != nil {
+			t.r.logger.Warn("read the TURN server's counters", "trial", t.sp.Index, "at", what, "err", err)
+			return nil
+		}
+		return &rr
+	}
 	readSender := func(what string) *senderReading {
 		sr, err := t.sender.Counters(ctx)
 		if err != nil {
@@ -137,14 +162,22 @@ func (t *mediaTrial) measureWindow(ctx context.Context) (*results.SenderStats, e
 			v.series.startWindow()
 		}
 		senderStart = readSender("window start")
+		relayStart = readRelayAt("window start")
 	})
-	if err != nil || senderStart == nil {
-		return nil, err
+	if err != nil {
+		return nil, nil, err
 	}
-	if end := readSender("window end"); end != nil {
-		return senderStats(*senderStart, *end), nil
+	var sender *results.SenderStats
+	var relay *results.RelayStats
+	if end := readRelayAt("window end"); end != nil && relayStart != nil {
+		relay = relayStats(*relayStart, *end)
 	}
-	return nil, nil
+	if senderStart != nil {
+		if end := readSender("window end"); end != nil {
+			sender = senderStats(*senderStart, *end)
+		}
+	}
+	return sender, relay, nil
 }
 
 // sampleViewer reads one viewer's snapshot and writes its samples.csv row.
@@ -165,19 +198,34 @@ func (t *mediaTrial) sampleViewer(ctx context.Context, v *viewer, now time.Time)
 	return nil
 }
 
-// fill writes the figures of the first viewer, the sender and the probes
-// into m.
-func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats) {
+// fill writes the figures of the viewers, the sender, the relay and the
+// probes into m: the receiver figures of the viewer with the lowest fps, the
+// setup phases and ICE path of the first, every viewer's in PerViewer when
+// there are several.
+func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats, relay *results.RelayStats) {
 	if len(t.viewers) > 0 {
-		v := t.viewers[0]
-		// Setup phases again: the last snapshot has every phase of the session.
-		if last := v.series.last; last != nil && last.Session == v.setup.Session {
-			v.setup = *last
-			m.Phases, m.SetupMs = v.phases()
+		per := make([]results.ViewerStats, len(t.viewers))
+		lowest := 0
+		for i, v := range t.viewers {
+			// Setup phases again: the last snapshot has every phase of the session.
+			if last := v.series.last; last != nil && last.Session == v.setup.Session {
+				v.setup = *last
+			}
+			per[i] = v.stats()
+			if per[i].FPSMean < per[lowest].FPSMean {
+				lowest = i
+			}
 		}
-		v.series.fill(m)
+		first := t.viewers[0]
+		m.Phases, m.SetupMs = first.phases()
+		t.viewers[lowest].series.fill(m)
+		m.CandidatePair, m.ICEGatheringMs = first.ice()
+		if len(per) > 1 {
+			m.PerViewer = per
+		}
 	}
 	m.Sender = sender
+	m.Relay = relay
 	if t.probes != nil {
 		m.Processes = t.probes.Stats()
 	}
@@ -199,9 +247,13 @@ func (t *mediaTrial) check() error {
 	return nil
 }
 
-// pageURL is the interface's address with the trial's room and q.
+// pageURL is the interface's address with the trial's room, the path's ICE
+// policy and q.
 func (t *mediaTrial) pageURL(q url.Values) string {
 	all := url.Values{"room": {string(t.room)}}
+	if t.path.RelayOnly {
+		all.Set("relay", "1")
+	}
 	for k, vs := range q {
 		all[k] = vs
 	}

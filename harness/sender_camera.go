@@ -87,6 +87,9 @@ func (c *cameraSender) start(t *mediaTrial) error {
 	if r.sc.Camera.Bitrate > 0 {
 		args = append(args, flag(contract.CameraFlagBitrate), strconv.Itoa(r.sc.Camera.Bitrate))
 	}
+	if t.path.RelayOnly {
+		args = append(args, flag(contract.CameraFlagICERelayOnly))
+	}
 	args = append(args, r.sc.Camera.Args...)
 	proc, err := t.startProcess(senderSide, results.ProcessCamera, r.cameraBin, args)
 	if err != nil {
@@ -187,6 +190,7 @@ func readCameraMetrics(ctx context.Context, client *http.Client, url string) (se
 		at: time.Now(), source: "camera-metrics",
 		captured: m[contract.MetricCameraCaptured], encoded: m[contract.MetricCameraEncoded],
 		sent: m[contract.MetricCameraSent], dropped: m[contract.MetricCameraDropped],
-		encode: probe.Buckets(m, contract.MetricCameraEncode),
+		bytesSent: m[contract.MetricCameraBytesSent],
+		encode:    probe.Buckets(m, contract.MetricCameraEncode),
 	}, nil
 }

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -32,11 +33,20 @@ type endpoint struct {
 	opts        []client.Option
 	http        *http.Client
 	proc        *child
+	// turn is true when the server runs the embedded TURN server.
+	turn bool
+}
+
+// signalingConfig is what the harness asks of a server it starts.
+type signalingConfig struct {
+	capacity int
+	// turn runs the embedded TURN server on loopback with a fresh secret.
+	turn bool
 }
 
 // startSignaling starts bin/signaling on a free loopback port and waits until
 // /healthz answers; it pins the self-signed certificate's fingerprint.
-func startSignaling(ctx context.Context, path string, capacity int, logger *slog.Logger) (*endpoint, error) {
+func startSignaling(ctx context.Context, path string, sc signalingConfig, logger *slog.Logger) (*endpoint, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port, err := freePort()
@@ -44,9 +54,17 @@ func startSignaling(ctx context.Context, path string, capacity int, logger *slog
 			return nil, err
 		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		c, err := startChild("signaling", path, []string{
-			"--addr", addr, "--room-capacity", strconv.Itoa(capacity), "--log-level", "warn",
-		}, logger)
+		args := []string{"--addr", addr, "--room-capacity", strconv.Itoa(sc.capacity), "--log-level", "warn"}
+		var env []string
+		if sc.turn {
+			turnPort, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, "--turn-listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(turnPort)))
+			env = append(env, "ECHTZEIT_TURN_SECRET="+rand.Text())
+		}
+		c, err := startChildEnv("signaling", path, args, env, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -55,6 +73,7 @@ func startSignaling(ctx context.Context, path string, capacity int, logger *slog
 			baseURL:    "https://" + addr,
 			metricsURL: "https://" + addr + "/metrics",
 			proc:       c,
+			turn:       sc.turn,
 		}
 		fp, err := waitHealthy(ctx, c, ep.baseURL+"/healthz")
 		if err != nil {

@@ -296,7 +296,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
-	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, Logger: logger.With("part", "webrtc")})
+	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, RelayOnly: o.ice.relayOnly, Logger: logger.With("part", "webrtc")})
 	if err != nil {
 		return err
 	}

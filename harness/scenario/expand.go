@@ -28,7 +28,14 @@ func (sp Spec) Name() string {
 	if sp.Kind == results.KindSignalingLoad {
 		return fmt.Sprintf("%s %d participants %g/s #%d", sp.Kind, p.Participants, p.SignalRate, p.Repeat)
 	}
-	return fmt.Sprintf("%s %s %s %s %dfps #%d", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS, p.Repeat)
+	name := fmt.Sprintf("%s %s %s %s %dfps", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS)
+	if p.Path != "" {
+		name += " " + p.Path
+	}
+	if p.Viewers > 1 {
+		name += fmt.Sprintf(" %d viewers", p.Viewers)
+	}
+	return fmt.Sprintf("%s #%d", name, p.Repeat)
 }
 
 // Estimate is a rough upper guess of the spec's wall time (for the ETA): warm-up,
@@ -37,6 +44,9 @@ func (sp Spec) Estimate() time.Duration {
 	setup := 4 * time.Second
 	if sp.Kind == results.KindSignalingLoad {
 		setup = 3*time.Second + time.Duration(sp.Params.Participants)*5*time.Millisecond
+	}
+	if sp.Params.Viewers > 1 {
+		setup += time.Duration(sp.Params.Viewers-1) * time.Second
 	}
 	return sp.Warmup + sp.Measure + setup
 }
@@ -63,12 +73,17 @@ func (s *Scenario) Expand() []Spec {
 				for _, src := range b.Sources {
 					for _, res := range b.Resolutions {
 						for _, f := range b.FPS {
-							sp := base
-							sp.Params = results.Params{
-								Width: res.Width, Height: res.Height, Resolution: res.String(),
-								Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2, Repeat: r,
+							for _, path := range pathsOrNone(b.Paths) {
+								for _, n := range b.Viewers {
+									sp := base
+									sp.Params = results.Params{
+										Width: res.Width, Height: res.Height, Resolution: res.String(),
+										Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 1 + n, Repeat: r,
+										Viewers: n, Path: path,
+									}
+									out = append(out, sp)
+								}
 							}
-							out = append(out, sp)
 						}
 					}
 				}
@@ -79,6 +94,14 @@ func (s *Scenario) Expand() []Spec {
 		out[i].Index = i
 	}
 	return out
+}
+
+// pathsOrNone is the paths axis, or one empty path when the block has none.
+func pathsOrNone(paths []string) []string {
+	if len(paths) == 0 {
+		return []string{""}
+	}
+	return paths
 }
 
 // Estimate sums the specs' estimates.

@@ -106,11 +106,15 @@ type Block struct {
 	// Rate is the signals per second each load client sends.
 	Rate float64 `yaml:"rate"`
 	// SignalBytes is the size of each load signal's payload.
-	SignalBytes int      `yaml:"signal-bytes"`
-	Warmup      Duration `yaml:"warmup"`
-	Measure     Duration `yaml:"measure"`
-	Timeout     Duration `yaml:"timeout"`
-	Repeats     int      `yaml:"repeats"`
+	SignalBytes int `yaml:"signal-bytes"`
+	// Viewers are the numbers of viewer pages in the room (media kinds).
+	Viewers []int `yaml:"viewers"`
+	// Paths are the NAT/relay paths (harness/nat.Paths) between the sides.
+	Paths   []string `yaml:"paths"`
+	Warmup  Duration `yaml:"warmup"`
+	Measure Duration `yaml:"measure"`
+	Timeout Duration `yaml:"timeout"`
+	Repeats int      `yaml:"repeats"`
 }
 
 // Load reads and decodes the scenario file at path, applies defaults and
@@ -335,6 +339,9 @@ func (s *Scenario) applyDefaults() {
 		}
 		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.FPS) == 0 {
 			b.FPS = []int{DefaultFPS}
+		}
+		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.Viewers) == 0 {
+			b.Viewers = []int{1}
 		}
 	}
 }
