@@ -2,7 +2,6 @@ package camera
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -158,13 +157,6 @@ func (c *Camera) connectAndServe(ctx context.Context) error {
 // viewers come back with new participant IDs after the reconnect.
 var errSignalingLost = errors.New("signaling lost")
 
-// sessionHandle is the Camera's view of a running session.
-type sessionHandle struct {
-	s      *session
-	cancel context.CancelCauseFunc
-	done   chan struct{}
-}
-
 // serve handles the room's messages until the connection is gone or ctx is done.
 // Sessions live as long as the signaling connection: on return all are closed.
 func (c *Camera) serve(ctx context.Context, cl *client.Client) error {
@@ -192,91 +184,20 @@ func (c *Camera) serve(ctx context.Context, cl *client.Client) error {
 		}
 	}()
 
-	sessions := map[protocol.ParticipantID]*sessionHandle{}
-	ended := make(chan *sessionHandle)
-	stop := func(id protocol.ParticipantID, cause error) {
-		h, ok := sessions[id]
-		if !ok {
-			return
-		}
-		h.cancel(cause)
-		<-h.done
-		delete(sessions, id)
-		if len(sessions) == 0 && !errors.Is(cause, errSignalingLost) {
-			c.transition(EventLastViewerGone)
-		}
-	}
+	reg := newRegistry(ctx, c, cl.Signal)
 	defer func() {
-		for id := range sessions {
-			stop(id, errSignalingLost)
-		}
+		reg.closeAll()
 		cancel()
 		wg.Wait()
 	}()
-	start := func(id protocol.ParticipantID, offerer bool) *sessionHandle {
-		s := newSession(sessionConfig{
-			viewer: id, offerer: offerer, api: c.cfg.API, ice: c.cfg.ICE.Configuration(ctx), src: c.cfg.Source, srcName: c.cfg.SourceName,
-			format: c.cfg.Format, log: c.log, metrics: c.cfg.Metrics,
-			signal: func(ctx context.Context, p json.RawMessage) error { return cl.Signal(ctx, id, p) },
-		})
-		sctx, scancel := context.WithCancelCause(ctx)
-		h := &sessionHandle{s: s, cancel: scancel, done: make(chan struct{})}
-		sessions[id] = h
-		c.transition(EventViewer)
-		c.log.Info("viewer session", "viewer", id, "camera_offers", offerer)
-		go func() {
-			err := s.run(sctx)
-			c.log.Info("viewer session ended", "viewer", id, "reason", err)
-			close(h.done)
-			select {
-			case ended <- h:
-			case <-ctx.Done():
-			}
-		}()
-		return h
-	}
-
 	for {
 		select {
 		case err := <-recvErr:
 			return err
-		case h := <-ended:
-			if sessions[h.s.viewer] == h {
-				delete(sessions, h.s.viewer)
-				if len(sessions) == 0 {
-					c.transition(EventLastViewerGone)
-				}
-			}
+		case h := <-reg.ended:
+			reg.reap(h)
 		case m := <-msgs:
-			switch m := m.(type) {
-			case protocol.RoomJoin:
-				// The camera was first: it offers (§4.4.2).
-				stop(m.ID, errors.New("viewer joined again"))
-				start(m.ID, true)
-			case protocol.RoomLeave:
-				stop(m.ID, ErrViewerLeft)
-			case protocol.RoomSignal:
-				p, err := protocol.DecodePayload(m.Signal)
-				if err != nil {
-					c.log.Warn("ignoring undecodable signal", "from", m.From, "err", err)
-					continue
-				}
-				h, ok := sessions[m.From]
-				if !ok {
-					// The viewer was first: its request or offer opens the session
-					// and the camera answers.
-					if p.Request == nil && (p.SDP == nil || p.SDP.Type != "offer") {
-						c.log.Debug("ignoring signal outside a session", "from", m.From)
-						continue
-					}
-					h = start(m.From, false)
-				}
-				h.s.deliver(p)
-			case protocol.Error:
-				c.log.Warn("server error", "code", m.Code, "message", m.Message)
-			default:
-				c.log.Debug("ignoring message", "type", m.Type())
-			}
+			reg.handle(m)
 		}
 	}
 }

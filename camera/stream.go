@@ -1,0 +1,175 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"echtzeit/signaling/protocol"
+)
+
+// The stream half of a session: the source runs into the track while the
+// PeerConnection is connected, restarts after a failure or a format change, and
+// answers the viewer's key frame requests. Runs on the session goroutine only,
+// except readRTCP and the source's own goroutine, which only post events.
+
+// restartStream asks the session to start generation gen of the stream again.
+type restartStream struct{ gen int }
+
+// streamStopped handles the end of a stream generation: a failure (not a
+// cancellation) is retried after streamRetryDelay while the viewer is connected.
+func (s *session) streamStopped(ev streamEnded) {
+	if ev.gen != s.streamGen || ev.err == nil {
+		return
+	}
+	s.log.Warn("source stopped; starting it again", "err", ev.err, "retry_in", streamRetryDelay)
+	if s.retry != nil {
+		s.retry.Stop()
+	}
+	gen := ev.gen
+	s.retry = time.AfterFunc(streamRetryDelay, func() { s.inbox.put(restartStream{gen: gen}) })
+}
+
+func (s *session) restartStream(ev restartStream) {
+	if ev.gen == s.streamGen && s.connected {
+		s.startStream()
+	}
+}
+
+// readRTCP reads the viewer's RTCP (so the interceptors see NACKs and reports) and
+// turns picture loss indications into key frame requests. It ends when the sender
+// is stopped by PeerConnection.Close.
+func (s *session) readRTCP(sender *webrtc.RTPSender) {
+	defer s.rtcpWG.Done()
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				s.requestKeyFrame()
+			}
+		}
+	}
+}
+
+func (s *session) requestKeyFrame() {
+	select {
+	case s.keyFrames <- struct{}{}:
+	default:
+	}
+}
+
+// handleRequest applies a viewer's format request to this session (SPEC §2): the
+// size and frame rate take effect by restarting the source, the codec by swapping
+// the track (both codecs are in every offer and answer this camera makes).
+func (s *session) handleRequest(ctx context.Context, r protocol.FormatRequest) error {
+	f, err := s.format.WithRequest(r)
+	if err == nil {
+		err = CheckFormat(s.src, f)
+	}
+	if err == nil && f.Codec != s.format.Codec && s.remoteSet && !s.negotiated(f.Codec) {
+		err = fmt.Errorf("%w: codec %s was not negotiated with this viewer", ErrUnsupportedFormat, f.Codec)
+	}
+	if err != nil {
+		s.log.Info("refusing format request", "request", r, "err", err)
+		payload, perr := protocol.EncodePayload(protocol.Payload{Error: &protocol.Error{Code: CodeUnsupportedFormat, Message: err.Error()}})
+		if perr != nil {
+			return perr
+		}
+		if serr := s.signal(ctx, payload); serr != nil {
+			return fmt.Errorf("send unsupported-format: %w", serr)
+		}
+		return nil
+	}
+	if f == s.format {
+		return nil
+	}
+	s.log.Info("format requested", "format", f.String())
+	codecChanged := f.Codec != s.format.Codec
+	s.format = f
+	running := s.streamCancel != nil
+	s.stopStream()
+	if codecChanged {
+		track, err := newTrack(f.Codec)
+		if err != nil {
+			return err
+		}
+		if err := s.sender.ReplaceTrack(track); err != nil {
+			return fmt.Errorf("replace track for %s: %w", f.Codec, err)
+		}
+		s.track = track
+	}
+	if running || s.connected {
+		s.startStream()
+	}
+	return nil
+}
+
+// startStream runs the source into the track until stopStream.
+func (s *session) startStream() {
+	s.stopStream()
+	s.streamGen++
+	gen := s.streamGen
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.streamCancel = cancel
+	f, track, keyFrames := s.format, s.track, s.keyFrames
+	// Drop a key frame request left over from before: the new stream starts with one.
+	select {
+	case <-keyFrames:
+	default:
+	}
+	s.metrics.SetFormat(f, s.srcName)
+	started := time.Now()
+	var once sync.Once
+	_, selfCounting := s.src.(FrameCounter)
+	write := func(sample media.Sample) error {
+		picture := sample.Duration > 0
+		if picture && !selfCounting {
+			s.metrics.FrameCaptured()
+			s.metrics.FrameEncoded(0)
+		}
+		if err := track.WriteSample(sample); err != nil {
+			s.metrics.FramesDropped(1)
+			return fmt.Errorf("write sample: %w", err)
+		}
+		s.metrics.SampleSent(len(sample.Data), picture)
+		once.Do(func() {
+			s.log.Debug("first frame sent", "after_stream_start", time.Since(started).Round(time.Millisecond))
+		})
+		return nil
+	}
+	s.streamWG.Add(1)
+	go func() {
+		defer s.streamWG.Done()
+		var err error
+		if ks, ok := s.src.(KeyFrameStreamer); ok {
+			err = ks.StreamKeyFrames(ctx, f, keyFrames, write)
+		} else {
+			err = s.src.Stream(ctx, f, write)
+		}
+		if ctx.Err() != nil {
+			err = nil
+		} else if err == nil {
+			err = errors.New("source ended")
+		}
+		s.inbox.put(streamEnded{gen: gen, err: err})
+	}()
+}
+
+// stopStream cancels the running source and waits for it.
+func (s *session) stopStream() {
+	if s.streamCancel != nil {
+		s.streamCancel()
+		s.streamCancel = nil
+	}
+	s.streamWG.Wait()
+}
