@@ -73,6 +73,7 @@ func (c Config) Validate() error {
 // waiting in the room, a lost connection to a reconnect with backoff.
 type Camera struct {
 	cfg   Config
+	fan   *fanOut // the encoders, shared by the viewers of a format
 	log   *slog.Logger
 	state State
 }
@@ -95,7 +96,7 @@ func New(cfg Config) (*Camera, error) {
 	// scraper sees the series from the start.
 	cfg.Metrics.SetFormat(cfg.Format, cfg.SourceName)
 	cfg.Metrics.SetPeerState(webrtc.PeerConnectionStateUnknown)
-	return &Camera{cfg: cfg, log: cfg.Logger}, nil
+	return &Camera{cfg: cfg, log: cfg.Logger, fan: newFanOut(cfg.Source, cfg.SourceName, cfg.Logger, cfg.Metrics)}, nil
 }
 
 func (c *Camera) transition(e Event) {

@@ -27,6 +27,8 @@ type Metrics struct {
 	formatInfo     *prometheus.GaugeVec
 	peerState      *prometheus.GaugeVec
 
+	fan *fanOutMetrics
+
 	mu         sync.Mutex // guards lastFormat
 	lastFormat prometheus.Labels
 }
@@ -69,6 +71,7 @@ func NewMetrics() *Metrics {
 			Help: "1 for the state of the current WebRTC PeerConnection.",
 		}, []string{"state"}),
 	}
+	m.fan = newFanOutMetrics(m.registry)
 	m.registry.MustRegister(
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),

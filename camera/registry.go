@@ -39,7 +39,7 @@ func newRegistry(ctx context.Context, c *Camera, signal func(context.Context, pr
 func (r *registry) start(id protocol.ParticipantID, offerer bool) *sessionHandle {
 	c := r.c
 	s := newSession(sessionConfig{
-		viewer: id, offerer: offerer, api: c.cfg.API, ice: c.cfg.ICE.Configuration(r.ctx), src: c.cfg.Source, srcName: c.cfg.SourceName,
+		viewer: id, offerer: offerer, api: c.cfg.API, ice: c.cfg.ICE.Configuration(r.ctx), fan: c.fan, src: c.cfg.Source, srcName: c.cfg.SourceName,
 		format: c.cfg.Format, log: c.log, metrics: c.cfg.Metrics,
 		signal: func(ctx context.Context, p json.RawMessage) error { return r.signal(ctx, id, p) },
 	})

@@ -35,10 +35,6 @@ type (
 	remoteSignal   struct{ payload protocol.Payload }
 	localCandidate struct{ c *webrtc.ICECandidate } // nil: gathering complete
 	peerState      struct{ s webrtc.PeerConnectionState }
-	streamEnded    struct {
-		gen int
-		err error
-	}
 )
 
 // session is one WebRTC PeerConnection to one viewer (thesis §4.6.2, state 2). One
@@ -67,14 +63,11 @@ type session struct {
 	pending   []webrtc.ICECandidateInit
 	connected bool
 
-	keyFrames    chan struct{}
-	streamGen    int
-	streamCancel context.CancelFunc
-	streamWG     sync.WaitGroup
-	retry        *time.Timer
-	rtcpWG       sync.WaitGroup
+	fan    *fanOut
+	sub    *subscription // while connected
+	rtcpWG sync.WaitGroup
 
-	started          time.Time
+	started time.Time
 }
 
 type sessionConfig struct {
@@ -82,6 +75,7 @@ type sessionConfig struct {
 	offerer bool
 	api     *webrtc.API
 	ice     webrtc.Configuration
+	fan     *fanOut
 	src     EncodedSource
 	srcName string
 	format  Format
@@ -92,19 +86,19 @@ type sessionConfig struct {
 
 func newSession(cfg sessionConfig) *session {
 	return &session{
-		viewer:    cfg.viewer,
-		offerer:   cfg.offerer,
-		api:       cfg.api,
-		ice:       cfg.ice,
-		src:       cfg.src,
-		srcName:   cfg.srcName,
-		format:    cfg.format,
-		signal:    cfg.signal,
-		log:       cfg.log.With("viewer", cfg.viewer),
-		metrics:   cfg.metrics,
-		inbox:     newMailbox(),
-		keyFrames: make(chan struct{}, 1),
-		started:   time.Now(),
+		viewer:  cfg.viewer,
+		offerer: cfg.offerer,
+		api:     cfg.api,
+		ice:     cfg.ice,
+		fan:     cfg.fan,
+		src:     cfg.src,
+		srcName: cfg.srcName,
+		format:  cfg.format,
+		signal:  cfg.signal,
+		log:     cfg.log.With("viewer", cfg.viewer),
+		metrics: cfg.metrics,
+		inbox:   newMailbox(),
+		started: time.Now(),
 	}
 }
 
@@ -164,9 +158,6 @@ func (s *session) setup() error {
 }
 
 func (s *session) teardown() error {
-	if s.retry != nil {
-		s.retry.Stop()
-	}
 	s.stopStream()
 	var err error
 	if s.pc != nil {
@@ -187,10 +178,8 @@ func (s *session) handle(ctx context.Context, ev any) error {
 		return s.sendCandidate(ctx, ev.c)
 	case peerState:
 		return s.handleState(ev.s)
-	case streamEnded:
-		s.streamStopped(ev)
-	case restartStream:
-		s.restartStream(ev)
+	case keyFrameRequest:
+		s.requestKeyFrame()
 	}
 	return nil
 }
@@ -203,8 +192,9 @@ func (s *session) handleState(st webrtc.PeerConnectionState) error {
 		if !s.connected {
 			s.connected = true
 			s.log.Info("viewer connected", "format", s.format.String(), "after", time.Since(s.started).Round(time.Millisecond))
-			// A new encoder starts with a key frame, so the first frame the viewer
-			// gets after DTLS is up is decodable (FIELD-NOTES "slow first frame").
+			// Subscribed only now, after DTLS is up, and from a key frame on (a
+			// new encoder starts with one), so the first frame the viewer gets
+			// is decodable (FIELD-NOTES "slow first frame").
 			s.startStream()
 		}
 	case webrtc.PeerConnectionStateFailed:
