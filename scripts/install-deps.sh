@@ -9,9 +9,10 @@
 #   ffmpeg              the stand-in rpicam-vid used by the camera's tests
 #   qemu-user-static    runs the arm64 (Raspberry Pi) camera build in the tests
 #   iproute2            'ip' for the private network namespace of the tests
+#   nftables            'nft': the NAT routers of the paths axis (harness/nat)
 set -euo pipefail
 
-packages=(chromium libvpx-dev libx264-dev pkg-config ffmpeg qemu-user-static iproute2)
+packages=(chromium libvpx-dev libx264-dev pkg-config ffmpeg qemu-user-static iproute2 nftables)
 if [ "$#" -gt 0 ]; then packages=("$@"); fi
 
 missing=()
