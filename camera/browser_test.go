@@ -14,6 +14,7 @@ import (
 	"echtzeit/camera"
 	"echtzeit/camera/softenc"
 	"echtzeit/harness/browser"
+	"echtzeit/harness/browser/browsertest"
 	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/client"
@@ -22,7 +23,7 @@ import (
 )
 
 // chromium is the one browser of this test binary; the browser tests open tabs in it.
-var chromium = browser.NewShared(browser.WithWebRTCTesting())
+var chromium = browsertest.NewShared(browser.WithWebRTCTesting())
 
 func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }
 

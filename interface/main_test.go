@@ -9,12 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/browser/browsertest"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/signalingtest"
 )
 
 // chromium is the one browser of this test binary; every test opens tabs in it.
-var chromium = browser.NewShared(browser.WithWebRTCTesting())
+var chromium = browsertest.NewShared(browser.WithWebRTCTesting())
 
 func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }
 

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
@@ -48,11 +49,26 @@ const (
 
 var failedColor = color.RGBA{R: 200, A: 255}
 
-// plotResult is one plot: its PNG or why it was not drawn.
+// plotResult is one plot: its file name and alt text, and its PNG or why it
+// was not drawn. A plot maker starts from its file and alt text and returns
+// skip(why) or draw(p).
 type plotResult struct {
 	file, alt string
 	png       []byte
 	skipped   string // reason, when png is nil
+}
+
+// skip returns r, not drawn for the reason why.
+func (r plotResult) skip(why string) plotResult {
+	r.skipped = why
+	return r
+}
+
+// draw returns r with p drawn as its PNG (plotWidth × plotHeight).
+func (r plotResult) draw(p *plot.Plot) (plotResult, error) {
+	png, err := encodePNG(p.Draw, plotWidth, plotHeight)
+	r.png = png
+	return r, err
 }
 
 func newPlot(title, x, y string) *plot.Plot {
@@ -133,10 +149,6 @@ func encodePNG(paint func(draw.Canvas), w, h vg.Length) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func savePlot(p *plot.Plot) ([]byte, error) {
-	return encodePNG(p.Draw, plotWidth, plotHeight)
-}
-
 // categorical sets up a nominal X axis of resolutions with room for the
 // series' offsets and returns the x position of each.
 func categorical(p *plot.Plot, rs []resolution) map[resolution]float64 {
@@ -172,30 +184,15 @@ func headroom(p *plot.Plot, maxY float64, legendRows int) {
 	p.Y.Max = maxY * (1.1 + 0.07*float64(legendRows))
 }
 
-// renderPlots draws every plot of the run.
+// renderPlots draws every plot of the run, in the report's order.
 func renderPlots(r *run) ([]plotResult, error) {
-	makers := []struct {
-		file, alt string
-		make      func(*run) (*plot.Plot, []byte, string, error)
-	}{
-		{PlotFPS, "Received frames per second per resolution and sender", fpsPlot},
-		{PlotSetup, "Stream setup time of every repeat per resolution", setupPlot},
-		{PlotCPU, "CPU per process and resolution", cpuPlot},
-		{PlotLatency, "End-to-end latency per resolution (p50, p95)", latencyPlot},
-		{PlotSignaling, "Signaling server CPU and RSS per number of participants", signalingPlot},
-	}
 	var out []plotResult
-	for _, m := range makers {
-		p, png, skipped, err := m.make(r)
+	for _, make := range []func(*run) (plotResult, error){fpsPlot, setupPlot, cpuPlot, latencyPlot, signalingPlot} {
+		res, err := make(r)
 		if err != nil {
-			return nil, fmt.Errorf("plot %s: %w", m.file, err)
+			return nil, fmt.Errorf("plot %s: %w", res.file, err)
 		}
-		if p != nil {
-			if png, err = savePlot(p); err != nil {
-				return nil, fmt.Errorf("plot %s: %w", m.file, err)
-			}
-		}
-		out = append(out, plotResult{file: m.file, alt: m.alt, png: png, skipped: skipped})
+		out = append(out, res)
 	}
 	return out, nil
 }
@@ -294,31 +291,47 @@ func marker(p *plot.Plot, at xy, label string, shape draw.GlyphDrawer, c color.C
 
 var thesisColor = color.RGBA{R: 40, G: 40, B: 40, A: 255}
 
-// perResolution builds a series of f over the successful trials of each
-// resolution of sender s: means at the category (plus the offset), and every
-// repeat as a point.
-func perResolution(gs []group, s sender, pos map[resolution]float64, dx float64, f func(results.Trial) (float64, bool)) (means, points []xy) {
-	for _, g := range gs {
-		if g.sender != s {
+// aggregate sums up the values at one x: mean or median (false: none).
+type aggregate func([]float64) (float64, bool)
+
+// perResolution builds a series of f over ts: every value as a point at its
+// resolution's category plus dx, and a line through the aggregate (mean or
+// median) of each resolution's values. Trials whose resolution has no
+// category are left out.
+func perResolution(ts []results.Trial, pos map[resolution]float64, dx float64, f func(results.Trial) (float64, bool), agg aggregate) (line, points []xy) {
+	for _, t := range ts {
+		x, ok := pos[resolutionOf(t)]
+		if !ok {
 			continue
 		}
-		vs := values(g.ok(), f)
-		if m, ok := mean(vs); ok {
-			means = append(means, xy{pos[g.res] + dx, m})
-		}
-		for _, v := range vs {
-			points = append(points, xy{pos[g.res] + dx, v})
+		if v, ok := f(t); ok && !math.IsNaN(v) {
+			points = append(points, xy{x + dx, v})
 		}
 	}
-	return means, points
+	// Points in category order, each category's in trial order.
+	slices.SortStableFunc(points, func(a, b xy) int { return cmp.Compare(a.x, b.x) })
+	return byX(points, agg), points
 }
 
-func failedPoints(gs []group, pos map[resolution]float64, senders []sender) []xy {
+// ofSender returns the trials of ts that sender s streamed.
+func ofSender(ts []results.Trial, s sender) []results.Trial {
+	var out []results.Trial
+	for _, t := range ts {
+		if senderOf(t) == s {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// failedPoints marks, at y = 0, every trial of gs that failed by the
+// measure of failed, at its sender's offset.
+func failedPoints(gs []group, pos map[resolution]float64, senders []sender, failed func(results.Trial) bool) []xy {
 	var out []xy
 	for _, g := range gs {
 		i := slices.Index(senders, g.sender)
 		for _, t := range g.trials {
-			if !t.OK {
+			if failed(t) {
 				out = append(out, xy{pos[g.res] + offset(i, len(senders)), 0})
 			}
 		}
@@ -326,109 +339,139 @@ func failedPoints(gs []group, pos map[resolution]float64, senders []sender) []xy
 	return out
 }
 
-func fpsPlot(r *run) (*plot.Plot, []byte, string, error) {
+func notOK(t results.Trial) bool { return !t.OK }
+
+func noFirstFrame(t results.Trial) bool { return t.SetupMs == nil }
+
+// maxY returns the largest y of pts, or floor if that is larger.
+func maxY(floor float64, pts []xy) float64 {
+	for _, pt := range pts {
+		floor = max(floor, pt.y)
+	}
+	return floor
+}
+
+func fpsPlot(r *run) (plotResult, error) {
+	res := plotResult{file: PlotFPS, alt: "Received frames per second per resolution and sender"}
 	media := r.media()
 	if len(media) == 0 {
-		return nil, nil, "the run has no camera-to-browser or browser-to-browser trial", nil
+		return res.skip("the run has no camera-to-browser or browser-to-browser trial"), nil
 	}
 	rs := resolutions(media)
 	if len(rs) == 0 {
-		return nil, nil, "no media trial has a requested resolution", nil
+		return res.skip("no media trial has a requested resolution"), nil
 	}
 	p := newPlot("Received frame rate per resolution (mean over the measurement window)",
 		"requested resolution (ordered by pixel count)", "frames per second (fps)")
 	pos := categorical(p, rs)
 	set := sendersOf(media)
-	gs := groups(media)
-	maxY := float64(thesisTargetFPS)
+	top := float64(thesisTargetFPS)
 	rows := 1
 	for i, s := range set.list {
-		means, points := perResolution(gs, s, pos, offset(i, len(set.list)), fpsMean)
+		means, points := perResolution(okTrials(ofSender(media, s)), pos, offset(i, len(set.list)), fpsMean, mean)
 		if err := addSeries(p, i, series{label: set.labels[s], means: means, points: points}); err != nil {
-			return nil, nil, "", err
+			return res, err
 		}
-		for _, pt := range points {
-			maxY = max(maxY, pt.y)
-		}
+		top = maxY(top, points)
 		rows++
 	}
 	if err := hline(p, thesisTargetFPS, p.X.Min, p.X.Max, "thesis target: 15 fps (§4.2)", thesisColor); err != nil {
-		return nil, nil, "", err
+		return res, err
 	}
 	if x, ok := pos[resolution{160, 90}]; ok {
 		if err := marker(p, xy{x, thesisTargetFPS}, "thesis: Pi camera ≈ 15 fps only at 160x90 (§5)", draw.SquareGlyph{}, thesisColor); err != nil {
-			return nil, nil, "", err
+			return res, err
 		}
 		rows++
 	}
-	failed := failedPoints(gs, pos, set.list)
+	failed := failedPoints(groups(media), pos, set.list, notOK)
 	if err := addFailed(p, failed, "failed trial (no fps)"); err != nil {
-		return nil, nil, "", err
+		return res, err
 	}
 	if len(failed) > 0 {
 		rows++
 	}
-	headroom(p, maxY, rows)
-	return p, nil, "", nil
+	headroom(p, top, rows)
+	return res.draw(p)
 }
 
-func setupPlot(r *run) (*plot.Plot, []byte, string, error) {
+func setupPlot(r *run) (plotResult, error) {
+	res := plotResult{file: PlotSetup, alt: "Stream setup time of every repeat per resolution"}
 	media := r.media()
 	if len(values(media, setupMs)) == 0 {
-		return nil, nil, "no media trial reached its first frame", nil
+		return res.skip("no media trial reached its first frame"), nil
 	}
 	rs := resolutions(media)
 	p := newPlot("Stream setup time of every repeat (line: median)",
 		"requested resolution (ordered by pixel count)", "setup: viewer navigation → first frame (ms)")
 	pos := categorical(p, rs)
 	set := sendersOf(media)
-	gs := groups(media)
-	maxY := 0.0
-	rows := 0
+	top, rows := 0.0, 0
 	for i, s := range set.list {
-		dx := offset(i, len(set.list))
-		var medians, points []xy
-		for _, g := range gs {
-			if g.sender != s {
-				continue
-			}
-			vs := values(g.trials, setupMs)
-			if m, ok := median(vs); ok {
-				medians = append(medians, xy{pos[g.res] + dx, m})
-			}
-			for _, v := range vs {
-				points = append(points, xy{pos[g.res] + dx, v})
-				maxY = max(maxY, v)
-			}
-		}
+		// Every repeat that reached its first frame, failed or not.
+		medians, points := perResolution(ofSender(media, s), pos, offset(i, len(set.list)), setupMs, median)
 		if len(points) == 0 {
 			continue
 		}
 		if err := addSeries(p, i, series{label: set.labels[s], means: medians, points: points}); err != nil {
-			return nil, nil, "", err
+			return res, err
 		}
+		top = maxY(top, points)
 		rows++
 	}
-	var failed []xy
-	for _, g := range gs {
-		i := slices.Index(set.list, g.sender)
-		for _, t := range g.trials {
-			if t.SetupMs == nil {
-				failed = append(failed, xy{pos[g.res] + offset(i, len(set.list)), 0})
-			}
-		}
-	}
+	failed := failedPoints(groups(media), pos, set.list, noFirstFrame)
 	if err := addFailed(p, failed, "no first frame"); err != nil {
-		return nil, nil, "", err
+		return res, err
 	}
 	if len(failed) > 0 {
 		rows++
 	}
-	headroom(p, maxY, rows)
-	return p, nil, "", nil
+	headroom(p, top, rows)
+	return res.draw(p)
 }
 
-func cpuPlot(r *run) (*plot.Plot, []byte, string, error) {
+// cpuSeries is one line of the CPU plot: a process of a sender, or the
+// signaling server over all senders (sender nil).
+type cpuSeries struct {
+	sender *sender
+	proc   string
+}
+
+// cpuSeriesOf lists the CPU plot's lines: one per sender and process it
+// runs (camera, browser); the signaling server does not depend on the
+// sender, so it is one line.
+func cpuSeriesOf(senders []sender, procs []string) []cpuSeries {
+	var list []cpuSeries
+	for i := range senders {
+		for _, proc := range procs {
+			if proc != results.ProcessSignaling {
+				list = append(list, cpuSeries{&senders[i], proc})
+			}
+		}
+	}
+	if slices.Contains(procs, results.ProcessSignaling) {
+		list = append(list, cpuSeries{nil, results.ProcessSignaling})
+	}
+	return list
+}
+
+// style colors a line by sender as in the other plots, and sets its line
+// style by process.
+func (cs cpuSeries) style(set senderSet) series {
+	if cs.sender == nil {
+		return series{label: "signaling (all senders)", color: thesisColor, shape: draw.TriangleGlyph{},
+			dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+	}
+	sr := series{label: set.labels[*cs.sender] + ": " + cs.proc,
+		color: plotutil.Color(slices.Index(set.list, *cs.sender)), shape: draw.CircleGlyph{}}
+	if cs.proc != results.ProcessCamera {
+		sr.shape, sr.dashes = draw.SquareGlyph{}, []vg.Length{vg.Points(6), vg.Points(3)}
+	}
+	return sr
+}
+
+func cpuPlot(r *run) (plotResult, error) {
+	res := plotResult{file: PlotCPU, alt: "CPU per process and resolution"}
 	media := r.media()
 	var procs []string
 	for _, p := range processNames(media) {
@@ -438,98 +481,50 @@ func cpuPlot(r *run) (*plot.Plot, []byte, string, error) {
 		}
 	}
 	if len(procs) == 0 {
-		return nil, nil, "no media trial measured a process", nil
+		return res.skip("no media trial measured a process"), nil
 	}
-	rs := resolutions(media)
 	p := newPlot("CPU per process and resolution (mean over the measurement window)",
 		"requested resolution (ordered by pixel count)", "CPU (%, 100 % = one core)")
-	pos := categorical(p, rs)
+	pos := categorical(p, resolutions(media))
 	set := sendersOf(media)
-	gs := groups(media)
-	// One series per sender and process it runs (camera, browser); the
-	// signaling server does not depend on the sender, so it is one series.
-	type cpuSeries struct {
-		sender *sender
-		proc   string
-	}
-	var list []cpuSeries
-	for i := range set.list {
-		for _, proc := range procs {
-			if proc != results.ProcessSignaling {
-				list = append(list, cpuSeries{&set.list[i], proc})
-			}
-		}
-	}
-	if slices.Contains(procs, results.ProcessSignaling) {
-		list = append(list, cpuSeries{nil, results.ProcessSignaling})
-	}
-	maxY, rows := 0.0, 0
+	list := cpuSeriesOf(set.list, procs)
+	top, rows := 0.0, 0
 	for i, cs := range list {
-		var means, points []xy
-		// Color by sender as in the other plots, line style by process.
-		sr := series{label: "signaling (all senders)", color: thesisColor, shape: draw.TriangleGlyph{},
-			dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+		trials := okTrials(media)
 		if cs.sender != nil {
-			means, points = perResolution(gs, *cs.sender, pos, offset(i, len(list)), cpuOf(cs.proc))
-			sr.label = set.labels[*cs.sender] + ": " + cs.proc
-			sr.color = plotutil.Color(slices.Index(set.list, *cs.sender))
-			sr.shape, sr.dashes = draw.CircleGlyph{}, nil
-			if cs.proc != results.ProcessCamera {
-				sr.shape, sr.dashes = draw.SquareGlyph{}, []vg.Length{vg.Points(6), vg.Points(3)}
-			}
-		} else {
-			all := okTrials(media)
-			for _, r := range rs {
-				var vs []float64
-				for _, t := range all {
-					if resolutionOf(t) == r {
-						if v, ok := cpuOf(cs.proc)(t); ok {
-							vs = append(vs, v)
-						}
-					}
-				}
-				x := pos[r] + offset(i, len(list))
-				if m, ok := mean(vs); ok {
-					means = append(means, xy{x, m})
-				}
-				for _, v := range vs {
-					points = append(points, xy{x, v})
-				}
-			}
+			trials = okTrials(ofSender(media, *cs.sender))
 		}
-		if len(means) == 0 {
+		sr := cs.style(set)
+		sr.means, sr.points = perResolution(trials, pos, offset(i, len(list)), cpuOf(cs.proc), mean)
+		if len(sr.means) == 0 {
 			continue
 		}
-		sr.means, sr.points = means, points
 		if err := addSeries(p, i, sr); err != nil {
-			return nil, nil, "", err
+			return res, err
 		}
-		for _, pt := range points {
-			maxY = max(maxY, pt.y)
-		}
+		top = maxY(top, sr.points)
 		rows++
 	}
 	if rows == 0 {
-		return nil, nil, "no successful media trial measured a process", nil
+		return res.skip("no successful media trial measured a process"), nil
 	}
-	headroom(p, maxY, rows)
-	return p, nil, "", nil
+	headroom(p, top, rows)
+	return res.draw(p)
 }
 
-func latencyPlot(r *run) (*plot.Plot, []byte, string, error) {
+func latencyPlot(r *run) (plotResult, error) {
+	res := plotResult{file: PlotLatency, alt: "End-to-end latency per resolution (p50, p95)"}
 	media := r.media()
 	if len(values(okTrials(media), latencyP50)) == 0 {
-		return nil, nil, "no successful media trial measured latency (it needs the synthetic source's frame code)", nil
+		return res.skip("no successful media trial measured latency (it needs the synthetic source's frame code)"), nil
 	}
-	rs := resolutions(media)
 	p := newPlot("End-to-end latency from the synthetic frame code (mean of the repeats)",
 		"requested resolution (ordered by pixel count)", "latency capture → display (ms)")
-	pos := categorical(p, rs)
+	pos := categorical(p, resolutions(media))
 	set := sendersOf(media)
-	gs := groups(media)
-	maxY, rows := 0.0, 0
+	top, rows := 0.0, 0
 	for i, s := range set.list {
-		dx := offset(i, len(set.list))
+		ok := okTrials(ofSender(media, s))
 		for _, q := range []struct {
 			name   string
 			f      func(results.Trial) (float64, bool)
@@ -538,21 +533,19 @@ func latencyPlot(r *run) (*plot.Plot, []byte, string, error) {
 			{"p50", latencyP50, nil},
 			{"p95", latencyP95, []vg.Length{vg.Points(5), vg.Points(3)}},
 		} {
-			means, points := perResolution(gs, s, pos, dx, q.f)
+			means, points := perResolution(ok, pos, offset(i, len(set.list)), q.f, mean)
 			if len(means) == 0 {
 				continue
 			}
 			if err := addSeries(p, i, series{label: set.labels[s] + " " + q.name, means: means, points: points, dashes: q.dashes}); err != nil {
-				return nil, nil, "", err
+				return res, err
 			}
-			for _, pt := range points {
-				maxY = max(maxY, pt.y)
-			}
+			top = maxY(top, points)
 			rows++
 		}
 	}
-	headroom(p, maxY, rows)
-	return p, nil, "", nil
+	headroom(p, top, rows)
+	return res.draw(p)
 }
 
 // loadPoint is one signaling-load trial's figures.
@@ -589,7 +582,8 @@ func rateLabel(rate float64) string {
 	return fmt.Sprintf("%g signals/s per client", rate)
 }
 
-func signalingPlot(r *run) (*plot.Plot, []byte, string, error) {
+func signalingPlot(r *run) (plotResult, error) {
+	res := plotResult{file: PlotSignaling, alt: "Signaling server CPU and RSS per number of participants"}
 	pts := loadPoints(r)
 	var failed []xy
 	for _, t := range r.ofKind(results.KindSignalingLoad) {
@@ -598,7 +592,7 @@ func signalingPlot(r *run) (*plot.Plot, []byte, string, error) {
 		}
 	}
 	if len(pts) == 0 {
-		return nil, nil, "no successful signaling-load trial measured the signaling server", nil
+		return res.skip("no successful signaling-load trial measured the signaling server"), nil
 	}
 	var rates []float64
 	for _, pt := range pts {
@@ -621,21 +615,21 @@ func signalingPlot(r *run) (*plot.Plot, []byte, string, error) {
 			}
 		}
 		label := rateLabel(rate)
-		if err := addSeries(cpu, i, series{label: label, means: meansByX(cpuPts), points: cpuPts}); err != nil {
-			return nil, nil, "", err
+		if err := addSeries(cpu, i, series{label: label, means: byX(cpuPts, mean), points: cpuPts}); err != nil {
+			return res, err
 		}
-		if err := addSeries(rss, i, series{label: label, means: meansByX(rssPts), points: rssPts}); err != nil {
-			return nil, nil, "", err
+		if err := addSeries(rss, i, series{label: label, means: byX(rssPts, mean), points: rssPts}); err != nil {
+			return res, err
 		}
 	}
 	if err := marker(cpu, xy{thesisSignalingUsers, thesisSignalingMaxPct}, "thesis: < 1 % at 50 users, i7-8565U (§5)", draw.TriangleGlyph{}, thesisColor); err != nil {
-		return nil, nil, "", err
+		return res, err
 	}
 	if err := marker(cpu, xy{thesisSignalingUsers, 0}, "thesis: 0.0 % when idle (§5)", draw.SquareGlyph{}, thesisColor); err != nil {
-		return nil, nil, "", err
+		return res, err
 	}
 	if err := addFailed(cpu, failed, "failed trial"); err != nil {
-		return nil, nil, "", err
+		return res, err
 	}
 	minX := float64(thesisSignalingUsers)
 	for _, pt := range pts {
@@ -663,20 +657,19 @@ func signalingPlot(r *run) (*plot.Plot, []byte, string, error) {
 	headroom(cpu, maxCPU, rows)
 	headroom(rss, maxRSS, len(rates))
 
-	png, err := encodePNG(func(dc draw.Canvas) {
+	var err error
+	res.png, err = encodePNG(func(dc draw.Canvas) {
 		tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(10)}
 		cs := plot.Align([][]*plot.Plot{{cpu}, {rss}}, tiles, dc)
 		cpu.Draw(cs[0][0])
 		rss.Draw(cs[1][0])
 	}, plotWidth, plotHeight2x)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return nil, png, "", nil
+	return res, err
 }
 
-// meansByX averages the points that share an x, ordered by x.
-func meansByX(pts []xy) []xy {
+// byX aggregates (mean or median) the values of the points that share an x,
+// ordered by x.
+func byX(pts []xy, agg aggregate) []xy {
 	var xs []float64
 	for _, pt := range pts {
 		if !slices.Contains(xs, pt.x) {
@@ -692,8 +685,9 @@ func meansByX(pts []xy) []xy {
 				ys = append(ys, pt.y)
 			}
 		}
-		m, _ := mean(ys)
-		out = append(out, xy{x, m})
+		if m, ok := agg(ys); ok {
+			out = append(out, xy{x, m})
+		}
 	}
 	return out
 }

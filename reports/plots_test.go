@@ -1,10 +1,13 @@
 package reports
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"gonum.org/v1/plot"
+
+	"echtzeit/harness/results"
 )
 
 func TestCleanTicks(t *testing.T) {
@@ -44,7 +47,39 @@ func TestOffsetIsCentred(t *testing.T) {
 	assert.InDelta(t, 0.0, offset(1, 3), 1e-12)
 }
 
-func TestMeansByX(t *testing.T) {
-	got := meansByX([]xy{{50, 1}, {2, 4}, {50, 3}})
-	assert.Equal(t, []xy{{2, 4}, {50, 2}}, got)
+func TestByX(t *testing.T) {
+	pts := []xy{{50, 1}, {2, 4}, {50, 3}, {50, 8}}
+	assert.Equal(t, []xy{{2, 4}, {50, 4}}, byX(pts, mean))
+	assert.Equal(t, []xy{{2, 4}, {50, 3}}, byX(pts, median))
+	assert.Empty(t, byX(nil, mean))
+}
+
+func TestPerResolution(t *testing.T) {
+	trial := func(w, h int, fps float64) results.Trial {
+		return results.Trial{Measured: results.Measured{FPSMean: fps}, Params: results.Params{Width: w, Height: h}}
+	}
+	ts := []results.Trial{
+		trial(1280, 720, 30), trial(640, 480, 10), trial(1280, 720, 20), trial(1280, 720, 28),
+		trial(640, 480, math.NaN()), // dropped: no value
+		trial(320, 240, 5),          // dropped: no category
+	}
+	pos := map[resolution]float64{{640, 480}: 0, {1280, 720}: 1}
+	tests := []struct {
+		name     string
+		agg      aggregate
+		wantLine []xy
+	}{
+		{"mean", mean, []xy{{0.1, 10}, {1.1, 26}}},
+		{"median", median, []xy{{0.1, 10}, {1.1, 28}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line, points := perResolution(ts, pos, 0.1, fpsMean, tt.agg)
+			assert.Equal(t, tt.wantLine, line)
+			assert.Equal(t, []xy{{0.1, 10}, {1.1, 30}, {1.1, 20}, {1.1, 28}}, points, "category order, then trial order")
+		})
+	}
+	line, points := perResolution(nil, pos, 0, fpsMean, mean)
+	assert.Empty(t, line)
+	assert.Empty(t, points)
 }

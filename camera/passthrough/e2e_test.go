@@ -18,6 +18,7 @@ import (
 
 	"echtzeit/camera/passthrough"
 	"echtzeit/harness/browser"
+	"echtzeit/harness/browser/browsertest"
 	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/protocol"
@@ -25,7 +26,7 @@ import (
 )
 
 // One Chromium for the end-to-end tests of this package.
-var chromium = browser.NewShared(browser.WithWebRTCTesting())
+var chromium = browsertest.NewShared(browser.WithWebRTCTesting())
 
 func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }
 

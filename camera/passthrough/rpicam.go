@@ -1,7 +1,6 @@
 package passthrough
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,10 +10,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"echtzeit/camera"
+	"echtzeit/internal/child"
 
 	"github.com/pion/webrtc/v4/pkg/media"
 )
@@ -169,7 +168,8 @@ func ExpandCommand(template string, f camera.Format) ([]string, error) {
 	return args, nil
 }
 
-// Stream runs the camera process and writes its access units until ctx ends
+// Stream runs the camera process (internal/child: own process group,
+// parent-death signal) and writes its access units until ctx ends
 // (then it returns ctx.Err()), write fails, or the process exits (an error
 // wrapping ErrChildExited with the process's last stderr lines).
 func (s *Rpicam) Stream(ctx context.Context, f camera.Format, write func(media.Sample) error) error {
@@ -192,50 +192,52 @@ func (s *Rpicam) Stream(ctx context.Context, f camera.Format, write func(media.S
 		return fmt.Errorf("find camera program %q: %w", args[0], err)
 	}
 
-	parent := ctx
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, args[1:]...)
-	if len(s.cfg.Env) > 0 {
-		cmd.Env = append(cmd.Environ(), s.cfg.Env...)
-	}
-	cmd.SysProcAttr = childSysProcAttr()
-	cmd.Cancel = func() error { return terminateChild(cmd.Process) }
-	cmd.WaitDelay = s.cfg.StopTimeout
-	tail := newLineLogger(s.logger.With("process", args[0]), stderrTail)
-	cmd.Stderr = tail
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("camera process stdout: %w", err)
-	}
 	s.logger.Info("starting camera process", "cmd", strings.Join(args, " "),
 		"width", f.Width, "height", f.Height, "fps", f.FPS, "bitrate", f.Bitrate)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", args[0], err)
+	logger := s.logger.With("process", args[0])
+	p, err := child.Start(child.Config{
+		Name:       args[0],
+		Path:       path,
+		Args:       args[1:],
+		Env:        s.cfg.Env,
+		PipeStdout: true,
+		TailLines:  stderrTail,
+		OnLine:     func(line string) { logStderr(logger, line) },
+	})
+	if err != nil {
+		return err
 	}
-	// Unblock the reader at once when the context ends; Wait below gives the
-	// child StopTimeout to exit after SIGTERM, then kills it.
+	stdout := p.Stdout()
+	// Unblock the reader at once when the context ends.
 	stopRead := context.AfterFunc(ctx, func() { _ = stdout.Close() })
-	defer stopRead()
-
 	readErr := s.pump(stdout, f, write)
-	if !errors.Is(readErr, io.EOF) {
-		// Stop the child (SIGTERM, then SIGKILL after StopTimeout). After a
-		// plain end of its output let it exit by itself, so its exit status
-		// tells why.
-		cancel()
+	stopRead()
+	_ = stdout.Close()
+	if errors.Is(readErr, io.EOF) {
+		// After a plain end of its output let the child exit by itself, so
+		// that its exit status tells why.
+		select {
+		case <-p.Done():
+		case <-ctx.Done():
+		}
 	}
-	waitErr := cmd.Wait()
-	killGroup(cmd.Process)
-	tail.Flush()
+	// SIGTERM, then SIGKILL after StopTimeout; nothing when it has exited.
+	if err := p.Stop(s.cfg.StopTimeout); err != nil {
+		s.logger.Warn("camera process", "err", err)
+	}
+	waitErr := p.Wait(context.Background()) // returns at once: it has exited
 
 	switch {
-	case parent.Err() != nil:
-		return parent.Err()
+	case ctx.Err() != nil:
+		return ctx.Err()
 	case readErr != nil && !errors.Is(readErr, io.EOF):
 		return fmt.Errorf("%s: %w", args[0], readErr)
 	}
-	return fmt.Errorf("%w: %s: %s; last stderr lines:\n%s", ErrChildExited, args[0], exitReason(waitErr), tail.Last())
+	last := strings.Join(p.TailLines(), "\n")
+	if last == "" {
+		last = "(none)"
+	}
+	return fmt.Errorf("%w: %s: %s; last stderr lines:\n%s", ErrChildExited, args[0], child.ExitText(waitErr), last)
 }
 
 // pump reads access units from r and writes them as samples until r ends
@@ -299,88 +301,16 @@ func (s *Rpicam) logSPS(nal []byte, f camera.Format) {
 	}
 }
 
-// exitReason describes how the child ended.
-func exitReason(err error) string {
-	if err == nil {
-		return "exited with status 0"
-	}
-	return err.Error()
-}
-
-// lineLogger is the child's stderr: it logs each line and keeps the last few
-// for the error message.
-type lineLogger struct {
-	logger *slog.Logger
-	keep   int
-	mu     sync.Mutex
-	part   []byte
-	lines  []string
-}
-
-func newLineLogger(logger *slog.Logger, keep int) *lineLogger {
-	return &lineLogger{logger: logger, keep: keep}
-}
-
 // problemLine matches stderr lines worth a warning in the log.
 var problemLine = regexp.MustCompile(`(?i)\b(error|warn(ing)?|fail(ed|ure)?|fatal|cannot|no cameras?)\b`)
 
-// maxLine bounds a line without newline (e.g. progress output with \r).
-const maxLine = 4096
-
-func (l *lineLogger) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.part = append(l.part, p...)
-	for {
-		i := bytes.IndexAny(l.part, "\r\n")
-		if i < 0 {
-			break
-		}
-		l.add(string(l.part[:i]))
-		l.part = l.part[i+1:]
-	}
-	if len(l.part) > maxLine {
-		l.add(string(l.part))
-		l.part = l.part[:0]
-	}
-	return len(p), nil
-}
-
-// Flush logs an unterminated last line.
-func (l *lineLogger) Flush() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.part) > 0 {
-		l.add(string(l.part))
-		l.part = nil
-	}
-}
-
-func (l *lineLogger) add(line string) {
-	line = strings.TrimSpace(line)
-	if line == "" {
-		return
-	}
-	// rpicam-vid prints a status line per frame ("#123 (30.00 fps) exp …")
-	// and libcamera its INFO lines: debug level, unless the line reports a
-	// problem.
+// logStderr logs a line of the camera program's stderr. rpicam-vid prints a
+// status line per frame ("#123 (30.00 fps) exp …") and libcamera its INFO
+// lines: debug level, unless the line reports a problem.
+func logStderr(logger *slog.Logger, line string) {
 	level := slog.LevelDebug
 	if problemLine.MatchString(line) {
 		level = slog.LevelWarn
 	}
-	l.logger.Log(context.Background(), level, line)
-	l.lines = append(l.lines, line)
-	if len(l.lines) > l.keep {
-		l.lines = l.lines[len(l.lines)-l.keep:]
-	}
-}
-
-// Last returns the kept lines, newline-separated.
-func (l *lineLogger) Last() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.lines) == 0 {
-		return "(none)"
-	}
-	return strings.Join(l.lines, "\n")
+	logger.Log(context.Background(), level, line)
 }

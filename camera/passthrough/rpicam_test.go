@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/camera"
+	"echtzeit/internal/child"
 )
 
 // standin returns the absolute path of the rpicam-vid stand-in script; it
@@ -137,7 +138,7 @@ func TestRpicamStandin(t *testing.T) {
 	elapsed := time.Since(start)
 	// The stand-in ends after its frames, like a camera that stops.
 	require.ErrorIs(t, err, ErrChildExited)
-	assert.Contains(t, err.Error(), "exited with status 0")
+	assert.Contains(t, err.Error(), "exit status 0")
 
 	samples := rec.all()
 	require.Len(t, samples, frames, "one sample per access unit")
@@ -383,16 +384,19 @@ func TestRpicamSupportsFormat(t *testing.T) {
 	require.ErrorIs(t, bad.SupportsFormat(camera.Format{Width: 640, Height: 480, FPS: 30, Codec: "h264"}), ErrInvalidCommand)
 }
 
-func TestLineLogger(t *testing.T) {
+// TestStderrLog feeds rpicam-vid-like stderr through the child's tail into
+// logStderr: status lines at debug level, problems as warnings.
+func TestStderrLog(t *testing.T) {
 	var buf bytes.Buffer
-	l := newLineLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), 3)
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	l := child.NewTail(3, 0, func(line string) { logStderr(logger, line) })
 	for _, chunk := range []string{"#1 (30.00 fps) exp 33", "251.00\n#2 (30.00 fps)\r", "\nERROR: *** no cameras available ***\n", "line 4\nunterminated"} {
 		n, err := l.Write([]byte(chunk))
 		require.NoError(t, err)
 		assert.Equal(t, len(chunk), n)
 	}
 	l.Flush()
-	assert.Equal(t, "ERROR: *** no cameras available ***\nline 4\nunterminated", l.Last(), "the last 3 lines")
+	assert.Equal(t, []string{"ERROR: *** no cameras available ***", "line 4", "unterminated"}, l.Lines(), "the last 3 lines")
 	logs := buf.String()
 	assert.Contains(t, logs, `level=DEBUG msg="#1 (30.00 fps) exp 33251.00"`, "a line split across writes")
 	assert.Contains(t, logs, `level=WARN msg="ERROR: *** no cameras available ***"`)

@@ -7,11 +7,15 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/chromedp/chromedp"
+
+	"echtzeit/internal/child"
 )
 
 // DefaultExecPath is Debian's Chromium binary. The /usr/bin/chromium wrapper
@@ -62,6 +66,77 @@ type config struct {
 	flags    []flag
 	logger   *slog.Logger
 	output   io.Writer
+}
+
+// newConfig applies opts over the defaults and checks the Chromium binary.
+func newConfig(opts []Option) (config, error) {
+	cfg := config{headful: envBool(EnvHeadful)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.execPath == "" {
+		p, err := ExecPath()
+		if err != nil {
+			return cfg, err
+		}
+		cfg.execPath = p
+	} else if err := checkExec(cfg.execPath); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// baseFlags are Chromium's flags for every launch: quiet network, no
+// throttling of background windows, no GPU.
+var baseFlags = []flag{
+	{"disable-background-networking", true},
+	{"disable-component-update", true},
+	{"disable-sync", true},
+	{"disable-default-apps", true},
+	{"disable-extensions", true},
+	{"disable-breakpad", true},
+	{"disable-client-side-phishing-detection", true},
+	{"disable-features", "Translate,MediaRouter,OptimizationHints"},
+	{"disable-background-timer-throttling", true},
+	{"disable-backgrounding-occluded-windows", true},
+	{"disable-renderer-backgrounding", true},
+	{"disable-hang-monitor", true},
+	{"disable-ipc-flooding-protection", true},
+	{"disable-popup-blocking", true},
+	{"disable-dev-shm-usage", true},
+	{"password-store", "basic"},
+	{"use-mock-keychain", true},
+	{"metrics-recording-only", true},
+	{"disable-gpu", true},
+}
+
+// allocatorOptions turns the configuration into chromedp's options: the
+// binary, the profile folder dir, the base flags, headless or not, the
+// flags of the options, and out for Chromium's output.
+func (cfg config) allocatorOptions(dir string, out io.Writer) []chromedp.ExecAllocatorOption {
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(cfg.execPath),
+		chromedp.UserDataDir(dir),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+	}
+	for _, f := range baseFlags {
+		opts = append(opts, chromedp.Flag(f.name, f.value))
+	}
+	opts = append(opts, chromedp.WindowSize(1024, 768), chromedp.CombinedOutput(out))
+	if !cfg.headful {
+		opts = append(opts, chromedp.Headless)
+	}
+	for _, f := range cfg.flags {
+		opts = append(opts, chromedp.Flag(f.name, f.value))
+	}
+	if cfg.headful {
+		opts = append(opts, chromedp.VisibleWindow)
+	}
+	return opts
 }
 
 // Option configures Launch.
@@ -128,6 +203,10 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // WithOutput receives Chromium's stdout and stderr.
 func WithOutput(w io.Writer) Option { return func(c *config) { c.output = w } }
 
+// outputLines is how many lines of Chromium's stdout and stderr a Browser
+// keeps (each cut at child.DefaultLineLen bytes).
+const outputLines = 100
+
 // Browser is one Chromium process. Its methods are safe for concurrent use;
 // each Page is used by one goroutine at a time.
 type Browser struct {
@@ -137,15 +216,16 @@ type Browser struct {
 	userDataDir string
 	pid         int
 	logger      *slog.Logger
-	output      *tailBuffer
+	output      *child.Tail
+	cmd         atomic.Pointer[exec.Cmd] // as chromedp starts it
 
+	exited    chan struct{} // closed when the process has exited
+	exitOnce  sync.Once
+	exitText  string        // valid after exited
+	watchDone chan struct{} // closed when watchExit returns
 	closeOnce sync.Once
 	closeErr  error
-
-	pages sync.WaitGroup // console readers of open pages
-
-	labelsMu sync.Mutex
-	labels   map[string]int // pages opened per test, for failure artifacts
+	pages     sync.WaitGroup // console readers of open pages
 }
 
 // Launch starts Chromium and waits until it answers. ctx bounds the start
@@ -153,22 +233,11 @@ type Browser struct {
 // --no-sandbox when root, --disable-gpu, the quiet-network flags
 // (--disable-background-networking --disable-component-update
 // --disable-sync --no-first-run), no throttling of background windows, and a
-// fresh --user-data-dir.
+// fresh --user-data-dir. Chromium runs in its own process group and gets
+// SIGKILL when this program dies (internal/child.Configure).
 func Launch(ctx context.Context, opts ...Option) (*Browser, error) {
-	cfg := config{headful: envBool(EnvHeadful)}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if cfg.logger == nil {
-		cfg.logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.execPath == "" {
-		p, err := ExecPath()
-		if err != nil {
-			return nil, err
-		}
-		cfg.execPath = p
-	} else if err := checkExec(cfg.execPath); err != nil {
+	cfg, err := newConfig(opts)
+	if err != nil {
 		return nil, err
 	}
 	if n := sweepStale(); n > 0 {
@@ -178,83 +247,81 @@ func Launch(ctx context.Context, opts ...Option) (*Browser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create user data dir: %w", err)
 	}
-	out := &tailBuffer{max: 16 << 10}
-	var w io.Writer = out
+	b := &Browser{
+		userDataDir: dir, logger: cfg.logger, output: child.NewTail(outputLines, 0, nil),
+		exited: make(chan struct{}), watchDone: make(chan struct{}),
+	}
+	var w io.Writer = b.output
 	if cfg.output != nil {
-		w = io.MultiWriter(out, cfg.output)
+		w = io.MultiWriter(b.output, cfg.output)
 	}
-	allocOpts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(cfg.execPath),
-		chromedp.UserDataDir(dir),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("disable-client-side-phishing-detection", true),
-		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("disable-hang-monitor", true),
-		chromedp.Flag("disable-ipc-flooding-protection", true),
-		chromedp.Flag("disable-popup-blocking", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("use-mock-keychain", true),
-		chromedp.Flag("metrics-recording-only", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.WindowSize(1024, 768),
-		chromedp.CombinedOutput(w),
-	}
-	if !cfg.headful {
-		allocOpts = append(allocOpts, chromedp.Headless)
-	}
-	for _, f := range cfg.flags {
-		allocOpts = append(allocOpts, chromedp.Flag(f.name, f.value))
-	}
-	if cfg.headful {
-		allocOpts = append(allocOpts, chromedp.VisibleWindow)
-	}
-
+	allocOpts := append(cfg.allocatorOptions(dir, w), chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+		child.Configure(cmd)
+		b.cmd.Store(cmd)
+	}))
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), allocOpts...)
 	logf := func(format string, args ...any) { cfg.logger.Debug("chromedp: " + fmt.Sprintf(format, args...)) }
-	bctx, bcancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(logf), chromedp.WithErrorf(logf))
-	b := &Browser{
-		ctx: bctx, cancel: bcancel, allocCancel: allocCancel,
-		userDataDir: dir, logger: cfg.logger, output: out,
-	}
+	b.ctx, b.cancel = chromedp.NewContext(allocCtx, chromedp.WithLogf(logf), chromedp.WithErrorf(logf))
+	b.allocCancel = allocCancel
 
-	// The first Run starts the process; it must not carry ctx's deadline
-	// (that would end the browser), so ctx stops the start from outside.
+	if err := b.start(ctx); err != nil {
+		close(b.watchDone) // no watcher was started
+		closeErr := b.Close()
+		return nil, errors.Join(fmt.Errorf("start chromium %s: %w (output: %s)", cfg.execPath, err, strings.TrimSpace(b.Output())), closeErr)
+	}
+	if p := chromedp.FromContext(b.ctx).Browser.Process(); p != nil {
+		b.pid = p.Pid
+	}
+	go b.watchExit()
+	cfg.logger.Info("chromium started", "pid", b.pid, "path", cfg.execPath, "userDataDir", dir)
+	return b, nil
+}
+
+// start starts the process through the first Run. That Run must not carry
+// ctx's deadline (that would end the browser), so ctx stops the start from
+// outside.
+func (b *Browser) start(ctx context.Context) error {
 	started := make(chan struct{})
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)
 		select {
 		case <-ctx.Done():
-			bcancel()
+			b.cancel()
 		case <-started:
 		}
 	}()
-	err = chromedp.Do(bctx)
+	err := chromedp.Do(b.ctx)
 	close(started)
 	<-watchDone
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	if err != nil {
-		closeErr := b.Close()
-		return nil, errors.Join(fmt.Errorf("start chromium %s: %w (output: %s)", cfg.execPath, err, strings.TrimSpace(out.String())), closeErr)
+	return err
+}
+
+// watchExit marks the browser exited when its process ends. After Close has
+// ended the context it gives up within chromedp's grace; Close then marks
+// the exit itself.
+func (b *Browser) watchExit() {
+	defer close(b.watchDone)
+	if chromedp.WaitClosed(b.ctx) == nil {
+		b.markExited()
 	}
-	if p := chromedp.FromContext(bctx).Browser.Process(); p != nil {
-		b.pid = p.Pid
-	}
-	cfg.logger.Info("chromium started", "pid", b.pid, "path", cfg.execPath, "userDataDir", dir)
-	return b, nil
+}
+
+// markExited records how the process ended; call it only once the process
+// has been waited for (chromedp's wait happens before WaitClosed returns nil
+// and before the allocator's cancel returns).
+func (b *Browser) markExited() {
+	b.exitOnce.Do(func() {
+		var ps *os.ProcessState
+		if cmd := b.cmd.Load(); cmd != nil {
+			ps = cmd.ProcessState
+		}
+		b.exitText = child.StateText(ps)
+		close(b.exited)
+	})
 }
 
 // PID returns the process ID of Chromium's main (browser) process, for CPU
@@ -262,10 +329,34 @@ func Launch(ctx context.Context, opts ...Option) (*Browser, error) {
 // descendants.
 func (b *Browser) PID() int { return b.pid }
 
+// Done is closed when Chromium's main process has exited (by itself, killed,
+// or through Close).
+func (b *Browser) Done() <-chan struct{} { return b.exited }
+
+// Exited reports whether Done is closed.
+func (b *Browser) Exited() bool {
+	select {
+	case <-b.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// ExitReason describes how Chromium ended ("chromium exited: signal:
+// killed"), in the words of internal/child; "chromium is running" before.
+func (b *Browser) ExitReason() string {
+	if !b.Exited() {
+		return "chromium is running"
+	}
+	return "chromium exited: " + b.exitText
+}
+
 // UserDataDir returns Chromium's fresh profile folder, removed by Close.
 func (b *Browser) UserDataDir() string { return b.userDataDir }
 
-// Output returns the last 16 KiB Chromium wrote to stdout and stderr.
+// Output returns the last lines Chromium wrote to stdout and stderr (at most
+// 100, each ended by "\n").
 func (b *Browser) Output() string { return b.output.String() }
 
 // Close closes every page and stops Chromium, then removes the user data
@@ -273,8 +364,12 @@ func (b *Browser) Output() string { return b.output.String() }
 func (b *Browser) Close() error {
 	b.closeOnce.Do(func() {
 		b.cancel()
-		b.allocCancel()
+		b.allocCancel() // returns when the process has been waited for
 		b.pages.Wait()
+		<-b.watchDone
+		if b.cmd.Load() != nil && b.cmd.Load().Process != nil {
+			b.markExited()
+		}
 		b.closeErr = os.RemoveAll(b.userDataDir)
 		if b.closeErr != nil {
 			b.closeErr = fmt.Errorf("remove user data dir: %w", b.closeErr)
@@ -285,29 +380,6 @@ func (b *Browser) Close() error {
 }
 
 func (b *Browser) closed() bool { return b.ctx.Err() != nil }
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}
 
 func envBool(name string) bool {
 	v, err := strconv.ParseBool(os.Getenv(name))

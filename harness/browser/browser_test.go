@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,9 +19,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/browser/browsertest"
 )
 
-var chromium = browser.NewShared(browser.WithWebRTCTesting())
+var chromium = browsertest.NewShared(browser.WithWebRTCTesting())
 
 func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }
 
@@ -96,32 +99,13 @@ func TestInitScript(t *testing.T) {
 	assert.Equal(t, "yes", seen)
 }
 
-func TestSaveFailureArtifacts(t *testing.T) {
-	page := chromium.Page(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	require.NoError(t, page.Navigate(ctx, testServer(t, `<!doctype html><p>artifact</p><script>console.warn("for the log")</script>`)))
-	require.Eventually(t, func() bool { return strings.Contains(page.ConsoleText(), "for the log") }, 5*time.Second, 50*time.Millisecond)
-	dir, err := browser.SaveFailureArtifacts(t.Name()+"/sub test", page)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	assert.Equal(t, "TestSaveFailureArtifacts_sub_test", filepath.Base(dir))
-	assert.Equal(t, "failures", filepath.Base(filepath.Dir(dir)))
-	log, err := os.ReadFile(filepath.Join(dir, "page.console.log"))
-	require.NoError(t, err)
-	assert.Contains(t, string(log), "warning: for the log")
-	png, err := os.ReadFile(filepath.Join(dir, "page.png"))
-	require.NoError(t, err)
-	assert.Greater(t, len(png), 100)
-}
-
 func TestMissingChromium(t *testing.T) {
 	_, err := browser.Launch(context.Background(), browser.WithExecPath(filepath.Join(t.TempDir(), "no-chromium")))
 	require.ErrorIs(t, err, browser.ErrNoChromium)
 }
 
 func TestCloseRemovesUserDataDir(t *testing.T) {
-	b := browser.LaunchForTest(t)
+	b := browsertest.LaunchForTest(t)
 	dir := b.UserDataDir()
 	require.DirExists(t, dir)
 	assert.True(t, strings.HasPrefix(filepath.Base(dir), "echtzeit-chromium-"), dir)
@@ -130,6 +114,35 @@ func TestCloseRemovesUserDataDir(t *testing.T) {
 	assert.NoDirExists(t, dir)
 	_, err := b.NewPage(context.Background())
 	assert.ErrorIs(t, err, browser.ErrClosed)
+}
+
+// TestExitReason: a Chromium killed from outside is seen as exited, with the
+// signal in its exit text; it ran in its own process group.
+func TestExitReason(t *testing.T) {
+	b := browsertest.LaunchForTest(t)
+	assert.False(t, b.Exited())
+	assert.Equal(t, "chromium is running", b.ExitReason())
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", b.PID()))
+	require.NoError(t, err)
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	assert.Equal(t, strconv.Itoa(b.PID()), fields[2], "Chromium leads its own process group")
+
+	require.NoError(t, syscall.Kill(b.PID(), syscall.SIGKILL))
+	select {
+	case <-b.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("Done not closed after Chromium was killed")
+	}
+	assert.True(t, b.Exited())
+	assert.Equal(t, "chromium exited: signal: killed", b.ExitReason())
+}
+
+// TestExitedAfterClose: Close ends the process, and Done says so.
+func TestExitedAfterClose(t *testing.T) {
+	b := browsertest.LaunchForTest(t)
+	require.NoError(t, b.Close())
+	assert.True(t, b.Exited())
+	assert.True(t, strings.HasPrefix(b.ExitReason(), "chromium exited: "), b.ExitReason())
 }
 
 // TestStaleProfilesRemoved: Launch removes the profile folder of a browser
@@ -151,7 +164,7 @@ func TestStaleProfilesRemoved(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(noLock) })
 
-	browser.LaunchForTest(t)
+	browsertest.LaunchForTest(t)
 	assert.NoDirExists(t, dead)
 	assert.DirExists(t, alive)
 	assert.DirExists(t, noLock)

@@ -10,11 +10,14 @@
 // JavaScript condition until a deadline, and [Page.Snapshot] reads the
 // interface's window.echtzeit.snapshot() (DESIGN.md).
 //
-// Tests share one Chromium per test binary through [Shared] (see
-// [Shared.Run] for TestMain) and get a tab each from [Shared.Page], which
-// saves a screenshot and the console log under
-// <module root>/testdata/failures/<TestName>/ when the test fails, and skips
-// the test when Chromium is missing unless ECHTZEIT_REQUIRE_BROWSER is set.
+// Chromium runs in its own process group and dies with this program (the
+// parent-death signal of echtzeit/internal/child); [Browser.Output] keeps
+// the last lines it wrote and [Browser.ExitReason] says how it ended
+// ("chromium exited: signal: killed").
+//
+// Tests share one Chromium per test binary through package browsertest,
+// which holds everything that needs package testing, so that the binaries
+// do not link it.
 //
 // Environment: ECHTZEIT_CHROMIUM overrides the binary
 // (default /usr/lib/chromium/chromium); ECHTZEIT_HEADFUL=1 runs with a

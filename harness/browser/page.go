@@ -226,6 +226,22 @@ func (p *Page) ConsoleText() string {
 	return sb.String()
 }
 
+// AllowExceptions marks the page's uncaught JavaScript exceptions as
+// expected: browsertest then does not fail the test for them (for tests that
+// provoke them).
+func (p *Page) AllowExceptions() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.allowExceptions = true
+}
+
+// ExceptionsAllowed reports whether AllowExceptions was called.
+func (p *Page) ExceptionsAllowed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.allowExceptions
+}
+
 // Close closes the tab and waits for its console reader.
 func (p *Page) Close() error {
 	p.cancel()

@@ -1,4 +1,4 @@
-package browser_test
+package browsertest_test
 
 import (
 	"path/filepath"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/browser/browsertest"
 )
 
 // recorder is a testing.TB that records Skip and Fatal instead of acting on
@@ -51,7 +52,7 @@ func TestMissingChromiumSkipsOrFails(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				browser.NewShared().Browser(r)
+				browsertest.NewShared().Browser(r)
 			}()
 			<-done
 			assert.Equal(t, tc.skip, r.skipped, "skipped")
