@@ -58,7 +58,6 @@ func newSender(t *mediaTrial) (Sender, error) {
 type senderReading struct {
 	at                               time.Time
 	captured, encoded, sent, dropped float64
-	bytesSent                        float64
 	encode                           []probe.Bucket
 	width, height                    int
 	source                           string
@@ -77,7 +76,6 @@ func senderStats(a, b senderReading) *results.SenderStats {
 	}
 	if dt := b.at.Sub(a.at).Seconds(); dt > 0 {
 		s.EncodedFPS = (b.encoded - a.encoded) / dt
-		s.BitrateKbps = (b.bytesSent - a.bytesSent) * 8 / 1000 / dt
 	}
 	if len(b.encode) > 0 {
 		d := probe.BucketDelta(a.encode, b.encode)

@@ -190,7 +190,6 @@ func readCameraMetrics(ctx context.Context, client *http.Client, url string) (se
 		at: time.Now(), source: "camera-metrics",
 		captured: m[contract.MetricCameraCaptured], encoded: m[contract.MetricCameraEncoded],
 		sent: m[contract.MetricCameraSent], dropped: m[contract.MetricCameraDropped],
-		bytesSent: m[contract.MetricCameraBytesSent],
 		encode:    probe.Buckets(m, contract.MetricCameraEncode),
 	}, nil
 }

@@ -75,7 +75,7 @@ func (s *pageSender) Counters(ctx context.Context) (senderReading, error) {
 	}
 	return senderReading{
 		at: time.UnixMilli(int64(out.Timestamp)), source: "page",
-		encoded: out.FramesEncoded, sent: out.FramesSent, bytesSent: out.BytesSent,
+		encoded: out.FramesEncoded, sent: out.FramesSent,
 		width: int(out.FrameWidth), height: int(out.FrameHeight),
 	}, nil
 }

@@ -138,10 +138,6 @@ type SenderStats struct {
 	FramesDropped  int64 `json:"framesDropped,omitempty"`
 	// EncodedFPS is FramesEncoded per second of the window.
 	EncodedFPS float64 `json:"encodedFps"`
-	// BitrateKbps is the encoded video sent over the window, summed over
-	// every viewer (the camera's payload bytes before RTP, the page's
-	// outbound-rtp bytesSent): the sender's uplink.
-	BitrateKbps float64 `json:"bitrateKbps,omitempty"`
 	// EncodeP50Ms and EncodeP95Ms: time to encode one frame (camera only,
 	// interpolated in the echtzeit_camera_encode_seconds buckets).
 	EncodeP50Ms *float64 `json:"encodeP50Ms,omitempty"`
