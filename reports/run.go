@@ -70,11 +70,14 @@ func (r *run) ofKind(k results.Kind) []results.Trial {
 	return out
 }
 
-// media returns the camera-to-browser and browser-to-browser trials.
+// media returns the camera-to-browser and browser-to-browser trials with
+// one viewer and no NAT/relay path (the thesis's setup): the plots per
+// resolution use them; the others are in the sections on paths and on
+// viewers.
 func (r *run) media() []results.Trial {
 	var out []results.Trial
 	for _, t := range r.trials {
-		if isMedia(t.Kind) {
+		if isMedia(t.Kind) && t.Params.Path == "" && t.Params.Viewers <= 1 {
 			out = append(out, t)
 		}
 	}
