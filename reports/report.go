@@ -124,9 +124,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Trials of other kinds"}, otherTable(other))
 	}
 
-	d.add(pathsSection(r)...)
-	d.add(viewersSection(r)...)
-
+	d.add(append(pathsSection(r), viewersSection(r)...)...)
 	if media := r.media(); len(media) > 0 {
 		d.add(heading{2, "Setup phases"})
 		d.add(para{"Median milliseconds from the viewer's navigation to each phase, over the trials that reached it (n = trials that reached the first frame)."})

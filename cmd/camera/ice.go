@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"echtzeit/camera"
 	"echtzeit/internal/contract"
 	"echtzeit/signaling/client"
@@ -24,6 +26,20 @@ func (o *iceOptions) addFlags(fs *flag.FlagSet) {
 		`URL of the ICE server list (GET /iceservers; default: the --signaling server's; "off": no STUN/TURN servers)`)
 	fs.BoolVar(&o.relayOnly, contract.CameraFlagICERelayOnly, false,
 		"connect to viewers through a TURN relay only (iceTransportPolicy relay)")
+}
+
+// webrtc returns the pion API and the ICE servers of the camera's
+// PeerConnections.
+func (o options) webrtc(clientOpts []client.Option, logger *slog.Logger) (*webrtc.API, *camera.ICEServers, error) {
+	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, RelayOnly: o.ice.relayOnly, Logger: logger.With("part", "webrtc")})
+	if err != nil {
+		return nil, nil, err
+	}
+	ice, err := o.ice.build(o.signaling, clientOpts, logger.With("part", "ice"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return api, ice, nil
 }
 
 // build returns the camera's ICE servers: fetched from the signaling server

@@ -296,11 +296,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
-	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, RelayOnly: o.ice.relayOnly, Logger: logger.With("part", "webrtc")})
-	if err != nil {
-		return err
-	}
-	ice, err := o.ice.build(o.signaling, clientOpts, logger.With("part", "ice"))
+	api, ice, err := o.webrtc(clientOpts, logger)
 	if err != nil {
 		return err
 	}
@@ -314,8 +310,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec,
 			Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
 		},
-		API:     api,
-		ICE:     ice,
+		API: api, ICE: ice,
 		Logger:  logger,
 		Metrics: metrics,
 	})

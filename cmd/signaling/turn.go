@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,6 +35,21 @@ func addICEFlags(fs *flag.FlagSet) *iceFlags {
 	fs.DurationVar(&f.ttl, "turn-ttl", turn.DefaultTTL, "validity of the credentials GET /iceservers hands out")
 	fs.Var(&f.extra, "ice-server", "extra STUN/TURN URL for GET /iceservers, e.g. stun:stun.example.org:3478 or turn:coturn.example.org:3478?transport=udp (TURN ones get credentials from --turn-secret; repeatable or comma-separated)")
 	return f
+}
+
+// newServer builds the signaling server with GET /iceservers and, when asked,
+// the embedded TURN server and its metrics; the closer stops the TURN server
+// (an early exit of the program stops it with the process).
+func (f *iceFlags) newServer(cfg server.Config, logger *slog.Logger) (*server.Server, io.Closer, error) {
+	closer, err := f.setup(&cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := server.New(cfg, logger)
+	if err != nil {
+		return nil, nil, errors.Join(err, closer.Close())
+	}
+	return srv, closer, nil
 }
 
 // setup starts the TURN server when asked and adds GET /iceservers and the
