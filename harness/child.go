@@ -27,17 +27,25 @@ type child struct {
 // internal/child). Its stdout and stderr go to the tail and to logger (as
 // "name: line" at info level).
 func startChild(name, path string, args []string, logger *slog.Logger) (*child, error) {
-	return startChildEnv(name, path, args, nil, logger)
+	return startChildIn(nil, name, path, args, logger)
 }
 
-// startChildEnv is startChild with env added to the harness's environment
+// startChildIn is startChild through a command prefix (nil: none), e.g.
+// "ip netns exec NAME", which executes the program in its own place: the
+// child's process ID is the program's.
+func startChildIn(prefix []string, name, path string, args []string, logger *slog.Logger) (*child, error) {
+	return startChildEnv(prefix, nil, name, path, args, logger)
+}
+
+// startChildEnv is startChildIn with env added to the harness's environment
 // (for secrets that must not show in the process list).
-func startChildEnv(name, path string, args, env []string, logger *slog.Logger) (*child, error) {
+func startChildEnv(prefix, env []string, name, path string, args []string, logger *slog.Logger) (*child, error) {
 	p, err := childproc.Start(childproc.Config{
 		Name:      name,
 		Path:      path,
 		Args:      args,
 		Env:       env,
+		Prefix:    prefix,
 		TailLines: childTail,
 		OnLine:    func(line string) { logger.Info(name+": "+line, "component", name) },
 		Logger:    logger.With("component", name),

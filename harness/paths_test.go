@@ -79,6 +79,8 @@ func TestRunPathsAndViewers(t *testing.T) {
 	assert.Equal(t, low, fan.FPSMean, "fpsMean is the lowest viewer's")
 	require.NotNil(t, fan.Sender)
 	assert.InDelta(t, 3*float64(fan.Sender.FramesEncoded), float64(fan.Sender.FramesSent), 10, "each frame encoded once, sent to three viewers")
+	require.NotNil(t, fan.Sender.BitrateKbps, "the camera's uplink")
+	assert.Positive(t, *fan.Sender.BitrateKbps)
 	t.Logf("direct: pair %+v, setup %.0f ms; relay-forced: pair %+v, setup %.0f ms, relayed %.0f kbit/s; 3 viewers: fps %.1f",
 		*direct.CandidatePair, *direct.SetupMs, *relayed.CandidatePair, *relayed.SetupMs, relayed.Relay.KbpsToPeer, fan.FPSMean)
 }

@@ -37,34 +37,65 @@ type endpoint struct {
 	turn bool
 }
 
+// coreTURNPort is where the embedded TURN server listens in a trial's core
+// namespace (on the host network it takes a free port).
+const coreTURNPort = 3478
+
 // signalingConfig is what the harness asks of a server it starts.
 type signalingConfig struct {
 	capacity int
-	// turn runs the embedded TURN server on loopback with a fresh secret.
+	// turn runs the embedded TURN server beside it, with a fresh secret.
 	turn bool
 }
 
-// startSignaling starts bin/signaling on a free loopback port and waits until
-// /healthz answers; it pins the self-signed certificate's fingerprint.
-func startSignaling(ctx context.Context, path string, sc signalingConfig, logger *slog.Logger) (*endpoint, error) {
+// signalingPlace says where startSignaling runs the server: by default on
+// a free loopback port of the harness's own network namespace.
+type signalingPlace struct {
+	// prefix starts the server elsewhere (a network namespace).
+	prefix []string
+	// host and port to listen on; port 0 picks a free one here.
+	host string
+	port int
+	// dial makes the harness's connections to the server (nil: here).
+	dial dialFunc
+}
+
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// startSignaling starts bin/signaling (on a free loopback port unless at
+// says otherwise) and waits until /healthz answers; it pins the self-signed
+// certificate's fingerprint.
+func startSignaling(ctx context.Context, path string, sc signalingConfig, at signalingPlace, logger *slog.Logger) (*endpoint, error) {
+	if at.host == "" {
+		at.host = "127.0.0.1"
+	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		args := []string{"--addr", addr, "--room-capacity", strconv.Itoa(sc.capacity), "--log-level", "warn"}
-		var env []string
-		if sc.turn {
-			turnPort, err := freePort()
-			if err != nil {
+		port := at.port
+		if port == 0 {
+			var err error
+			if port, err = freePort(); err != nil {
 				return nil, err
 			}
-			args = append(args, "--turn-listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(turnPort)))
+		}
+		addr := net.JoinHostPort(at.host, strconv.Itoa(port))
+		args := []string{"--addr", addr, "--room-capacity", strconv.Itoa(sc.capacity), "--log-level", "warn"}
+		if at.host != "127.0.0.1" {
+			args = append(args, "--tls-host", at.host)
+		}
+		var env []string
+		if sc.turn {
+			turnPort := coreTURNPort
+			if at.port == 0 {
+				var err error
+				if turnPort, err = freePort(); err != nil {
+					return nil, err
+				}
+			}
+			args = append(args, "--turn-listen", net.JoinHostPort(at.host, strconv.Itoa(turnPort)))
 			env = append(env, "ECHTZEIT_TURN_SECRET="+rand.Text())
 		}
-		c, err := startChildEnv("signaling", path, args, env, logger)
+		c, err := startChildEnv(at.prefix, env, "signaling", path, args, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +106,7 @@ func startSignaling(ctx context.Context, path string, sc signalingConfig, logger
 			proc:       c,
 			turn:       sc.turn,
 		}
-		fp, err := waitHealthy(ctx, c, ep.baseURL+"/healthz")
+		fp, err := waitHealthy(ctx, c, ep.baseURL+"/healthz", at.dial)
 		if err != nil {
 			_ = c.Stop()
 			lastErr = fmt.Errorf("signaling server not ready: %w (output: %s)", err, tailLines(c.Tail(), 5))
@@ -86,7 +117,7 @@ func startSignaling(ctx context.Context, path string, sc signalingConfig, logger
 		}
 		ep.fingerprint = fp
 		ep.opts = []client.Option{client.WithFingerprint(fp), client.WithLogger(logger)}
-		ep.http = pinnedHTTPClient(fp)
+		ep.http = pinnedHTTPClient(fp, at.dial)
 		logger.Info("signaling server ready", "url", ep.wsURL, "sha256", fp, "pid", c.PID())
 		return ep, nil
 	}
@@ -107,7 +138,7 @@ func remoteEndpoint(sg scenario.Signaling, logger *slog.Logger) (*endpoint, erro
 	switch {
 	case sg.Fingerprint != "":
 		ep.opts = append(ep.opts, client.WithFingerprint(strings.ToLower(sg.Fingerprint)))
-		ep.http = pinnedHTTPClient(strings.ToLower(sg.Fingerprint))
+		ep.http = pinnedHTTPClient(strings.ToLower(sg.Fingerprint), nil)
 	case sg.CAFile != "":
 		ep.opts = append(ep.opts, client.WithCAFile(sg.CAFile))
 		pem, err := os.ReadFile(sg.CAFile)
@@ -164,11 +195,12 @@ func (ep *endpoint) gauge(ctx context.Context, name string) (float64, error) {
 	return v, nil
 }
 
-func waitHealthy(ctx context.Context, c *child, healthz string) (string, error) {
+func waitHealthy(ctx context.Context, c *child, healthz string, dial dialFunc) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // the fingerprint is read here and pinned afterwards
+		DialContext:     dial,
 	}}
 	defer hc.CloseIdleConnections()
 	var fp string
@@ -192,8 +224,9 @@ func waitHealthy(ctx context.Context, c *child, healthz string) (string, error) 
 	return fp, err
 }
 
-// pinnedHTTPClient trusts exactly the certificate with the SHA-256 fingerprint fp.
-func pinnedHTTPClient(fp string) *http.Client {
+// pinnedHTTPClient trusts exactly the certificate with the SHA-256
+// fingerprint fp; dial (nil: the default) makes its connections.
+func pinnedHTTPClient(fp string, dial dialFunc) *http.Client {
 	conf := &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		InsecureSkipVerify: true, //nolint:gosec // verified by VerifyConnection against the pinned fingerprint
@@ -208,7 +241,7 @@ func pinnedHTTPClient(fp string) *http.Client {
 			return nil
 		},
 	}
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: conf}}
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: conf, DialContext: dial}}
 }
 
 // freePort asks the kernel for a free loopback TCP port.

@@ -19,6 +19,10 @@ const (
 	fanOutMinViewerFPS = 25 // every viewer over lan
 )
 
+// single reports whether the trial had one viewer and no NAT/relay path:
+// the trials the sections per resolution and per network are about.
+func single(t results.Trial) bool { return t.Params.Path == "" && t.Params.Viewers <= 1 }
+
 // pathTrials returns the media trials that ran on a NAT/relay path.
 func pathTrials(r *run) []results.Trial {
 	var out []results.Trial
@@ -262,7 +266,12 @@ type fanOutGroup struct {
 
 // fanOutNetwork names the camera's network for the fan-out table ("host"
 // without an emulated one).
-func fanOutNetwork(t results.Trial) string { return "host" }
+func fanOutNetwork(t results.Trial) string {
+	if t.Params.Network == "" {
+		return "host"
+	}
+	return t.Params.Network
+}
 
 // onLAN reports whether the trial's network counts as lan for the fps goal.
 func onLAN(t results.Trial) bool { n := fanOutNetwork(t); return n == "host" || n == "lan" }
@@ -329,11 +338,14 @@ func maxViewerFPS(t results.Trial) (float64, bool) {
 	return m, true
 }
 
-// uplinkKbps is what the camera sent to all its viewers: the sum of what
-// the viewers received.
+// uplinkKbps is what the camera sent to all its viewers: its own count of
+// bytes sent, else the sum of what the viewers received.
 func uplinkKbps(t results.Trial) (float64, bool) {
 	if !t.OK {
 		return 0, false
+	}
+	if t.Sender != nil && t.Sender.BitrateKbps != nil {
+		return *t.Sender.BitrateKbps, true
 	}
 	if len(t.PerViewer) == 0 {
 		return t.BitrateKbps, true
@@ -354,8 +366,9 @@ func sentPerEncoded(t results.Trial) (float64, bool) {
 	return float64(t.Sender.FramesSent) / float64(t.Sender.FramesEncoded), true
 }
 
-// viewersSection is the report's section on one camera and many viewers.
-func viewersSection(r *run) []block {
+// viewersSection is the report's section on one camera and many viewers,
+// with the fan-out plot when it was drawn.
+func viewersSection(r *run, plots []plotResult) []block {
 	gs := fanOutGroups(r)
 	if len(gs) == 0 {
 		return nil
@@ -380,14 +393,20 @@ func viewersSection(r *run) []block {
 		}
 	}
 	right := []bool{false, true, true, true, true, true, true, true, true, true}
-	return []block{
+	out := []block{
 		heading{2, "One camera, many viewers"},
 		para{"The camera encodes once per format and sends each encoded frame to every viewer of that format (thesis §3.1.2: in peer-to-peer every packet still leaves the camera once per viewer). " +
 			"All viewers are pages of one Chromium. \"fps lowest viewer\" is the trial's fpsMean; \"frames sent per encoded\" counts the camera's frames written to tracks per frame its encoder made (= viewers when each frame is encoded once); " +
-			"the uplink is the sum of what the viewers received."},
+			"the uplink is the camera's own count of encoded bytes sent to all viewers (payload, before RTP; else the sum of what the viewers received)."},
 		table{head: head, rows: rows, right: right},
 		list{fanOutGoals(gs)},
 	}
+	for _, p := range plots {
+		if p.file == PlotViewers && p.png != nil {
+			out = append(out, figure{file: p.file, alt: p.alt})
+		}
+	}
+	return out
 }
 
 // fanOutGoals are the verdicts of the fan-out goals.

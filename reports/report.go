@@ -90,14 +90,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 		"CPU is of one core (100 %% = one core busy), read from /proc in clock ticks (10 ms), so a short window resolves about 0.1 %%.",
 		usuallyShare*100, nearTarget, collapseShare*100, idleRounding)})
 
-	d.add(heading{2, "Plots"})
-	for _, p := range plots {
-		if p.png == nil {
-			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
-			continue
-		}
-		d.add(figure{file: p.file, alt: p.alt})
-	}
+	plotsSection(d, plots)
 
 	d.add(heading{2, "Environment"})
 	d.add(environmentTable(r.env))
@@ -124,7 +117,9 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Trials of other kinds"}, otherTable(other))
 	}
 
-	d.add(append(pathsSection(r), viewersSection(r)...)...)
+	networkSection(d, r, plots)
+	d.add(append(pathsSection(r), viewersSection(r, plots)...)...)
+
 	if media := r.media(); len(media) > 0 {
 		d.add(heading{2, "Setup phases"})
 		d.add(para{"Median milliseconds from the viewer's navigation to each phase, over the trials that reached it (n = trials that reached the first frame)."})
@@ -161,6 +156,22 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Scenario"}, pre{string(r.scenario)})
 	}
 	return d
+}
+
+// plotsSection adds "Plots": the run's plots (PlotFiles), or why one was
+// not drawn. The trials' time series go under Networks.
+func plotsSection(d *document, plots []plotResult) {
+	d.add(heading{2, "Plots"})
+	for _, p := range plots {
+		if !slices.Contains(PlotFiles, p.file) {
+			continue
+		}
+		if p.png == nil {
+			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
+			continue
+		}
+		d.add(figure{file: p.file, alt: p.alt})
+	}
 }
 
 func summaryLine(r *run) string {
@@ -268,6 +279,10 @@ func mediaTable(ts []results.Trial) table {
 	procs := processNames(ts)
 	head := []string{"#", "resolution", "codec", "source", "repeat", "result", "received", "fps mean", "fps p5",
 		"setup ms", "latency p50 / p95 ms", "kbit/s", "loss %", "freezes"}
+	networks := slices.ContainsFunc(ts, func(t results.Trial) bool { return t.Params.Network != "" })
+	if networks {
+		head = append(head, "network")
+	}
 	for _, p := range procs {
 		head = append(head, "CPU "+p+" %")
 	}
@@ -288,6 +303,9 @@ func mediaTable(ts []results.Trial) table {
 			measuredOnly(t, f0(t.BitrateKbps)), measuredOnly(t, f2(t.PacketLossPct)),
 			measuredOnly(t, strconv.FormatInt(t.FreezeCount, 10)),
 		}
+		if networks {
+			row = append(row, networkOf(t))
+		}
 		for _, p := range procs {
 			row = append(row, processCPU(t, p))
 		}
@@ -297,6 +315,19 @@ func mediaTable(ts []results.Trial) table {
 		rows = append(rows, row)
 	}
 	return table{head: head, rows: rows, right: right}
+}
+
+// networkOf names a trial's networks ("3g", "lan/4g" when the viewers'
+// differs from lan), "–" without one.
+func networkOf(t results.Trial) string {
+	p := t.Params
+	switch {
+	case p.Network == "":
+		return dash
+	case p.ViewerNetwork == "" || p.ViewerNetwork == "lan":
+		return p.Network
+	}
+	return p.Network + "/" + p.ViewerNetwork
 }
 
 func processCPU(t results.Trial, name string) string {

@@ -70,14 +70,15 @@ func (r *run) ofKind(k results.Kind) []results.Trial {
 	return out
 }
 
-// media returns the camera-to-browser and browser-to-browser trials with
-// one viewer and no NAT/relay path (the thesis's setup): the plots per
-// resolution use them; the others are in the sections on paths and on
-// viewers.
+// media returns the camera-to-browser and browser-to-browser trials that
+// ran under the thesis's conditions (no emulated network, or lan on both
+// sides; one viewer, no NAT/relay path): the plots per resolution and the
+// thesis comparison use them; the others are in the Networks, Paths and
+// viewers sections.
 func (r *run) media() []results.Trial {
 	var out []results.Trial
 	for _, t := range r.trials {
-		if isMedia(t.Kind) && t.Params.Path == "" && t.Params.Viewers <= 1 {
+		if isMedia(t.Kind) && plain(t) && single(t) {
 			out = append(out, t)
 		}
 	}

@@ -66,6 +66,7 @@ type config struct {
 	flags    []flag
 	logger   *slog.Logger
 	output   io.Writer
+	prefix   []string
 }
 
 // newConfig applies opts over the defaults and checks the Chromium binary.
@@ -192,6 +193,28 @@ func WithWebRTCTesting() Option {
 	}
 }
 
+// WithCommandPrefix starts Chromium through a command prefix, e.g.
+// "ip netns exec NAME" to run it inside a network namespace. The prefix
+// must execute Chromium in its own place (exec), so that the process ID is
+// Chromium's; chromedp's pipe to DevTools (file descriptors 3 and 4) passes
+// through it.
+func WithCommandPrefix(prefix ...string) Option {
+	return func(c *config) { c.prefix = prefix }
+}
+
+// prefixCommand puts prefix (if any) in front of chromedp's command.
+func prefixCommand(cmd *exec.Cmd, prefix []string) {
+	if len(prefix) == 0 {
+		return
+	}
+	path, err := exec.LookPath(prefix[0])
+	if err != nil {
+		path = prefix[0] // Start reports it
+	}
+	cmd.Args = append(append([]string{}, prefix...), cmd.Args...)
+	cmd.Path = path
+}
+
 // WithHeadful runs Chromium with a visible window (needs a display). The
 // default comes from $ECHTZEIT_HEADFUL.
 func WithHeadful(headful bool) Option { return func(c *config) { c.headful = headful } }
@@ -256,6 +279,7 @@ func Launch(ctx context.Context, opts ...Option) (*Browser, error) {
 		w = io.MultiWriter(b.output, cfg.output)
 	}
 	allocOpts := append(cfg.allocatorOptions(dir, w), chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+		prefixCommand(cmd, cfg.prefix)
 		child.Configure(cmd)
 		b.cmd.Store(cmd)
 	}))

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"echtzeit/harness/nat"
 	"echtzeit/harness/results"
+	"echtzeit/internal/contract"
 )
 
 // Spec is one trial to run: a point of a block's sweep.
@@ -29,6 +31,12 @@ func (sp Spec) Name() string {
 		return fmt.Sprintf("%s %d participants %g/s #%d", sp.Kind, p.Participants, p.SignalRate, p.Repeat)
 	}
 	name := fmt.Sprintf("%s %s %s %s %dfps", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS)
+	if p.Network != "" {
+		name += " over " + p.Network
+		if p.ViewerNetwork != DefaultViewerNetwork {
+			name += "/" + p.ViewerNetwork
+		}
+	}
 	if p.Path != "" {
 		name += " " + p.Path
 	}
@@ -42,6 +50,9 @@ func (sp Spec) Name() string {
 // measurement and typical setup and teardown.
 func (sp Spec) Estimate() time.Duration {
 	setup := 4 * time.Second
+	if sp.Params.Network != "" {
+		setup += 3 * time.Second // namespaces, a signaling server and Chromium per trial, a slower first frame
+	}
 	if sp.Kind == results.KindSignalingLoad {
 		setup = 3*time.Second + time.Duration(sp.Params.Participants)*5*time.Millisecond
 	}
@@ -52,8 +63,9 @@ func (sp Spec) Estimate() time.Duration {
 }
 
 // Expand returns the scenario's trials in run order: block by block; within a
-// block repeat by repeat (so drift spreads over all parameters), then codec,
-// source, resolution and frame rate (participants for signaling-load).
+// block repeat by repeat (so drift spreads over all parameters), then sender
+// network, viewer network, codec, source, resolution and frame rate
+// (participants for signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -69,24 +81,10 @@ func (s *Scenario) Expand() []Spec {
 				}
 				continue
 			}
-			for _, c := range b.Codecs {
-				for _, src := range b.Sources {
-					for _, res := range b.Resolutions {
-						for _, f := range b.FPS {
-							for _, path := range pathsOrNone(b.Paths) {
-								for _, n := range b.Viewers {
-									sp := base
-									sp.Params = results.Params{
-										Width: res.Width, Height: res.Height, Resolution: res.String(),
-										Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 1 + n, Repeat: r,
-										Viewers: n, Path: path,
-									}
-									out = append(out, sp)
-								}
-							}
-						}
-					}
-				}
+			for _, p := range mediaParams(b, kind, r) {
+				sp := base
+				sp.Params = p
+				out = append(out, sp)
 			}
 		}
 	}
@@ -94,6 +92,51 @@ func (s *Scenario) Expand() []Spec {
 		out[i].Index = i
 	}
 	return out
+}
+
+// mediaParams returns the trials of one repeat of a media block, the first
+// axis outermost: sender network, viewer network, codec, source, resolution,
+// frame rate, path, viewers.
+func mediaParams(b Block, kind results.Kind, r int) []results.Params {
+	nets, viewerNets := networkAxes(b)
+	if nets[0] == "" && needsRouters(b.Paths) {
+		// NAT routers live in an emulated network: lan unless the block says.
+		nets, viewerNets = []string{DefaultViewerNetwork}, []string{DefaultViewerNetwork}
+	}
+	ps := []results.Params{{Sender: sender(kind), Repeat: r}}
+	ps = axis(ps, nets, func(p *results.Params, v string) { p.Network = v })
+	ps = axis(ps, viewerNets, func(p *results.Params, v string) { p.ViewerNetwork = v })
+	ps = axis(ps, b.Codecs, func(p *results.Params, v contract.Codec) { p.Codec = v })
+	ps = axis(ps, b.Sources, func(p *results.Params, v string) { p.Source = v })
+	ps = axis(ps, b.Resolutions, func(p *results.Params, v Resolution) {
+		p.Width, p.Height, p.Resolution = v.Width, v.Height, v.String()
+	})
+	ps = axis(ps, b.FPS, func(p *results.Params, v int) { p.FPS = v })
+	ps = axis(ps, pathsOrNone(b.Paths), func(p *results.Params, v string) { p.Path = v })
+	return axis(ps, b.Viewers, func(p *results.Params, v int) { p.Viewers, p.Participants = v, 1+v })
+}
+
+// axis returns every p of ps combined with every value of vals, in order.
+func axis[T any](ps []results.Params, vals []T, set func(*results.Params, T)) []results.Params {
+	out := make([]results.Params, 0, len(ps)*len(vals))
+	for _, p := range ps {
+		for _, v := range vals {
+			q := p
+			set(&q, v)
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// needsRouters reports whether a path of paths puts a NAT in front of a side.
+func needsRouters(paths []string) bool {
+	for _, name := range paths {
+		if p, err := nat.ParsePath(name); err == nil && p.NeedsRouters() {
+			return true
+		}
+	}
+	return false
 }
 
 // pathsOrNone is the paths axis, or one empty path when the block has none.

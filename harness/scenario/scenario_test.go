@@ -240,6 +240,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("camera:\n  remote: true\n  room: abc\nsignaling:\n  url: wss://x/ws\n"))
 	f.Add([]byte("measure: 8 seconds\n"))
 	f.Add([]byte("trials: [{kind: camera-to-browser, resolutions: [1x1]}]"))
+	f.Add([]byte("networks:\n  mine: {up: 1Mbit, delay: 20ms, jitter: 2ms, loss: 1%, loss-burst: 2, schedule: [{at: 5s, up: 300kbit}]}\n" +
+		"trials:\n  - kind: camera-to-browser\n    resolutions: [640x480]\n    networks: [lan, 3g, mine]\n    viewer-networks: [wifi]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Decode(data)
 		if err != nil {

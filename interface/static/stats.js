@@ -71,6 +71,7 @@ export async function readStats(pc) {
         framesPerSecond: num(o.framesPerSecond),
         bytesSent: num(o.bytesSent),
         codec: codecName(report, o.codecId),
+        targetBitrate: num(o.targetBitrate),
       }
     : null;
   return { inbound, outbound, candidatePair: candidatePair(report, pair) };
