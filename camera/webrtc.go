@@ -73,6 +73,13 @@ type APIOptions struct {
 	// one works instead of waiting pion's 2 s for a better kind of pair that
 	// cannot come (pion does not lower the wait itself under the relay policy).
 	RelayOnly bool
+	// NominationWait is how long the camera, which offers and so controls
+	// ICE, waits before it nominates a server-reflexive, peer-reflexive or
+	// relayed candidate pair, for a direct one that may still work; host
+	// pairs are nominated at once. pion's own waits (0.5, 1 and 2 s) cost
+	// every stream through a NAT or the relay that much setup time; a
+	// negative value keeps them.
+	NominationWait time.Duration
 }
 
 // NewAPI builds the pion API the camera's PeerConnections use: VP8 and H.264 only,
@@ -111,6 +118,11 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 		failed = 10 * time.Second
 	}
 	se.SetICETimeouts(disc, failed, time.Second)
+	if o.NominationWait >= 0 {
+		se.SetSrflxAcceptanceMinWait(o.NominationWait)
+		se.SetPrflxAcceptanceMinWait(o.NominationWait)
+		se.SetRelayAcceptanceMinWait(o.NominationWait)
+	}
 	if o.RelayOnly {
 		se.SetRelayAcceptanceMinWait(0)
 	}

@@ -19,6 +19,7 @@ import (
 type iceOptions struct {
 	servers   string
 	relayOnly bool
+	wait      time.Duration
 }
 
 func (o *iceOptions) addFlags(fs *flag.FlagSet) {
@@ -26,12 +27,16 @@ func (o *iceOptions) addFlags(fs *flag.FlagSet) {
 		`URL of the ICE server list (GET /iceservers; default: the --signaling server's; "off": no STUN/TURN servers)`)
 	fs.BoolVar(&o.relayOnly, contract.CameraFlagICERelayOnly, false,
 		"connect to viewers through a TURN relay only (iceTransportPolicy relay)")
+	fs.DurationVar(&o.wait, "ice-nomination-wait", 0,
+		"how long to wait for a direct candidate pair before nominating one through a NAT or the relay (negative: pion's 0.5/1/2 s)")
 }
 
 // webrtc returns the pion API and the ICE servers of the camera's
 // PeerConnections.
 func (o options) webrtc(clientOpts []client.Option, logger *slog.Logger) (*webrtc.API, *camera.ICEServers, error) {
-	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, RelayOnly: o.ice.relayOnly, Logger: logger.With("part", "webrtc")})
+	api, err := camera.NewAPI(camera.APIOptions{
+		ICELoopback: o.iceLoopback, RelayOnly: o.ice.relayOnly, NominationWait: o.ice.wait, Logger: logger.With("part", "webrtc"),
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,5 +11,8 @@
 // TURN server's port out (TURN over TCP, RFC 8656 §3.1, is then the only
 // path). Filtering is endpoint-independent only for replies: like a home
 // router, a NAT forwards inbound packets of connections it saw leave
-// (conntrack's established and related), nothing else.
+// (conntrack's established and related), nothing else, and the router
+// itself drops what comes from outside unasked: an early packet of a hole
+// punch then leaves no conntrack entry behind that would move the side's
+// mapping to another port (what a Linux router that answers with ICMP does).
 package nat

@@ -54,6 +54,12 @@ func (r Router) Rules(t Type) (string, error) {
 	fmt.Fprintf(&b, "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n")
 	fmt.Fprintf(&b, "\t\tiifname %q ct state established,related accept\n", r.Outside)
 	b.WriteString(filter)
-	fmt.Fprintf(&b, "\t\tiifname %q oifname %q accept\n\t}\n}\n", r.Inside, r.Outside)
+	fmt.Fprintf(&b, "\t\tiifname %q oifname %q accept\n\t}\n", r.Inside, r.Outside)
+	// The router itself answers nothing from outside. Dropping here (not
+	// after conntrack confirmed the packet) keeps an early packet of a hole
+	// punch from leaving a conntrack entry that would make the router map
+	// the side's own packets to that peer to another port.
+	fmt.Fprintf(&b, "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n")
+	fmt.Fprintf(&b, "\t\tiifname %q ct state established,related accept\n\t\tiifname %q drop\n\t}\n}\n", r.Outside, r.Outside)
 	return b.String(), nil
 }
