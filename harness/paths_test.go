@@ -62,7 +62,7 @@ func TestRunPathsAndViewers(t *testing.T) {
 	assert.Equal(t, "relay", relayed.CandidatePair.LocalType)
 	assert.Equal(t, "udp", relayed.CandidatePair.RelayProtocol)
 	assert.Greater(t, relayed.Relay.BytesToPeer, int64(50_000), "the video crossed the relay")
-	assert.Positive(t, relayed.Relay.KbpsToPeer)
+	assert.Positive(t, relayed.Relay.Kbps)
 	assert.Positive(t, relayed.Processes[results.ProcessSignaling].CPUPct, "the relay's CPU is the signaling server's")
 
 	assert.Equal(t, 3, fan.Params.Viewers)
@@ -82,5 +82,5 @@ func TestRunPathsAndViewers(t *testing.T) {
 	require.NotNil(t, fan.Sender.BitrateKbps, "the camera's uplink")
 	assert.Positive(t, *fan.Sender.BitrateKbps)
 	t.Logf("direct: pair %+v, setup %.0f ms; relay-forced: pair %+v, setup %.0f ms, relayed %.0f kbit/s; 3 viewers: fps %.1f",
-		*direct.CandidatePair, *direct.SetupMs, *relayed.CandidatePair, *relayed.SetupMs, relayed.Relay.KbpsToPeer, fan.FPSMean)
+		*direct.CandidatePair, *direct.SetupMs, *relayed.CandidatePair, *relayed.SetupMs, relayed.Relay.Kbps, fan.FPSMean)
 }

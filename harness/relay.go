@@ -46,7 +46,7 @@ func relayStats(a, b relayReading) *results.RelayStats {
 		Allocations:   int(b.allocations),
 	}
 	if dt := b.at.Sub(a.at).Seconds(); dt > 0 {
-		s.KbpsToPeer = (b.toPeer - a.toPeer) * 8 / 1000 / dt
+		s.Kbps = (b.toPeer - a.toPeer + b.fromPeer - a.fromPeer) * 8 / 1000 / dt
 	}
 	return s
 }

@@ -23,11 +23,12 @@ const (
 // the trials the sections per resolution and per network are about.
 func single(t results.Trial) bool { return t.Params.Path == "" && t.Params.Viewers <= 1 }
 
-// pathTrials returns the media trials that ran on a NAT/relay path.
+// pathTrials returns the one-viewer media trials that ran on a NAT/relay
+// path (those with more viewers are in the viewers section).
 func pathTrials(r *run) []results.Trial {
 	var out []results.Trial
 	for _, t := range r.trials {
-		if isMedia(t.Kind) && t.Params.Path != "" {
+		if isMedia(t.Kind) && t.Params.Path != "" && t.Params.Viewers <= 1 {
 			out = append(out, t)
 		}
 	}
@@ -116,7 +117,7 @@ func relayKbps(t results.Trial) (float64, bool) {
 	if t.Relay == nil {
 		return 0, false
 	}
-	return t.Relay.KbpsToPeer, true
+	return t.Relay.Kbps, true
 }
 
 func gatheringMs(t results.Trial) (float64, bool) { return deref(t.ICEGatheringMs) }
@@ -167,7 +168,7 @@ func pathsSection(r *run) []block {
 		heading{2, "Paths: NATs and the TURN relay"},
 		para{"Each path puts the sides behind NAT routers (nftables in a router namespace: cone = masquerade, symmetric = masquerade fully-random, udp-blocked = only TCP to the signaling/TURN address) or forces the relay-only ICE policy; " +
 			"the signaling server runs the embedded TURN server. The candidate pair is the viewer page's selected pair from getStats (local → remote, and the transport to the TURN server). " +
-			"Setup is from the viewer's navigation to its first decoded frame; the relayed bit rate is what the TURN server sent from relay addresses during the measurement window; its CPU is the signaling process's."},
+			"Setup is from the viewer's navigation to its first decoded frame; the relayed bit rate is what the TURN server's relay addresses sent and received during the measurement window; its CPU is the signaling process's."},
 		table{head: head, rows: rows, right: right},
 		list{pathGoals(ts)},
 	}

@@ -54,7 +54,7 @@ func pathsRun(t *testing.T) string {
 	} {
 		add(results.Trial{OK: true, Params: results.Params{Path: p.path}, Measured: results.Measured{
 			SetupMs: ptr(p.setup), FPSMean: 29.8, LatencyP50Ms: ptr(35), CandidatePair: p.pair, ICEGatheringMs: ptr(120),
-			Relay: &results.RelayStats{KbpsToPeer: p.relay}, Processes: cpu(20, 3),
+			Relay: &results.RelayStats{Kbps: p.relay}, Processes: cpu(20, 3),
 		}})
 	}
 	add(results.Trial{Params: results.Params{Path: "udp-blocked"}, FailReason: "timeout after 45s while waiting for the first frame"})

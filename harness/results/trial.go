@@ -336,10 +336,12 @@ func (c *CandidatePair) Relayed() bool {
 // measurement window (echtzeit_turn_* of the signaling server's /metrics).
 type RelayStats struct {
 	// BytesToPeer and BytesFromPeer are the bytes sent from and received on
-	// relay addresses; KbpsToPeer is BytesToPeer per second of the window.
+	// relay addresses; Kbps is both per second of the window: what the
+	// relay carried (a stream between two relayed sides crosses two
+	// allocations and counts twice, as the server handles it twice).
 	BytesToPeer   int64   `json:"bytesToPeer"`
 	BytesFromPeer int64   `json:"bytesFromPeer"`
-	KbpsToPeer    float64 `json:"kbpsToPeer"`
+	Kbps          float64 `json:"kbps"`
 	// Allocations is the number of allocations open at the window's end.
 	Allocations int `json:"allocations"`
 }
