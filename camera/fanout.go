@@ -85,7 +85,6 @@ type feed struct {
 	mu       sync.Mutex // guards the fields below
 	lastKey  time.Time  // when the last key frame went out (forced or periodic)
 	keyTimer *time.Timer
-	count    int // subscribers, for remove
 }
 
 // start starts the feed of f (o.mu held).
@@ -105,7 +104,6 @@ func (fd *feed) add(sub *subscription) {
 	old := *fd.subs.Load()
 	next := append(append(make([]*subscription, 0, len(old)+1), old...), sub)
 	fd.subs.Store(&next)
-	fd.count = len(next)
 	if len(old) > 0 {
 		// A running stream: the newcomer needs a key frame. The first viewer
 		// gets the new encoder's first frame, which is one.
@@ -125,7 +123,6 @@ func (fd *feed) remove(sub *subscription) int {
 		}
 	}
 	fd.subs.Store(&next)
-	fd.count = len(next)
 	return len(next)
 }
 

@@ -74,9 +74,10 @@ type APIOptions struct {
 	// cannot come (pion does not lower the wait itself under the relay policy).
 	RelayOnly bool
 	// NominationWait is how long the camera, which offers and so controls
-	// ICE, waits before it nominates a server-reflexive, peer-reflexive or
-	// relayed candidate pair, for a direct one that may still work; host
-	// pairs are nominated at once. pion's own waits (0.5, 1 and 2 s) cost
+	// ICE, waits before it nominates a relayed candidate pair, for a direct
+	// one that may still validate; direct pairs (host, server- and
+	// peer-reflexive) are nominated at once. pion's own waits (0.5 s for
+	// server-reflexive, 1 s for peer-reflexive, 2 s for relayed pairs) cost
 	// every stream through a NAT or the relay that much setup time; a
 	// negative value keeps them.
 	NominationWait time.Duration
@@ -119,8 +120,8 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 	}
 	se.SetICETimeouts(disc, failed, time.Second)
 	if o.NominationWait >= 0 {
-		se.SetSrflxAcceptanceMinWait(o.NominationWait)
-		se.SetPrflxAcceptanceMinWait(o.NominationWait)
+		se.SetSrflxAcceptanceMinWait(0)
+		se.SetPrflxAcceptanceMinWait(0)
 		se.SetRelayAcceptanceMinWait(o.NominationWait)
 	}
 	if o.RelayOnly {

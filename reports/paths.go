@@ -190,10 +190,11 @@ func pathGoals(ts []results.Trial) []string {
 	} else {
 		out = append(out, "Every path sets up: not met — no first frame in "+strings.Join(notUp, ", ")+".")
 	}
-	var direct []string
+	labels := sendersOf(ts).labels
+	var viaRelay, direct []string
 	for _, g := range pathGroups(ts) {
 		p, err := nat.ParsePath(g.path)
-		if err != nil || !p.Relayed {
+		if err != nil {
 			continue
 		}
 		var up, relayed int
@@ -205,14 +206,23 @@ func pathGoals(ts []results.Trial) []string {
 				}
 			}
 		}
-		verdict := "met"
-		if up == 0 || relayed < up {
-			verdict = "not met"
+		line := fmt.Sprintf("%s %s: %d of %d set-up trials relayed", labels[g.sender], g.path, relayed, up)
+		if p.Relayed {
+			verdict := "met"
+			if up == 0 || relayed < up {
+				verdict = "not met"
+			}
+			viaRelay = append(viaRelay, line+" ("+verdict+")")
+		} else if relayed > 0 {
+			direct = append(direct, line)
 		}
-		direct = append(direct, fmt.Sprintf("%s: %d of %d set-up trials relayed (%s)", g.path, relayed, up, verdict))
+	}
+	if len(viaRelay) > 0 {
+		out = append(out, "Through the relay: "+strings.Join(viaRelay, "; ")+".")
 	}
 	if len(direct) > 0 {
-		out = append(out, "Through the relay: "+strings.Join(direct, "; ")+".")
+		out = append(out, "A direct path exists but the stream took the relay: "+strings.Join(direct, "; ")+
+			" (the camera offers and so nominates the pair, the first that works unless --ice-nomination-wait makes it wait for a direct one).")
 	}
 	out = append(out, relaySetupGoal(ts)...)
 	return out

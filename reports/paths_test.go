@@ -47,7 +47,7 @@ func pathsRun(t *testing.T) string {
 		pair  *results.CandidatePair
 		relay float64
 	}{
-		{"direct", 800, host, 0}, {"direct", 820, host, 0},
+		{"direct", 800, host, 0}, {"direct", 820, host, 0}, {"cone", 850, relayUDP, 700},
 		{"symmetric-both", 900, relayUDP, 700}, {"symmetric-both", 940, relayUDP, 690},
 		{"udp-blocked", 1010, relayTCP, 710},
 		{"relay-forced", 870, relayUDP, 705},
@@ -86,9 +86,10 @@ func TestRenderPathsAndViewers(t *testing.T) {
 	assert.Contains(t, md, "## Paths: NATs and the TURN relay")
 	assert.Contains(t, md, "| camera VP8 | direct | 2 of 2 | host → host | 810 | 120 | 29.8 | 35 | 0 | 3.0 |")
 	assert.Contains(t, md, "| camera VP8 | udp-blocked | 1 of 2 | relay → host (TURN/TCP) | 1010 |")
-	assert.Contains(t, md, "Every path sets up: not met — no first frame in #6 udp-blocked.")
-	assert.Contains(t, md, "symmetric-both: 2 of 2 set-up trials relayed (met)")
-	assert.Contains(t, md, "relay-forced: 1 of 1 set-up trials relayed (met)")
+	assert.Contains(t, md, "Every path sets up: not met — no first frame in #7 udp-blocked.")
+	assert.Contains(t, md, "camera VP8 symmetric-both: 2 of 2 set-up trials relayed (met)")
+	assert.Contains(t, md, "camera VP8 relay-forced: 1 of 1 set-up trials relayed (met)")
+	assert.Contains(t, md, "A direct path exists but the stream took the relay: camera VP8 cone: 1 of 1 set-up trials relayed")
 	assert.Contains(t, md, "Setup p50 through the relay within 150 ms of direct (810 ms), camera VP8: symmetric-both 920 ms (+110), udp-blocked 1010 ms (+200), relay-forced 870 ms (+60) — not met.")
 
 	assert.Contains(t, md, "## One camera, many viewers")
