@@ -41,7 +41,7 @@ func TestChromiumViewerRelayOnly(t *testing.T) {
 	f := camera.Format{Width: 320, Height: 240, FPS: 30, Codec: camera.CodecVP8}
 	src, err := softenc.New(synthetic.Source{}, f.Codec, log, rc.metrics, softenc.WithVP8Tuning(-6, 1))
 	require.NoError(t, err)
-	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: true, IPFilter: loopbackOnly, Logger: log, ICEFailedTimeout: 5 * time.Second, RelayOnly: true})
+	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: camera.LoopbackOn, IPFilter: loopbackOnly, Logger: log, ICEFailedTimeout: 5 * time.Second, RelayOnly: true})
 	require.NoError(t, err)
 	iceURL, err := camera.ICEServersURL(srv.WSURL)
 	require.NoError(t, err)

@@ -313,6 +313,9 @@ func (t *mediaTrial) pageURL(q url.Values) string {
 	if t.path.RelayOnly {
 		all.Set("relay", "1")
 	}
+	if c := t.sp.Params.Chart; c != nil && !*c {
+		all.Set("chart", "0") // the page without its live chart (DESIGN.md)
+	}
 	for k, vs := range q {
 		all[k] = vs
 	}

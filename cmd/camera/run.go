@@ -43,7 +43,7 @@ type options struct {
 	bitrate        int
 	keyframeInt    int
 	metricsAddr    string
-	iceLoopback    bool
+	iceLoopback    camera.LoopbackMode
 	logLevel       string
 	rpicamCommand  string
 	file           string
@@ -54,6 +54,7 @@ type options struct {
 	h264Preset     string
 	codecSet       bool
 	ice            iceOptions
+	maxViewers     int
 }
 
 const usage = `Usage: camera [flags]
@@ -98,7 +99,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.bitrate, "bitrate", 0, "target bitrate in bit/s (0: 0.08 bit per pixel and frame)")
 	fs.IntVar(&o.keyframeInt, "keyframe-interval", 0, "frames between key frames (0: two seconds)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9101", `Prometheus /metrics listen address ("" or "off" disables)`)
-	fs.BoolVar(&o.iceLoopback, "ice-loopback", false, "gather loopback ICE candidates (one machine, or a network namespace with only lo)")
+	fs.Var(&o.iceLoopback, "ice-loopback", "gather loopback ICE candidates: auto (default) does when no other interface has a usable address\n"+
+		"or the --signaling host is a loopback address (one machine, a network namespace with only lo) and logs it;\n"+
+		"--ice-loopback (=true) always, --ice-loopback=false never")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&o.rpicamCommand, "rpicam-command", "", "command template for --source rpicam (default: rpicam-vid with the format's size, rate and bitrate)")
 	fs.StringVar(&o.file, "file", "", "clip for --source file (.h264 or .ivf)")
@@ -108,11 +111,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
 	o.ice.addFlags(fs)
+	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	}
+	if o.maxViewers < 1 {
+		return o, fmt.Errorf("--max-viewers %d: want at least 1", o.maxViewers)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "codec" {
@@ -291,10 +298,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if created {
+	if created { // the one place the room ID is printed (DESIGN.md "Hostile peers")
 		fmt.Fprintf(stdout, "New room ID %s (stored in %s)\nViewer link: %s\n", room, path, link)
 	}
-	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
 	api, ice, err := o.webrtc(clientOpts, logger)
 	if err != nil {
@@ -313,6 +319,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		API: api, ICE: ice,
 		Logger:  logger,
 		Metrics: metrics,
+		Limits:  camera.Limits{MaxSessions: o.maxViewers},
 	})
 	if err != nil {
 		return err

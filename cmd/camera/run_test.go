@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"echtzeit/camera"
 	"echtzeit/signaling/protocol"
 )
 
@@ -49,11 +50,28 @@ func TestParseFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, o.codecSet)
 
+	// --ice-loopback: auto by default, a bare flag forces it on, =false off.
+	for _, tt := range []struct {
+		args []string
+		want camera.LoopbackMode
+	}{
+		{nil, camera.LoopbackAuto},
+		{[]string{"--ice-loopback"}, camera.LoopbackOn},
+		{[]string{"--ice-loopback=false"}, camera.LoopbackOff},
+		{[]string{"--ice-loopback=auto"}, camera.LoopbackAuto},
+	} {
+		o, err := parseFlags(tt.args, &stderr)
+		require.NoError(t, err, tt.args)
+		assert.Equal(t, tt.want, o.iceLoopback, tt.args)
+	}
+	_, err = parseFlags([]string{"--ice-loopback=sometimes"}, &stderr)
+	require.Error(t, err)
+
 	_, err = parseFlags([]string{"--help"}, &stderr)
 	require.ErrorIs(t, err, flag.ErrHelp)
 	for _, name := range []string{"--signaling", "--tls-ca", "--tls-fingerprint", "--tls-insecure", "--room", "--room-file",
 		"--source", "--device", "--width", "--height", "--fps", "--codec", "--bitrate", "--keyframe-interval",
-		"--metrics-addr", "--ice-loopback", "--log-level", "--rpicam-command", "--file"} {
+		"--metrics-addr", "--ice-loopback", "--log-level", "--rpicam-command", "--file", "--max-viewers"} {
 		flagLine := "\n  -" + strings.TrimLeft(name, "-")
 		assert.True(t, strings.Contains(stderr.String(), flagLine+" ") || strings.Contains(stderr.String(), flagLine+"\n"), "help lists %s", name)
 	}
@@ -105,6 +123,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{[]string{"--source", "rpicam", "--codec", "vp8"}, "rpicam"},
 		{[]string{"--tls-ca", "/nonexistent/ca.pem"}, "--tls-ca"},
 		{[]string{"--tls-fingerprint", "zz"}, "--tls-fingerprint"},
+		{[]string{"--max-viewers", "0"}, "--max-viewers"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -119,6 +119,9 @@ type Params struct {
 	// cone, symmetric, symmetric-both, udp-blocked, relay-forced); absent
 	// when the block has no paths axis.
 	Path string `json:"path,omitempty"`
+	// Chart says whether the pages showed the live chart under the video
+	// (media kinds; false: the page was opened with chart=0).
+	Chart *bool `json:"chart,omitempty"`
 	// Repeat numbers the repetitions of the same parameters, from 1.
 	Repeat int `json:"repeat"`
 	// Network and ViewerNetwork name the network profiles of the sender's and

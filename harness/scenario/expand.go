@@ -43,6 +43,9 @@ func (sp Spec) Name() string {
 	if p.Viewers > 1 {
 		name += fmt.Sprintf(" %d viewers", p.Viewers)
 	}
+	if p.Chart != nil && !*p.Chart {
+		name += " no-chart"
+	}
 	return fmt.Sprintf("%s #%d", name, p.Repeat)
 }
 
@@ -64,8 +67,8 @@ func (sp Spec) Estimate() time.Duration {
 
 // Expand returns the scenario's trials in run order: block by block; within a
 // block repeat by repeat (so drift spreads over all parameters), then sender
-// network, viewer network, codec, source, resolution and frame rate
-// (participants for signaling-load).
+// network, viewer network, codec, source, resolution, frame rate, path,
+// viewers and chart (participants for signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -96,7 +99,7 @@ func (s *Scenario) Expand() []Spec {
 
 // mediaParams returns the trials of one repeat of a media block, the first
 // axis outermost: sender network, viewer network, codec, source, resolution,
-// frame rate, path, viewers.
+// frame rate, path, viewers, chart.
 func mediaParams(b Block, kind results.Kind, r int) []results.Params {
 	nets, viewerNets := networkAxes(b)
 	if nets[0] == "" && needsRouters(b.Paths) {
@@ -113,7 +116,8 @@ func mediaParams(b Block, kind results.Kind, r int) []results.Params {
 	})
 	ps = axis(ps, b.FPS, func(p *results.Params, v int) { p.FPS = v })
 	ps = axis(ps, pathsOrNone(b.Paths), func(p *results.Params, v string) { p.Path = v })
-	return axis(ps, b.Viewers, func(p *results.Params, v int) { p.Viewers, p.Participants = v, 1+v })
+	ps = axis(ps, b.Viewers, func(p *results.Params, v int) { p.Viewers, p.Participants = v, 1+v })
+	return axis(ps, b.Charts, func(p *results.Params, v bool) { p.Chart = &v })
 }
 
 // axis returns every p of ps combined with every value of vals, in order.

@@ -259,7 +259,7 @@ func (s *Scenario) validateFanOut(p *problems, i int, b Block) {
 
 func (s *Scenario) validateLoad(p *problems, i int, b Block) {
 	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
-	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "networks", "viewer-networks", "viewers", "paths"} {
+	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "networks", "viewer-networks", "viewers", "paths", "charts"} {
 		if _, set := s.lines[at(key)]; set {
 			p.add(at(key), "does not apply to signaling-load trials")
 		}
