@@ -151,8 +151,8 @@ func TestValidateProblems(t *testing.T) {
 		},
 		{
 			name: "bad viewers and paths",
-			yaml: "trials:\n  - kind: camera-to-browser\n    resolutions: [640x480]\n    viewers: [0, 17]\n    paths: [direct, carrier-grade]\n",
-			want: []string{"'trials[0].viewers[0]' must be between 1 and 16", "'trials[0].viewers[1]'", "'trials[0].paths[1]' must be one of direct, cone", "carrier-grade"},
+			yaml: "trials:\n  - kind: camera-to-browser\n    resolutions: [640x480]\n    viewers: [0, 9]\n    paths: [direct, carrier-grade]\n",
+			want: []string{"'trials[0].viewers[0]' must be between 1 and 8", "'trials[0].viewers[1]'", "'trials[0].paths[1]' must be one of direct, cone", "carrier-grade"},
 		},
 		{
 			name: "viewers beyond a remote server's room",

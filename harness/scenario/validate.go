@@ -24,8 +24,10 @@ const (
 	MaxSignalRate  = 40.0
 	MaxSignalBytes = 60000 // below the server's 64 KiB message limit
 	MaxTrials      = 10000
-	// MaxViewers bounds the viewers axis: every page runs in one Chromium.
-	MaxViewers = 16
+	// MaxViewers bounds the viewers axis: every page runs in one Chromium,
+	// and the camera serves 8 viewers at once unless told otherwise
+	// (--max-viewers, camera.DefaultLimits).
+	MaxViewers = 8
 	// MinSetupTime is what a trial's timeout must leave for setup beyond warm-up
 	// and measurement.
 	MinSetupTime = 5 * time.Second
@@ -238,7 +240,7 @@ func (s *Scenario) validateFanOut(p *problems, i int, b Block) {
 	for j, n := range b.Viewers {
 		key := fmt.Sprintf("%s[%d]", at("viewers"), j)
 		if n < 1 || n > MaxViewers {
-			p.add(key, "must be between 1 and %d (pages in one Chromium), got %d", MaxViewers, n)
+			p.add(key, "must be between 1 and %d (pages in one Chromium, viewers the camera serves), got %d", MaxViewers, n)
 		} else if n > 1 && results.Kind(b.Kind) != results.KindCameraToBrowser {
 			p.add(key, "more than one viewer needs the camera (camera-to-browser): the sender page serves one peer")
 		} else if s.Signaling.URL != "" && n+1 > s.Signaling.RoomCapacity {
