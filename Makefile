@@ -19,7 +19,7 @@ check-deps: ## check (quietly) for the C compiler, pkg-config, libvpx and x264 t
 	@scripts/check-build-deps.sh
 
 .PHONY: build
-build: check-deps ## build signaling, camera and harness into bin/ (says what to install when a library is missing)
+build: check-deps ## build signaling, camera, gstsender and harness into bin/ (says what to install when a library is missing)
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 .PHONY: pi

@@ -41,7 +41,7 @@ func binaries(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", buildDir+string(os.PathSeparator), "./cmd/signaling", "./cmd/camera")
+		cmd := exec.Command("go", "build", "-o", buildDir+string(os.PathSeparator), "./cmd/signaling", "./cmd/camera", "./cmd/gstsender", "./cmd/harness")
 		cmd.Dir = ".."
 		out, err := cmd.CombinedOutput()
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/cgroup"
 	"echtzeit/harness/nat"
 	"echtzeit/harness/phase"
 	"echtzeit/harness/probe"
@@ -37,6 +38,8 @@ type mediaTrial struct {
 	viewers []*viewer
 	// path is the trial's NAT/relay path (direct when it has none).
 	path nat.Path
+	// budget is the sender's CPU quota group, nil without one.
+	budget *cgroup.Group
 
 	// Series of the measurement window from the network's and the sender's
 	// rows, for the trial's figures.
@@ -88,6 +91,10 @@ func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
 	t.ep, t.probes = ep, t.r.newTracker(ep)
 	t.net.AddProbes(t.probes)
 
+	if err := t.setupBudget(); err != nil {
+		return err
+	}
+	defer t.logErr("remove cpu budget", func() error { return t.removeBudget(m) })
 	if t.sender, err = newSender(t); err != nil {
 		return err
 	}
@@ -333,9 +340,18 @@ func (t *mediaTrial) browser(ctx context.Context, s side, fps int) (*browser.Bro
 	return br, err
 }
 
-// startProcess starts a part's program on a side of the trial's network.
+// startProcess starts a part's program on a side of the trial's network; a
+// sender-side program runs under the trial's CPU budget, if any.
 func (t *mediaTrial) startProcess(s side, name, path string, args []string) (*child, error) {
-	return startChildIn(t.net.Prefix(s), name, path, args, t.r.logger)
+	proc, err := startChildIn(t.net.Prefix(s), name, path, args, t.r.logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.joinBudget(s, proc); err != nil {
+		_ = proc.Stop()
+		return nil, err
+	}
+	return proc, nil
 }
 
 func (t *mediaTrial) closeViewers() {

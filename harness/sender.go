@@ -40,8 +40,9 @@ var errNoCounters = errors.New("the sender has no counters to read")
 // senderKinds maps params.sender to the constructor of that kind of sender:
 // adding a sender kind is one file with a Sender and one line here.
 var senderKinds = map[string]func(t *mediaTrial) Sender{
-	results.SenderEchtzeit: newCameraSender,
-	results.SenderChromium: newPageSender,
+	results.SenderEchtzeit:  newCameraSender,
+	results.SenderChromium:  newPageSender,
+	results.SenderGStreamer: newGStreamerSender,
 }
 
 // newSender returns the trial's sender.

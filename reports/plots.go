@@ -464,7 +464,7 @@ func (cs cpuSeries) style(set senderSet) series {
 	}
 	sr := series{label: set.labels[*cs.sender] + ": " + cs.proc,
 		color: plotutil.Color(slices.Index(set.list, *cs.sender)), shape: draw.CircleGlyph{}}
-	if cs.proc != results.ProcessCamera {
+	if cs.proc != results.ProcessCamera && cs.proc != results.ProcessGStreamer {
 		sr.shape, sr.dashes = draw.SquareGlyph{}, []vg.Length{vg.Points(6), vg.Points(3)}
 	}
 	return sr
@@ -476,7 +476,7 @@ func cpuPlot(r *run) (plotResult, error) {
 	var procs []string
 	for _, p := range processNames(media) {
 		// The plot shows the system's parts; the harness's own CPU stays in the tables.
-		if p == results.ProcessCamera || p == results.ProcessBrowser || p == results.ProcessSignaling {
+		if p == results.ProcessCamera || p == results.ProcessGStreamer || p == results.ProcessBrowser || p == results.ProcessSignaling {
 			procs = append(procs, p)
 		}
 	}

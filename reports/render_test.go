@@ -218,7 +218,8 @@ func TestRenderWithoutSuccessfulTrials(t *testing.T) {
 	assert.Contains(t, md, `failed: camera exited: exit status 2 \| see stderr |`, "pipe escaped in the table")
 	assert.Contains(t, md, "```\nerror: no such device *video9*\n```", "stderr tail verbatim")
 	assert.Contains(t, md, "not measured in this run: every trial at 720×480 failed")
-	assert.Contains(t, md, "reproduced: 1 of 1 camera setups failed")
+	assert.Contains(t, md, "the echtzeit camera failed 1 of 1 setups")
+	assert.Contains(t, md, "| echtzeit camera | – | 0 of 1 | 0.0 | 0.0–79.3 | – | 1× camera exited: exit status 2")
 	assert.Contains(t, md, "not drawn")
 	assert.NoFileExists(t, filepath.Join(dir, PlotLatency))
 	// The fps plot still shows the failed trials.

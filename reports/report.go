@@ -119,12 +119,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 
 	networkSection(d, r, plots)
 	d.add(append(pathsSection(r), viewersSection(r, plots)...)...)
-
-	if media := r.media(); len(media) > 0 {
-		d.add(heading{2, "Setup phases"})
-		d.add(para{"Median milliseconds from the viewer's navigation to each phase, over the trials that reached it (n = trials that reached the first frame)."})
-		d.add(phaseTable(media))
-	}
+	d.add(mediaSections(r)...)
 
 	if t, ok := sampleTable(r); ok {
 		d.add(heading{2, "One-second frame rates"})
@@ -156,6 +151,22 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Scenario"}, pre{string(r.scenario)})
 	}
 	return d
+}
+
+// mediaSections are the setup phases, the setup reliability and the senders
+// under CPU budgets, for runs with media trials.
+func mediaSections(r *run) []block {
+	media := r.media()
+	if len(media) == 0 {
+		return nil
+	}
+	bs := []block{
+		heading{2, "Setup phases"},
+		para{"Median milliseconds from the viewer's navigation to each phase, over the trials that reached it (n = trials that reached the first frame)."},
+		phaseTable(media),
+	}
+	bs = append(bs, reliabilitySection(media)...)
+	return append(bs, budgetSection(r)...)
 }
 
 // plotsSection adds "Plots": the run's plots (PlotFiles), or why one was
@@ -277,10 +288,19 @@ func measuredOnly(t results.Trial, s string) string {
 
 func mediaTable(ts []results.Trial) table {
 	procs := processNames(ts)
+	// Sender and budget columns only for runs that vary them.
+	axes := slices.ContainsFunc(ts, func(t results.Trial) bool {
+		return t.Params.CPU != "" || t.Params.Sender == results.SenderGStreamer
+	})
 	head := []string{"#", "resolution", "codec", "source", "repeat", "result", "received", "fps mean", "fps p5",
 		"setup ms", "latency p50 / p95 ms", "kbit/s", "loss %", "freezes"}
+	if axes {
+		head = slices.Insert(head, 4, "sender", "cpu")
+	}
 	networks := slices.ContainsFunc(ts, func(t results.Trial) bool { return t.Params.Network != "" })
+	netCol := -1
 	if networks {
+		netCol = len(head)
 		head = append(head, "network")
 	}
 	for _, p := range procs {
@@ -290,8 +310,12 @@ func mediaTable(ts []results.Trial) table {
 		head = append(head, "RSS "+p+" MiB")
 	}
 	right := make([]bool, len(head))
+	first := 7 // the first figure column
+	if axes {
+		first = 9
+	}
 	for i := range right {
-		right[i] = i == 0 || i == 4 || i >= 7
+		right[i] = i == 0 || i == first-3 || i >= first && i != netCol
 	}
 	var rows [][]string
 	for _, t := range ts {
@@ -302,6 +326,9 @@ func mediaTable(ts []results.Trial) table {
 			fp(t.SetupMs, f0), latency(t),
 			measuredOnly(t, f0(t.BitrateKbps)), measuredOnly(t, f2(t.PacketLossPct)),
 			measuredOnly(t, strconv.FormatInt(t.FreezeCount, 10)),
+		}
+		if axes {
+			row = slices.Insert(row, 4, orDash(t.Params.Sender), orDash(t.Params.CPU))
 		}
 		if networks {
 			row = append(row, networkOf(t))

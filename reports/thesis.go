@@ -153,6 +153,9 @@ func piCameraCurve(r *run) comparison {
 		claim:  "Pi camera near 15 fps only at 160×90, collapsing above (§5)",
 		thesis: "≈ 15 fps at 160×90; drops sharply at every larger resolution (Raspberry Pi, GStreamer, 32-bit OS)",
 	}
+	if pi := piTrials(r); len(pi) > 0 {
+		return piBudgetCurve(r, c, pi)
+	}
 	ts := r.ofKind(results.KindCameraToBrowser)
 	set := sendersOf(ts)
 	gs := groups(ts)
@@ -322,53 +325,6 @@ func signalingIdle(r *run) comparison {
 		c.verdict = "reproduced"
 	} else {
 		c.verdict = fmt.Sprintf("not reproduced: %.2f %% rounds above 0.0 %%", cpu)
-	}
-	return c
-}
-
-func setupReliability(r *run) comparison {
-	c := comparison{
-		claim:  "Stream setup reliability (§5: GStreamer's setup \"considerably more unstable and unreliable\" than the browsers')",
-		thesis: "unreliable setup with the GStreamer camera; reliable between browsers; no rate given",
-	}
-	media := r.media()
-	if len(media) == 0 {
-		c.measured = "–"
-		c.verdict = "not measured in this run: no media trial"
-		return c
-	}
-	set := sendersOf(media)
-	var parts []string
-	failedCam, totalCam, failedBrowser := 0, 0, 0
-	for _, s := range set.list {
-		n, ok := 0, 0
-		for _, t := range media {
-			if senderOf(t) == s {
-				n++
-				if t.SetupMs != nil { // set up: the first frame arrived
-					ok++
-				}
-			}
-		}
-		parts = append(parts, fmt.Sprintf("%s: %d of %d set up (%.0f %%)", set.labels[s], ok, n, 100*float64(ok)/float64(n)))
-		if s.kind == results.KindCameraToBrowser {
-			failedCam += n - ok
-			totalCam += n
-		} else {
-			failedBrowser += n - ok
-		}
-	}
-	c.measured = strings.Join(parts, "; ")
-	switch {
-	case totalCam == 0:
-		c.verdict = "not measured in this run: no camera trial"
-	case failedCam == 0:
-		c.verdict = "not reproduced: every camera stream set up — this pion camera does not show GStreamer's unreliability"
-	default:
-		c.verdict = fmt.Sprintf("reproduced: %d of %d camera setups failed (see Failed trials)", failedCam, totalCam)
-	}
-	if failedBrowser > 0 {
-		c.verdict += fmt.Sprintf("; note: %s failed too", plural(failedBrowser, "browser-to-browser setup"))
 	}
 	return c
 }

@@ -55,6 +55,7 @@ type options struct {
 	codecSet       bool
 	ice            iceOptions
 	maxViewers     int
+	bench          benchOptions
 }
 
 const usage = `Usage: camera [flags]
@@ -112,6 +113,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
 	o.ice.addFlags(fs)
 	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
+	registerBenchmarkFlags(fs, &o.bench)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -286,6 +288,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !o.codecSet {
 		o.codec = src.Codec() // pass-through sources bring their codec
 	}
+	if o.bench.enabled {
+		return runBenchmark(ctx, o.bench, src, o.source, o.format(), metrics, stdout)
+	}
 	clientOpts, err := o.clientOptions(logger.With("part", "signaling"))
 	if err != nil {
 		return err
@@ -312,14 +317,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Room:          room,
 		Source:        src,
 		SourceName:    o.source,
-		Format: camera.Format{
-			Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec,
-			Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
-		},
-		API: api, ICE: ice,
-		Logger:  logger,
-		Metrics: metrics,
-		Limits:  camera.Limits{MaxSessions: o.maxViewers},
+		Format:        o.format(),
+		API:           api,
+		ICE:           ice,
+		Logger:        logger,
+		Metrics:       metrics,
+		Limits:        camera.Limits{MaxSessions: o.maxViewers},
 	})
 	if err != nil {
 		return err

@@ -48,14 +48,16 @@ func (k Kind) String() string { return string(k) }
 
 // Senders of the media kinds (Params.Sender).
 const (
-	SenderEchtzeit = "echtzeit" // the camera program (bin/camera, or a remote one)
-	SenderChromium = "chromium" // a Chromium page sharing its (fake) camera
+	SenderEchtzeit  = "echtzeit"  // the camera program (bin/camera, or a remote one)
+	SenderChromium  = "chromium"  // a Chromium page sharing its (fake) camera
+	SenderGStreamer = "gstreamer" // the thesis's webrtcbin sender (bin/gstsender)
 )
 
 // Names of the processes measured per trial (keys of Trial.Processes and values of
 // Sample.Process).
 const (
 	ProcessCamera    = "camera"
+	ProcessGStreamer = "gstsender" // bin/gstsender, the GStreamer sender
 	ProcessSignaling = "signaling"
 	ProcessBrowser   = "browser" // Chromium summed over its whole process tree
 	ProcessHarness   = "harness"
@@ -100,8 +102,14 @@ type Params struct {
 	// Codec is "vp8" or "h264" (empty for signaling-load).
 	Codec contract.Codec `json:"codec,omitempty"`
 	// Sender is what sent the video (media kinds): SenderEchtzeit (the camera
-	// program, or a remote camera) or SenderChromium (a Chromium page).
+	// program, or a remote camera), SenderGStreamer (the GStreamer webrtcbin
+	// sender) or SenderChromium (a Chromium page).
 	Sender string `json:"sender,omitempty"`
+	// CPU is the sender process's CPU budget as the scenario names it ("host",
+	// "pi4", "0.5"; absent without a cpu axis) and CPUCores its quota in cores
+	// of this machine (absent for "host": no quota).
+	CPU      string   `json:"cpu,omitempty"`
+	CPUCores *float64 `json:"cpuCores,omitempty"`
 	// Source is the camera source (synthetic, v4l2, rpicam, file) or "fake" for
 	// Chromium's fake camera.
 	Source string `json:"source,omitempty"`
@@ -175,6 +183,19 @@ type SenderStats struct {
 	// camera's echtzeit_camera_target_bitrate_bps).
 	BitrateKbps       *float64 `json:"bitrateKbps,omitempty"`
 	TargetBitrateKbps *float64 `json:"targetBitrateKbps,omitempty"`
+}
+
+// BudgetStats are the cgroup figures of a sender under a CPU quota, from the
+// sender's start to its stop (cpu.stat).
+type BudgetStats struct {
+	// Cgroup is the hierarchy version ("v1" or "v2").
+	Cgroup string `json:"cgroup"`
+	// Periods is the number of CFS periods (100 ms) in which the group ran,
+	// Throttled those in which it used up its quota, ThrottledMs the time its
+	// threads were held back.
+	Periods     int64   `json:"periods"`
+	Throttled   int64   `json:"throttled"`
+	ThrottledMs float64 `json:"throttledMs"`
 }
 
 // SignalingLoad are the figures of a signaling-load trial.
@@ -297,6 +318,10 @@ type Measured struct {
 
 	// Processes maps a process name (Process* constants) to its CPU and memory.
 	Processes map[string]ProcessStats `json:"processes,omitempty"`
+
+	// CPUBudget is the sender's cgroup over the whole trial, when it ran under
+	// a quota.
+	CPUBudget *BudgetStats `json:"cpuBudget,omitempty"`
 
 	// Signaling holds the figures of a signaling-load trial.
 	Signaling *SignalingLoad `json:"signaling,omitempty"`

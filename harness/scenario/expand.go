@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"echtzeit/harness/cgroup"
 	"echtzeit/harness/nat"
 	"echtzeit/harness/results"
 	"echtzeit/internal/contract"
@@ -31,6 +32,15 @@ func (sp Spec) Name() string {
 		return fmt.Sprintf("%s %d participants %g/s #%d", sp.Kind, p.Participants, p.SignalRate, p.Repeat)
 	}
 	name := fmt.Sprintf("%s %s %s %s %dfps", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS)
+	if p.Chart != nil && !*p.Chart {
+		name += " no-chart"
+	}
+	if p.Sender == results.SenderGStreamer {
+		name += " " + p.Sender
+	}
+	if p.CPU != "" {
+		name += " cpu " + p.CPU
+	}
 	if p.Network != "" {
 		name += " over " + p.Network
 		if p.ViewerNetwork != DefaultViewerNetwork {
@@ -42,9 +52,6 @@ func (sp Spec) Name() string {
 	}
 	if p.Viewers > 1 {
 		name += fmt.Sprintf(" %d viewers", p.Viewers)
-	}
-	if p.Chart != nil && !*p.Chart {
-		name += " no-chart"
 	}
 	return fmt.Sprintf("%s #%d", name, p.Repeat)
 }
@@ -66,9 +73,9 @@ func (sp Spec) Estimate() time.Duration {
 }
 
 // Expand returns the scenario's trials in run order: block by block; within a
-// block repeat by repeat (so drift spreads over all parameters), then sender
-// network, viewer network, codec, source, resolution, frame rate, path,
-// viewers and chart (participants for signaling-load).
+// block repeat by repeat (so drift spreads over all parameters), then sender,
+// sender network, viewer network, CPU budget, codec, source, resolution,
+// frame rate, path, viewers and chart (participants for signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -84,7 +91,7 @@ func (s *Scenario) Expand() []Spec {
 				}
 				continue
 			}
-			for _, p := range mediaParams(b, kind, r) {
+			for _, p := range s.mediaParams(b, r) {
 				sp := base
 				sp.Params = p
 				out = append(out, sp)
@@ -97,40 +104,43 @@ func (s *Scenario) Expand() []Spec {
 	return out
 }
 
-// mediaParams returns the trials of one repeat of a media block, the first
-// axis outermost: sender network, viewer network, codec, source, resolution,
-// frame rate, path, viewers, chart.
-func mediaParams(b Block, kind results.Kind, r int) []results.Params {
+// Estimate sums the specs' estimates.
+func Estimate(specs []Spec) time.Duration {
+	var d time.Duration
+	for _, sp := range specs {
+		d += sp.Estimate()
+	}
+	return d
+}
+
+// mediaParams are a media block's trials of repeat r: every combination of
+// its axes, the first axis varying slowest.
+func (s *Scenario) mediaParams(b Block, r int) []results.Params {
+	ps := []results.Params{{Participants: 2, Viewers: 1, Repeat: r}}
+	ps = cross(ps, senders(b), func(p *results.Params, v string) { p.Sender = v })
 	nets, viewerNets := networkAxes(b)
 	if nets[0] == "" && needsRouters(b.Paths) {
 		// NAT routers live in an emulated network: lan unless the block says.
 		nets, viewerNets = []string{DefaultViewerNetwork}, []string{DefaultViewerNetwork}
 	}
-	ps := []results.Params{{Sender: sender(kind), Repeat: r}}
-	ps = axis(ps, nets, func(p *results.Params, v string) { p.Network = v })
-	ps = axis(ps, viewerNets, func(p *results.Params, v string) { p.ViewerNetwork = v })
-	ps = axis(ps, b.Codecs, func(p *results.Params, v contract.Codec) { p.Codec = v })
-	ps = axis(ps, b.Sources, func(p *results.Params, v string) { p.Source = v })
-	ps = axis(ps, b.Resolutions, func(p *results.Params, v Resolution) {
-		p.Width, p.Height, p.Resolution = v.Width, v.Height, v.String()
-	})
-	ps = axis(ps, b.FPS, func(p *results.Params, v int) { p.FPS = v })
-	ps = axis(ps, pathsOrNone(b.Paths), func(p *results.Params, v string) { p.Path = v })
-	ps = axis(ps, b.Viewers, func(p *results.Params, v int) { p.Viewers, p.Participants = v, 1+v })
-	return axis(ps, b.Charts, func(p *results.Params, v bool) { p.Chart = &v })
-}
-
-// axis returns every p of ps combined with every value of vals, in order.
-func axis[T any](ps []results.Params, vals []T, set func(*results.Params, T)) []results.Params {
-	out := make([]results.Params, 0, len(ps)*len(vals))
-	for _, p := range ps {
-		for _, v := range vals {
-			q := p
-			set(&q, v)
-			out = append(out, q)
+	ps = cross(ps, nets, func(p *results.Params, n string) { p.Network = n })
+	ps = cross(ps, viewerNets, func(p *results.Params, n string) { p.ViewerNetwork = n })
+	ps = cross(ps, s.budgets(b), func(p *results.Params, bg cgroup.Budget) {
+		p.CPU = bg.Name
+		if bg.Limited() {
+			cores := bg.Cores
+			p.CPUCores = &cores
 		}
-	}
-	return out
+	})
+	ps = cross(ps, b.Codecs, func(p *results.Params, c contract.Codec) { p.Codec = c })
+	ps = cross(ps, b.Sources, func(p *results.Params, src string) { p.Source = src })
+	ps = cross(ps, b.Resolutions, func(p *results.Params, res Resolution) {
+		p.Width, p.Height, p.Resolution = res.Width, res.Height, res.String()
+	})
+	ps = cross(ps, b.FPS, func(p *results.Params, f int) { p.FPS = f })
+	ps = cross(ps, pathsOrNone(b.Paths), func(p *results.Params, path string) { p.Path = path })
+	ps = cross(ps, b.Viewers, func(p *results.Params, n int) { p.Viewers, p.Participants = n, 1+n })
+	return cross(ps, b.Charts, func(p *results.Params, chart bool) { p.Chart = &chart })
 }
 
 // needsRouters reports whether a path of paths puts a NAT in front of a side.
@@ -151,19 +161,41 @@ func pathsOrNone(paths []string) []string {
 	return paths
 }
 
-// Estimate sums the specs' estimates.
-func Estimate(specs []Spec) time.Duration {
-	var d time.Duration
-	for _, sp := range specs {
-		d += sp.Estimate()
+// cross returns every p of ps once for each value of vs, set by set.
+func cross[T any](ps []results.Params, vs []T, set func(*results.Params, T)) []results.Params {
+	out := make([]results.Params, 0, len(ps)*len(vs))
+	for _, p := range ps {
+		for _, v := range vs {
+			q := p
+			set(&q, v)
+			out = append(out, q)
+		}
 	}
-	return d
+	return out
 }
 
-// sender is the sender of a media kind's trials.
-func sender(k results.Kind) string {
-	if k == results.KindBrowserToBrowser {
-		return results.SenderChromium
+// senders are the senders of a media block's trials.
+func senders(b Block) []string {
+	if results.Kind(b.Kind) == results.KindBrowserToBrowser {
+		return []string{results.SenderChromium}
 	}
-	return results.SenderEchtzeit
+	if len(b.Senders) == 0 {
+		return []string{results.SenderEchtzeit}
+	}
+	return b.Senders
+}
+
+// budgets are the CPU budgets of a media block's trials: one without a name
+// (no cpu axis) when the block has none. Validate has checked them.
+func (s *Scenario) budgets(b Block) []cgroup.Budget {
+	if len(b.CPU) == 0 {
+		return []cgroup.Budget{{}}
+	}
+	out := make([]cgroup.Budget, 0, len(b.CPU))
+	for _, name := range b.CPU {
+		if bg, err := cgroup.ParseBudget(name, s.CPUFactors); err == nil {
+			out = append(out, bg)
+		}
+	}
+	return out
 }
