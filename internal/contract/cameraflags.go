@@ -16,8 +16,13 @@ const (
 	CameraFlagMetricsAddr    = "metrics-addr"
 	CameraFlagICELoopback    = "ice-loopback"
 	CameraFlagLogLevel       = "log-level"
-	CameraFlagICEServers     = "ice-servers"
-	CameraFlagICERelayOnly   = "ice-relay-only"
+)
+
+// Flags that only the echtzeit camera takes (not the GStreamer sender): the
+// harness passes them for the paths axis (issue 11).
+const (
+	CameraFlagICEServers   = "ice-servers"
+	CameraFlagICERelayOnly = "ice-relay-only"
 )
 
 // CameraFlags lists the flags above, for cmd/camera's test.
@@ -26,9 +31,11 @@ func CameraFlags() []string {
 		CameraFlagSignaling, CameraFlagTLSFingerprint, CameraFlagRoom, CameraFlagSource,
 		CameraFlagWidth, CameraFlagHeight, CameraFlagFPS, CameraFlagCodec, CameraFlagBitrate,
 		CameraFlagMetricsAddr, CameraFlagICELoopback, CameraFlagLogLevel,
-		CameraFlagICEServers, CameraFlagICERelayOnly,
 	}
 }
+
+// EchtzeitCameraFlags lists the flags only the echtzeit camera takes.
+func EchtzeitCameraFlags() []string { return []string{CameraFlagICEServers, CameraFlagICERelayOnly} }
 
 // Flag returns "--name", as it goes on a command line.
 func Flag(name string) string { return "--" + name }
