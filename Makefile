@@ -36,7 +36,7 @@ experiment: deps build ## run the thesis's evaluation (SCENARIO=scenarios/thesis
 	scripts/netns.sh $(BIN)/harness run --bin $(BIN) $(SCENARIO)
 
 .PHONY: quick
-quick: deps build ## a smoke run of the harness (scenarios/quick.yaml, under a minute)
+quick: deps build ## a smoke run of every trial kind and figure (scenarios/quick.yaml, under three minutes)
 	scripts/netns.sh $(BIN)/harness run --bin $(BIN) scenarios/quick.yaml
 
 .PHONY: fmt

@@ -45,8 +45,19 @@ func newFanOut(src EncodedSource, srcName string, log *slog.Logger, m *Metrics) 
 // subscribe sends the frames of format f to track from the next key frame
 // on, starting the format's feed when it is the first viewer of f.
 func (o *fanOut) subscribe(viewer protocol.ParticipantID, f Format, track *webrtc.TrackLocalStaticSample) *subscription {
+	return o.add(viewer, f, track, true)
+}
+
+// subscribeWarm is subscribe for a viewer that is not connected yet: the
+// feed starts (or runs on), but the viewer gets nothing until activate.
+func (o *fanOut) subscribeWarm(viewer protocol.ParticipantID, f Format, track *webrtc.TrackLocalStaticSample) *subscription {
+	return o.add(viewer, f, track, false)
+}
+
+func (o *fanOut) add(viewer protocol.ParticipantID, f Format, track *webrtc.TrackLocalStaticSample, active bool) *subscription {
 	sub := &subscription{viewer: viewer, track: track, codec: f.Codec, metrics: o.metrics}
 	sub.awaitKey.Store(true)
+	sub.active.Store(active)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	fd := o.feeds[f]
@@ -104,11 +115,23 @@ func (fd *feed) add(sub *subscription) {
 	old := *fd.subs.Load()
 	next := append(append(make([]*subscription, 0, len(old)+1), old...), sub)
 	fd.subs.Store(&next)
-	if len(old) > 0 {
+	if len(old) > 0 && sub.active.Load() {
 		// A running stream: the newcomer needs a key frame. The first viewer
 		// gets the new encoder's first frame, which is one.
-		fd.requestKeyFrameLocked()
+		fd.newcomerKeyFrameLocked()
 	}
+}
+
+// newcomerKeyFrameLocked forces a key frame now for a viewer that has none
+// yet: each newcomer needs one, so its request does not wait out
+// keyFrameMinInterval (fd.mu held).
+func (fd *feed) newcomerKeyFrameLocked() {
+	fd.o.metrics.KeyFrameRequested()
+	if fd.keyTimer != nil {
+		fd.keyTimer.Stop()
+		fd.keyTimer = nil
+	}
+	fd.forceKeyFrame()
 }
 
 // remove drops sub and returns how many subscribers are left.
@@ -239,10 +262,25 @@ type subscription struct {
 	feed     *feed
 	metrics  *Metrics
 	awaitKey atomic.Bool // nothing is sent before the first key frame
+	active   atomic.Bool // connected: frames are sent (subscribeWarm, activate)
+}
+
+// activate starts sending to a viewer subscribed before it connected, from a
+// key frame asked for now.
+func (s *subscription) activate() {
+	if s.active.Swap(true) {
+		return
+	}
+	s.feed.mu.Lock()
+	defer s.feed.mu.Unlock()
+	s.feed.newcomerKeyFrameLocked()
 }
 
 // write sends one sample to the viewer (on the feed's goroutine).
 func (s *subscription) write(sample media.Sample, key, picture bool) {
+	if !s.active.Load() {
+		return // warm: not connected yet
+	}
 	if s.awaitKey.Load() {
 		if !key {
 			s.metrics.FrameHeld()
@@ -250,9 +288,13 @@ func (s *subscription) write(sample media.Sample, key, picture bool) {
 		}
 		s.awaitKey.Store(false)
 	}
+	start := time.Now()
 	if err := s.track.WriteSample(sample); err != nil {
 		s.metrics.FramesDropped(1)
 		return
+	}
+	if picture {
+		s.metrics.FrameWritten(time.Since(start))
 	}
 	s.metrics.ViewerSampleSent(s.viewer, len(sample.Data), picture)
 }

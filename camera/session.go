@@ -59,9 +59,12 @@ type session struct {
 	track     *webrtc.TrackLocalStaticSample
 	format    Format
 	connected bool
-	up        atomic.Bool // connected, for the registry's goroutine
-	setup     *time.Timer
-	requests  *rate.Limiter
+	// up: connected, for the registry's goroutine and the stream's: frames
+	// are written to the track only then (a warm-started stream's earlier
+	// frames are discarded).
+	up       atomic.Bool
+	setup    *time.Timer
+	requests *rate.Limiter
 
 	negotiation // negotiation.go
 
@@ -226,10 +229,16 @@ func (s *session) handleState(st webrtc.PeerConnectionState) error {
 			s.up.Store(true)
 			s.setup.Stop()
 			s.log.Info("viewer connected", "format", s.format.String(), "after", time.Since(s.started).Round(time.Millisecond))
-			// Subscribed only now, after DTLS is up, and from a key frame on (a
-			// new encoder starts with one), so the first frame the viewer gets
-			// is decodable (FIELD-NOTES "slow first frame").
-			s.startStream()
+			if s.sub != nil {
+				// Warm (stream.go, warmStart): subscribed while ICE and DTLS
+				// were under way; from now on it gets frames, from a key frame
+				// asked for now (FIELD-NOTES "slow first frame").
+				s.sub.activate()
+			} else {
+				// Subscribed only now, from a key frame on (a new encoder
+				// starts with one).
+				s.startStream()
+			}
 		}
 	case webrtc.PeerConnectionStateFailed:
 		return fmt.Errorf("%w: state %s", ErrPeerFailed, st)

@@ -121,6 +121,20 @@ func (s *session) applyFormat(f Format) error {
 	return nil
 }
 
+// warmStart subscribes to the feed of the session's format once offer and
+// answer are done, while ICE and DTLS are still under way, for sources that
+// make a key frame on demand: a feed that starts for this viewer has its
+// start-up (the encoder's set-up, the first frames) over when the viewer
+// connects, and the connection asks for a key frame instead of waiting for a
+// new encoder (about 140 ms at 1280×720 on a busy 2-core machine). The
+// subscription gets no frame before the connection (activate).
+func (s *session) warmStart() {
+	if _, ok := s.src.(KeyFrameStreamer); !ok || s.sub != nil || s.connected {
+		return
+	}
+	s.sub = s.fan.subscribeWarm(s.viewer, s.format, s.track)
+}
+
 // startStream subscribes the session's track to the feed of its format.
 func (s *session) startStream() {
 	s.stopStream()

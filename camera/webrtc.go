@@ -87,6 +87,9 @@ type APIOptions struct {
 	// every stream through a NAT or the relay that much setup time; a
 	// negative value keeps them.
 	NominationWait time.Duration
+	// ZeroPlayoutDelay asks the viewer to show frames without playout delay
+	// (playoutdelay.go).
+	ZeroPlayoutDelay bool
 }
 
 // NewAPI builds the pion API the camera's PeerConnections use: VP8 and H.264 only,
@@ -108,6 +111,11 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 	reg := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	if o.ZeroPlayoutDelay {
+		if err := registerZeroPlayoutDelay(m, reg); err != nil {
+			return nil, fmt.Errorf("register playout delay: %w", err)
+		}
 	}
 	se := webrtc.SettingEngine{}
 	loop := decideLoopback(o.ICELoopback, "", false, nil)

@@ -141,7 +141,7 @@ func (t *mediaTrial) openViewers(ctx context.Context, n int, m *results.Measured
 		t.st.set("waiting for the first frame")
 		err = v.waitFirstFrame(ctx, t)
 		if i == 0 {
-			m.Phases, m.SetupMs = v.phases()
+			v.fillSetup(m)
 		}
 		if err != nil {
 			return err
@@ -272,7 +272,7 @@ func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats, rela
 			}
 		}
 		first := t.viewers[0]
-		m.Phases, m.SetupMs = first.phases()
+		first.fillSetup(m)
 		t.viewers[lowest].series.fill(m)
 		m.CandidatePair, m.ICEGatheringMs = first.ice()
 		if len(per) > 1 {
@@ -286,6 +286,12 @@ func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats, rela
 	}
 	m.Sender = sender
 	m.Relay = relay
+	if sender != nil && (sender.EncodeMeanMs != nil || sender.SendMeanMs != nil) {
+		if m.Delays == nil {
+			m.Delays = &results.Delays{}
+		}
+		m.Delays.EncodeMs, m.Delays.SendMs = sender.EncodeMeanMs, sender.SendMeanMs
+	}
 	if mean, err := stats.Mean(t.linkKbps); err == nil {
 		m.LinkKbps = &mean
 	}

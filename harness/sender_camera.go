@@ -223,6 +223,8 @@ func readCameraMetrics(ctx context.Context, client *http.Client, url string) (se
 		captured: m[contract.MetricCameraCaptured], encoded: m[contract.MetricCameraEncoded],
 		sent: m[contract.MetricCameraSent], dropped: m[contract.MetricCameraDropped],
 		encode:    probe.Buckets(m, contract.MetricCameraEncode),
+		encodeSum: m[contract.MetricCameraEncode+"_sum"], encodeCount: m[contract.MetricCameraEncode+"_count"],
+		sendSum: m[contract.MetricCameraSend+"_sum"], sendCount: m[contract.MetricCameraSend+"_count"],
 		bytesSent: m[contract.MetricCameraBytesSent], target: target,
 	}, nil
 }

@@ -61,9 +61,8 @@ type sender struct {
 }
 
 func senderOf(t results.Trial) sender {
-	s := sender{kind: t.Kind, codec: t.Params.Codec, remote: t.Remote, cpu: t.Params.CPU}
+	s := sender{kind: t.Kind, codec: t.Params.Codec, remote: t.Remote, cpu: t.Params.CPU, source: t.Params.Source}
 	if t.Kind == results.KindCameraToBrowser {
-		s.source = t.Params.Source
 		s.program = t.Params.Sender
 		if s.program == "" {
 			s.program = results.SenderEchtzeit // runs from before the senders axis
@@ -152,7 +151,7 @@ func kindOrder(k results.Kind) int {
 func codecName(c contract.Codec) string { return c.Label() }
 
 // senderSet is the senders of a run with their labels. A label names the
-// source only when the run has cameras with different sources.
+// source only when the run has senders of that kind with different sources.
 type senderSet struct {
 	list   []sender
 	labels map[sender]string
@@ -160,16 +159,19 @@ type senderSet struct {
 
 func sendersOf(ts []results.Trial) senderSet {
 	var set senderSet
-	sources, budgets := map[string]bool{}, map[string]bool{}
+	sources, budgets := map[results.Kind]map[string]bool{}, map[string]bool{}
 	for _, t := range ts {
 		s := senderOf(t)
 		if !slices.Contains(set.list, s) {
 			set.list = append(set.list, s)
 		}
 		if t.Kind == results.KindCameraToBrowser {
-			sources[s.source] = true
 			budgets[s.cpu] = true
 		}
+		if sources[t.Kind] == nil {
+			sources[t.Kind] = map[string]bool{}
+		}
+		sources[t.Kind][s.source] = true
 	}
 	slices.SortFunc(set.list, compareSender)
 	set.labels = make(map[sender]string, len(set.list))
@@ -184,7 +186,9 @@ func sendersOf(ts []results.Trial) senderSet {
 		if s.codec != "" {
 			parts = append(parts, codecName(s.codec))
 		}
-		if len(sources) > 1 && s.source != "" {
+		// The source only when the run has senders of this kind with
+		// different sources (camera synthetic/rpicam, browser fake/canvas).
+		if len(sources[s.kind]) > 1 && s.source != "" {
 			parts = append(parts, s.source)
 		}
 		if s.cpu != "" && (s.cpu != "host" || len(budgets) > 1) {

@@ -129,14 +129,21 @@ func TestRenderIsDeterministic(t *testing.T) {
 func TestRenderPlotsArePNGsWithContent(t *testing.T) {
 	dir := renderedRun(t, fixtureDir)
 	want := map[string]image.Point{
-		PlotFPS: {768, 480}, PlotSetup: {768, 480}, PlotCPU: {768, 480}, PlotLatency: {768, 480},
-		PlotSignaling: {768, 768},
+		PlotFPS: {768, 480}, PlotSetup: {768, 480}, PlotSetupBreakdown: {768, 480}, PlotCPU: {768, 480}, PlotLatency: {768, 480},
+		PlotLatencyBreakdown: {768, 480}, PlotQuality: {768, 768}, PlotSignaling: {768, 768},
 	}
 	for _, name := range PlotFiles {
 		t.Run(name, func(t *testing.T) {
 			img, err := png.Decode(bytes.NewReader(readFile(t, filepath.Join(dir, name))))
 			require.NoError(t, err)
-			assert.Equal(t, want[name], img.Bounds().Size())
+			size := img.Bounds().Size()
+			if name == PlotSetupBreakdown || name == PlotLatencyBreakdown {
+				// One bar per sender and resolution: the chart grows with them.
+				assert.Equal(t, want[name].X, size.X)
+				assert.GreaterOrEqual(t, size.Y, want[name].Y)
+			} else {
+				assert.Equal(t, want[name], size)
+			}
 			// Not blank: a good share of the pixels differ from white and the
 			// luma varies.
 			var n, dark int

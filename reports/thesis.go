@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"echtzeit/harness/results"
@@ -65,7 +66,8 @@ func targetAt720x480(r *run, kind results.Kind, who string) comparison {
 			continue
 		}
 		measured++
-		part := fmt.Sprintf("%s: %.1f fps mean (%d of %d trials ok", label, m, len(ok), len(g.trials))
+		e, _ := r.summarize(ok, mediaMetric("fps"))
+		part := fmt.Sprintf("%s: %s fps mean (%d of %d trials ok", label, e.format(1), len(ok), len(g.trials))
 		if n := smallerThanRequested(ok); n > 0 {
 			// WebRTC senders may scale down under load; then the figure is not
 			// about 720×480 any more.
@@ -238,6 +240,22 @@ func signalingCPU(r *run, keep func(results.Trial) bool) (cpu float64, n, all in
 	return m, len(vs), all
 }
 
+// signalingEstimate formats the signaling server's mean CPU over the
+// signaling-load trials that match keep with its 95 % interval.
+func (r *run) signalingEstimate(keep func(results.Trial) bool, cpu float64) string {
+	var ts []results.Trial
+	for _, t := range r.ofKind(results.KindSignalingLoad) {
+		if keep(t) {
+			ts = append(ts, t)
+		}
+	}
+	e, ok := r.summarize(ts, cpuMetric(results.ProcessSignaling))
+	if !ok {
+		return strconv.FormatFloat(cpu, 'f', 2, 64)
+	}
+	return e.format(2)
+}
+
 func (r *run) machine() string {
 	if r.env.CPUModel == "" {
 		return "this machine"
@@ -279,7 +297,7 @@ func signalingAt50(r *run) comparison {
 			}
 		}
 	}
-	c.measured = fmt.Sprintf("%.2f %% mean over %s at 50 participants (%s) on %s", cpu, plural(n, "trial"), strings.Join(rates, ", "), r.machine())
+	c.measured = fmt.Sprintf("%s %% mean over %s at 50 participants (%s) on %s", r.signalingEstimate(used, cpu), plural(n, "trial"), strings.Join(rates, ", "), r.machine())
 	if cpu < thesisSignalingMaxPct {
 		c.verdict = "reproduced"
 	} else {
@@ -320,7 +338,11 @@ func signalingIdle(r *run) comparison {
 		c.verdict = "not measured in this run: every idle signaling-load trial failed (see Failed trials)"
 		return c
 	}
-	c.measured = fmt.Sprintf("%.2f %% mean over %s", cpu, plural(n, source))
+	cpuText := strconv.FormatFloat(cpu, 'f', 2, 64)
+	if all > 0 && strings.HasPrefix(source, "signaling-load") {
+		cpuText = r.signalingEstimate(idle, cpu)
+	}
+	c.measured = fmt.Sprintf("%s %% mean over %s", cpuText, plural(n, source))
 	if cpu < idleRounding {
 		c.verdict = "reproduced"
 	} else {

@@ -71,7 +71,7 @@ func TestComparisonVerdicts(t *testing.T) {
 		measure string // a substring of the measured column
 	}{
 		{"camera 720x480 above target", false, []results.Trial{mediaTrial(cam, "vp8", 720, 480, 29.5), mediaTrial(cam, "h264", 720, 480, 30)}, 0, "reproduced", "camera H.264: 30.0 fps mean (1 of 1 trials ok)"},
-		{"camera 720x480 below target", false, []results.Trial{mediaTrial(cam, "vp8", 720, 480, 12), mediaTrial(cam, "vp8", 720, 480, 14)}, 0, "not reproduced: camera VP8 averaged 13.0 fps, below 15 fps", "13.0 fps mean (2 of 2 trials ok)"},
+		{"camera 720x480 below target", false, []results.Trial{mediaTrial(cam, "vp8", 720, 480, 12), mediaTrial(cam, "vp8", 720, 480, 14)}, 0, "not reproduced: camera VP8 averaged 13.0 fps, below 15 fps", "13.0 [12.0–14.0] fps mean (2 of 2 trials ok)"},
 		{"camera 720x480 only failures", false, []results.Trial{mediaTrial(cam, "vp8", 720, 480, 0)}, 0, "not measured in this run: every trial at 720×480 failed (see Failed trials)", "0 of 1"},
 		{"camera not at 720x480", false, []results.Trial{mediaTrial(cam, "vp8", 640, 360, 30)}, 0, "not measured in this run: no camera-to-browser trial at 720×480", "–"},
 		{"browser 720x480", false, []results.Trial{mediaTrial(browser, "vp8", 720, 480, 30)}, 1, "reproduced", "browser VP8: 30.0"},
@@ -91,7 +91,7 @@ func TestComparisonVerdicts(t *testing.T) {
 		}, 3, "reproduced", "15.2 fps at 160×90, 2.5 fps at 1280×720 (remote camera)"},
 		{"Pi curve on a PC", false, []results.Trial{mediaTrial(cam, "vp8", 160, 90, 30), mediaTrial(cam, "vp8", 1280, 720, 24)}, 3, "not reproduced: camera VP8 holds 80 % of its 160×90 rate at 1280×720 — the camera ran on this machine, not on a Raspberry Pi", "(this machine (CPU X) is not a Pi)"},
 		{"Pi curve without 160x90", false, []results.Trial{mediaTrial(cam, "vp8", 1280, 720, 24)}, 3, "not measured in this run: no successful camera trial at 160×90", "–"},
-		{"signaling 50 below 1 %", false, []results.Trial{loadTrial(2, 1, 0.01, true), loadTrial(50, 1, 0.4, true), loadTrial(50, 1, 0.6, true)}, 4, "reproduced", "0.50 % mean over 2 trials at 50 participants (1 signal/s per client) on CPU X"},
+		{"signaling 50 below 1 %", false, []results.Trial{loadTrial(2, 1, 0.01, true), loadTrial(50, 1, 0.4, true), loadTrial(50, 1, 0.6, true)}, 4, "reproduced", "0.50 [0.40–0.60] % mean over 2 trials at 50 participants (1 signal/s per client) on CPU X"},
 		{"signaling 50 above 1 %", false, []results.Trial{loadTrial(50, 10, 2.5, true)}, 4, "not reproduced: 2.50 % ≥ 1 %", "10 signals/s per client"},
 		{"signaling 50 idle only", false, []results.Trial{loadTrial(50, 0, 0.0, true)}, 4, "reproduced", "idle: connected, no signals"},
 		{"signaling 50 failed", false, []results.Trial{loadTrial(50, 1, 0, false)}, 4, "not measured in this run: every signaling-load trial with 50 participants failed (see Failed trials)", "0 of 1 trials ok"},

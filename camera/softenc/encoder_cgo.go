@@ -112,7 +112,7 @@ func (s *Source) buildEncoder(r video.Reader, f camera.Format) (codec.ReadCloser
 		return newVP8Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.vp8Threads, s.opts.vp8CPUUsed)
 	}
 	if f.Codec == camera.CodecH264 && s.opts.h264Own {
-		return newH264Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.h264Threads, s.opts.h264Preset)
+		return newH264Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.h264Threads, s.opts.h264Preset, s.opts.h264VBV(f.FPS))
 	}
 	p := prop.Media{Video: prop.Video{Width: f.Width, Height: f.Height, FrameRate: float32(f.FPS), FrameFormat: frame.FormatI420}}
 	switch f.Codec {

@@ -15,7 +15,7 @@ package softenc
 //   int out_len, out_cap;
 // } h264enc;
 //
-// static int h264enc_open(h264enc **pe, int w, int h, int fps, int kbps, int kf, int threads, const char *preset) {
+// static int h264enc_open(h264enc **pe, int w, int h, int fps, int kbps, int vbv_kbit, int kf, int threads, const char *preset) {
 //   h264enc *e = calloc(1, sizeof(h264enc));
 //   if (!e) return -1;
 //   x264_param_t p;
@@ -31,7 +31,7 @@ package softenc
 //   p.rc.i_rc_method = X264_RC_ABR;
 //   p.rc.i_bitrate = kbps;
 //   p.rc.i_vbv_max_bitrate = kbps;
-//   p.rc.i_vbv_buffer_size = kbps; // one second
+//   p.rc.i_vbv_buffer_size = vbv_kbit;
 //   p.b_repeat_headers = 1;
 //   p.b_annexb = 1;
 //   p.b_aud = 0;
@@ -78,22 +78,25 @@ import "C"
 import (
 	"fmt"
 	"image"
+	"time"
 	"unsafe"
 
 	"github.com/pion/mediadevices/pkg/io/video"
 )
 
 // newH264Encoder drives x264 directly: Constrained Baseline (what the camera's
-// SDP announces, profile-level-id 42e01f), "zerolatency" tune, ABR with a
-// one-second VBV, x264's log quiet but for errors. mediadevices' x264 encoder
+// SDP announces, profile-level-id 42e01f), "zerolatency" tune, ABR with a VBV
+// of vbv at the bitrate (WithH264VBV), x264's log quiet but for errors. mediadevices' x264 encoder
 // hard-codes the High profile, leaves the frame rate unset and logs statistics
 // to stderr. Each frame is an Annex-B access unit, with SPS and PPS before
 // every IDR picture.
-func newH264Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads int, preset string) (*frameEncoder, error) {
+func newH264Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads int, preset string, vbv time.Duration) (*frameEncoder, error) {
 	cp := C.CString(preset)
 	defer C.free(unsafe.Pointer(cp))
+	kbps := max(1, bitrate/1000)
+	vbvKbit := max(1, int(int64(kbps)*vbv.Milliseconds()/1000))
 	var e *C.h264enc
-	if rc := C.h264enc_open(&e, C.int(w), C.int(h), C.int(fps), C.int(max(1, bitrate/1000)), C.int(keyInterval), C.int(threads), cp); rc != 0 {
+	if rc := C.h264enc_open(&e, C.int(w), C.int(h), C.int(fps), C.int(kbps), C.int(vbvKbit), C.int(keyInterval), C.int(threads), cp); rc != 0 {
 		return nil, fmt.Errorf("x264 encoder init failed (%d)", int(rc))
 	}
 	encode := func(y *image.YCbCr, pts int64, key bool) ([]byte, error) {

@@ -35,8 +35,8 @@ func (o *iceOptions) addFlags(fs *flag.FlagSet) {
 // PeerConnections.
 func (o options) webrtc(clientOpts []client.Option, logger *slog.Logger) (*webrtc.API, *camera.ICEServers, error) {
 	api, err := camera.NewAPI(camera.APIOptions{
-		ICELoopback: o.iceLoopback, SignalingURL: o.signaling, RelayOnly: o.ice.relayOnly, NominationWait: o.ice.wait,
-		Logger: logger.With("part", "webrtc"),
+		ICELoopback: o.iceLoopback, SignalingURL: o.signaling, ZeroPlayoutDelay: o.zeroPlayout,
+		RelayOnly: o.ice.relayOnly, NominationWait: o.ice.wait, Logger: logger.With("part", "webrtc"),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -52,6 +52,8 @@ type options struct {
 	vp8Threads     int
 	h264Encoder    string
 	h264Preset     string
+	h264VBV        time.Duration
+	zeroPlayout    bool
 	codecSet       bool
 	ice            iceOptions
 	maxViewers     int
@@ -112,6 +114,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
 	o.ice.addFlags(fs)
+	fs.DurationVar(&o.h264VBV, "h264-vbv", softenc.DefaultH264VBV, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264: shorter = more even frame sizes (a shorter jitter buffer at the viewer) but a bitrate below the target")
+	fs.BoolVar(&o.zeroPlayout, "zero-playout-delay", false, "ask viewers to show frames without playout delay (RTP playout-delay extension, min = max = 0): less latency, less smoothing")
 	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
 	registerBenchmarkFlags(fs, &o.bench)
 	if err := fs.Parse(args); err != nil {
@@ -234,7 +238,10 @@ func (o options) encoderOptions() ([]softenc.Option, error) {
 		if !slices.Contains(softenc.H264Presets, o.h264Preset) {
 			return nil, fmt.Errorf("--h264-preset %q: want one of %s", o.h264Preset, strings.Join(softenc.H264Presets, ", "))
 		}
-		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0))
+		if o.h264VBV < time.Millisecond || o.h264VBV > 10*time.Second {
+			return nil, fmt.Errorf("--h264-vbv %s: want 1ms…10s", o.h264VBV)
+		}
+		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0), softenc.WithH264VBV(o.h264VBV))
 	case "mediadevices":
 	default:
 		return nil, fmt.Errorf("--h264-encoder %q: want x264 or mediadevices", o.h264Encoder)

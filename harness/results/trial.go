@@ -53,6 +53,12 @@ const (
 	SenderGStreamer = "gstreamer" // the thesis's webrtcbin sender (bin/gstsender)
 )
 
+// Sources of the Chromium sender (Params.Source of browser-to-browser trials).
+const (
+	SourceFake   = "fake"   // Chromium's fake camera (--use-fake-device-for-media-stream)
+	SourceCanvas = "canvas" // the page's canvas test pattern with the frame code (send=canvas)
+)
+
 // Names of the processes measured per trial (keys of Trial.Processes and values of
 // Sample.Process).
 const (
@@ -110,8 +116,9 @@ type Params struct {
 	// of this machine (absent for "host": no quota).
 	CPU      string   `json:"cpu,omitempty"`
 	CPUCores *float64 `json:"cpuCores,omitempty"`
-	// Source is the camera source (synthetic, v4l2, rpicam, file) or "fake" for
-	// Chromium's fake camera.
+	// Source is the camera source (synthetic, v4l2, rpicam, file), or for a
+	// Chromium sender SourceFake (its fake camera) or SourceCanvas (the
+	// page's test pattern with the frame code).
 	Source string `json:"source,omitempty"`
 	// FPS is the requested frame rate.
 	FPS int `json:"fps,omitempty"`
@@ -174,6 +181,11 @@ type SenderStats struct {
 	// interpolated in the echtzeit_camera_encode_seconds buckets).
 	EncodeP50Ms *float64 `json:"encodeP50Ms,omitempty"`
 	EncodeP95Ms *float64 `json:"encodeP95Ms,omitempty"`
+	// EncodeMeanMs and SendMeanMs: mean time to encode one frame, and to
+	// hand it to the network (camera: echtzeit_camera_send_seconds; page:
+	// totalPacketSendDelay per packet).
+	EncodeMeanMs *float64 `json:"encodeMeanMs,omitempty"`
+	SendMeanMs   *float64 `json:"sendMeanMs,omitempty"`
 	// Width and Height are the encoded frame size (page only).
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
@@ -270,12 +282,17 @@ type Trial struct {
 // Measured are the figures a trial measured: those of the viewer, the sender
 // and the processes of a media trial, or those of a signaling-load trial.
 type Measured struct {
-	// Phases and SetupMs: setup time; Phases are milliseconds from the start of
-	// setup (the viewer page's navigation) for every phase.Setup() step, null
-	// when not reached; SetupMs is the time to the first decoded frame, nil if
-	// none arrived.
+	// Phases and SetupMs: setup time; Phases are milliseconds on the viewer
+	// page's clock from its navigation (performance.timeOrigin) for every
+	// phase.Setup() step, null when not reached; SetupMs is the time on the
+	// harness's clock from its navigation request to the first decoded
+	// frame, nil if none arrived (Breakdown.SetupPageMs: the same on the
+	// page's clock).
 	Phases  phase.Times `json:"phases"`
 	SetupMs *float64    `json:"setupMs"`
+
+	// Breakdown: page-clock setup, the latency's parts, picture quality.
+	Breakdown
 
 	// FPSMean and FPSP5 are the receiver's frames per second over the
 	// measurement window (from framesDecoded deltas per second), mean and 5th

@@ -358,7 +358,7 @@ func (s *Scenario) applyDefaults() {
 				b.Codecs = []contract.Codec{contract.VP8}
 			}
 			if len(b.Sources) == 0 {
-				b.Sources = []string{"fake"}
+				b.Sources = []string{results.SourceFake}
 			}
 		case results.KindSignalingLoad:
 			if _, set := s.lines[p+"rate"]; !set {

@@ -218,7 +218,9 @@ func TestShippedScenarios(t *testing.T) {
 	files, err := filepath.Glob("../../scenarios/*.yaml")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
-	budgets := map[string]time.Duration{"thesis": 15 * time.Minute, "quick": time.Minute, "gstreamer-quick": 3 * time.Minute}
+	// Issue #13: the thesis with three repeats within 15 minutes on 2 cores,
+	// the smoke run (two repeats) within three.
+	budgets := map[string]time.Duration{"thesis": 15 * time.Minute, "quick": 3 * time.Minute, "gstreamer-quick": 3 * time.Minute}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			s, err := Load(f)

@@ -225,8 +225,8 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 	}
 	for j, src := range b.Sources {
 		key := fmt.Sprintf("%s[%d]", at("sources"), j)
-		if kind == results.KindBrowserToBrowser && src != "fake" {
-			p.add(key, "must be fake (Chromium's fake camera) for browser-to-browser, got %q", src)
+		if kind == results.KindBrowserToBrowser && src != results.SourceFake && src != results.SourceCanvas {
+			p.add(key, "must be fake (Chromium's fake camera) or canvas (the page's test pattern) for browser-to-browser, got %q", src)
 		}
 		if kind == results.KindCameraToBrowser {
 			s.validateSource(p, key, src, b.Senders)
