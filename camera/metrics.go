@@ -28,6 +28,8 @@ type Metrics struct {
 	formatInfo     *prometheus.GaugeVec
 	peerState      *prometheus.GaugeVec
 
+	fan *fanOutMetrics
+
 	sessions        prometheus.Gauge
 	sessionsStarted prometheus.Counter
 	sessionsEnded   *prometheus.CounterVec
@@ -85,6 +87,7 @@ func NewMetrics() *Metrics {
 		}, []string{"state"}),
 	}
 	m.addSessionMetrics()
+	m.fan = newFanOutMetrics(m.registry)
 	m.registry.MustRegister(
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),

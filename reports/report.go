@@ -121,6 +121,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 	}
 
 	networkSection(d, r, plots)
+	d.add(append(pathsSection(r), viewersSection(r, plots)...)...)
 	d.add(mediaSections(r)...)
 
 	if t, ok := sampleTable(r); ok {
@@ -172,6 +173,7 @@ func mediaSections(r *run) []block {
 	bs = append(bs, delaysSection(r, media)...)
 	bs = append(bs, qualitySection(r, media)...)
 	bs = append(bs, reliabilitySection(media)...)
+	bs = append(bs, chartCostSection(media)...)
 	return append(bs, budgetSection(r)...)
 }
 

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,6 +54,7 @@ type options struct {
 	h264VBV        time.Duration
 	zeroPlayout    bool
 	codecSet       bool
+	ice            iceOptions
 	maxViewers     int
 	bench          benchOptions
 }
@@ -112,6 +112,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
+	o.ice.addFlags(fs)
 	fs.DurationVar(&o.h264VBV, "h264-vbv", softenc.DefaultH264VBV, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264: shorter = more even frame sizes (a shorter jitter buffer at the viewer) but a bitrate below the target")
 	fs.BoolVar(&o.zeroPlayout, "zero-playout-delay", false, "ask viewers to show frames without playout delay (RTP playout-delay extension, min = max = 0): less latency, less smoothing")
 	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
@@ -194,25 +195,11 @@ func (o options) roomID() (protocol.RoomID, string, bool, error) {
 // viewerLink is the page URL for room on the server of signalingURL:
 // wss://host:8443/ws → https://host:8443/?room=ID.
 func viewerLink(signalingURL string, room protocol.RoomID) (string, error) {
-	u, err := url.Parse(signalingURL)
+	link, err := camera.ServerURL(signalingURL, "/", "room="+string(room))
 	if err != nil {
 		return "", fmt.Errorf("--signaling: %w", err)
 	}
-	switch u.Scheme {
-	case "wss":
-		u.Scheme = "https"
-	case "ws":
-		u.Scheme = "http"
-	default:
-		return "", fmt.Errorf("--signaling: scheme %q, want wss or ws", u.Scheme)
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("--signaling: %q has no host", signalingURL)
-	}
-	u.Path = "/"
-	u.RawQuery = "room=" + string(room)
-	u.Fragment = ""
-	return u.String(), nil
+	return link, nil
 }
 
 // encoderOptions turns the encoder flags into softenc options.
@@ -312,8 +299,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "New room ID %s (stored in %s)\nViewer link: %s\n", room, path, link)
 	}
 
-	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, SignalingURL: o.signaling, ZeroPlayoutDelay: o.zeroPlayout,
-		Logger: logger.With("part", "webrtc")})
+	api, ice, err := o.webrtc(clientOpts, logger)
 	if err != nil {
 		return err
 	}
@@ -325,6 +311,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		SourceName:    o.source,
 		Format:        o.format(),
 		API:           api,
+		ICE:           ice,
 		Logger:        logger,
 		Metrics:       metrics,
 		Limits:        camera.Limits{MaxSessions: o.maxViewers},

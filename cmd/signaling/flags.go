@@ -21,7 +21,8 @@ const usage = `Usage: signaling [flags]
 
 Runs the echtzeit signaling server: WebSocket signaling on /ws (wss:// unless
 --plain), GET /healthz (200 when ready), GET /metrics (Prometheus; on its own
-plain-HTTP listener with --metrics-addr) and the browser interface at /. Without
+plain-HTTP listener with --metrics-addr), GET /iceservers (STUN/TURN for WebRTC;
+the embedded TURN server with --turn-listen) and the browser interface at /. Without
 --tls-cert/--tls-key it makes a self-signed certificate for localhost, 127.0.0.1,
 ::1 and the --tls-host names and logs its SHA-256 fingerprint. Stops gracefully
 on SIGINT or SIGTERM (peers get close code 1001).
@@ -46,6 +47,9 @@ type options struct {
 	clusterRoutes, clusterPeers         stringList
 	clusterReplicas                     int
 	clusterDeadAfter                    time.Duration
+
+	// ice are the embedded TURN server's and GET /iceservers' flags (turn.go).
+	ice *iceFlags
 }
 
 // clustered reports whether a cluster flag was given.
@@ -81,6 +85,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.Var(&o.clusterPeers, "cluster-peers", "the other nodes' public WebSocket URLs (wss://node2:8443/ws), for the page to move to when this one fails")
 	fs.IntVar(&o.clusterReplicas, "cluster-replicas", 0, "copies of the room directory (0: 3, or fewer with fewer nodes)")
 	fs.DurationVar(&o.clusterDeadAfter, "cluster-dead-after", 8*time.Second, "a node without heartbeat this long is down: its participants leave their rooms on the others")
+	o.ice = addICEFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ func run(args []string) error {
 		defer node.Close()
 		cfg.Cluster = node
 	}
-	srv, err := server.New(cfg, logger)
+	srv, turnServer, err := o.ice.newServer(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func run(args []string) error {
 		scheme = "ws"
 	}
 	logger.Info("signaling server listening", "addr", ln.Addr().String(), "ws", fmt.Sprintf("%s://%s/ws", scheme, ln.Addr()))
-	return srv.Serve(ctx, ln)
+	return errors.Join(srv.Serve(ctx, ln), turnServer.Close())
 }
 
 // tlsConfig loads --tls-cert/--tls-key or makes a self-signed certificate; nil

@@ -147,6 +147,10 @@ type Block struct {
 	// (default lan). Without either, trials run without an emulated network.
 	Networks       []string `yaml:"networks"`
 	ViewerNetworks []string `yaml:"viewer-networks"`
+	// Viewers are the numbers of viewer pages in the room (media kinds).
+	Viewers []int `yaml:"viewers"`
+	// Paths are the NAT/relay paths (harness/nat.Paths) between the sides.
+	Paths []string `yaml:"paths"`
 }
 
 // Load reads and decodes the scenario file at path, applies defaults and
@@ -381,6 +385,9 @@ func (s *Scenario) applyDefaults() {
 		}
 		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.FPS) == 0 {
 			b.FPS = []int{DefaultFPS}
+		}
+		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.Viewers) == 0 {
+			b.Viewers = []int{1}
 		}
 		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.Charts) == 0 {
 			b.Charts = []bool{true}

@@ -18,6 +18,13 @@ const (
 	CameraFlagLogLevel       = "log-level"
 )
 
+// Flags that only the echtzeit camera takes (not the GStreamer sender): the
+// harness passes them for the paths axis (issue 11).
+const (
+	CameraFlagICEServers   = "ice-servers"
+	CameraFlagICERelayOnly = "ice-relay-only"
+)
+
 // CameraFlags lists the flags above, for cmd/camera's test.
 func CameraFlags() []string {
 	return []string{
@@ -26,6 +33,9 @@ func CameraFlags() []string {
 		CameraFlagMetricsAddr, CameraFlagICELoopback, CameraFlagLogLevel,
 	}
 }
+
+// EchtzeitCameraFlags lists the flags only the echtzeit camera takes.
+func EchtzeitCameraFlags() []string { return []string{CameraFlagICEServers, CameraFlagICERelayOnly} }
 
 // Flag returns "--name", as it goes on a command line.
 func Flag(name string) string { return "--" + name }

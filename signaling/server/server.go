@@ -107,6 +107,14 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if !cfg.SeparateMetrics {
 		mux.Handle("/metrics", s.mhandler)
 	}
+	for path, h := range cfg.Handlers {
+		mux.Handle(path, h)
+	}
+	for _, c := range cfg.Collectors {
+		if err := m.registry.Register(c); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+	}
 	if cfg.UI != nil {
 		mux.Handle("/", cfg.UI)
 	} else {
