@@ -28,7 +28,7 @@ type Config struct {
 	// Format is the default format; a viewer's request changes it for its session.
 	Format Format
 	// API builds the PeerConnections (NewAPI).
-	API *webrtc.API
+	API *API
 	// Backoff paces reconnection attempts; DefaultBackoff when nil.
 	Backoff *Backoff
 	// Logger; slog.Default when nil.

@@ -26,6 +26,7 @@ type Metrics struct {
 	bytesSent      prometheus.Counter
 	formatInfo     *prometheus.GaugeVec
 	peerState      *prometheus.GaugeVec
+	adapt          adaptMetrics // metrics_bwe.go
 
 	mu         sync.Mutex // guards lastFormat
 	lastFormat prometheus.Labels
@@ -75,6 +76,7 @@ func NewMetrics() *Metrics {
 		m.framesCaptured, m.framesEncoded, m.framesSent, m.framesDropped,
 		m.encodeSeconds, m.bytesSent, m.formatInfo, m.peerState,
 	)
+	m.adapt = newAdaptMetrics(m.registry)
 	return m
 }
 

@@ -46,7 +46,7 @@ type (
 type session struct {
 	viewer  protocol.ParticipantID
 	offerer bool // the camera was in the room first and offers (§4.4.2)
-	api     *webrtc.API
+	api     *API
 	src     EncodedSource
 	srcName string
 	signal  signalFunc
@@ -72,6 +72,7 @@ type session struct {
 	streamWG     sync.WaitGroup
 	retry        *time.Timer
 	rtcpWG       sync.WaitGroup
+	ad           sessionAdapt // session_adapt.go
 
 	started time.Time
 }
@@ -79,7 +80,7 @@ type session struct {
 type sessionConfig struct {
 	viewer  protocol.ParticipantID
 	offerer bool
-	api     *webrtc.API
+	api     *API
 	src     EncodedSource
 	srcName string
 	format  Format
@@ -137,11 +138,12 @@ func (s *session) run(ctx context.Context) (err error) {
 }
 
 func (s *session) setup() error {
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	pc, est, err := s.api.newPeerConnection(webrtc.Configuration{}, maxBitrate(s.format))
 	if err != nil {
 		return fmt.Errorf("new peer connection: %w", err)
 	}
 	s.pc = pc
+	s.setupAdaptation(est)
 	track, err := newTrack(s.format.Codec)
 	if err != nil {
 		return err
@@ -164,6 +166,7 @@ func (s *session) teardown() error {
 	if s.retry != nil {
 		s.retry.Stop()
 	}
+	s.stopAdaptation()
 	s.stopStream()
 	var err error
 	if s.pc != nil {
@@ -188,6 +191,10 @@ func (s *session) handle(ctx context.Context, ev any) error {
 		s.streamStopped(ev)
 	case restartStream:
 		s.restartStream(ev)
+	case estimateChanged:
+		s.onEstimate()
+	case adaptTick:
+		s.onAdaptTick()
 	}
 	return nil
 }

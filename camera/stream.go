@@ -53,9 +53,15 @@ func (s *session) readRTCP(sender *webrtc.RTPSender) {
 			return
 		}
 		for _, p := range pkts {
-			switch p.(type) {
+			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				s.requestKeyFrame()
+			case *rtcp.TransportLayerNack:
+				n := 0
+				for _, pair := range p.Nacks {
+					n += len(pair.PacketList())
+				}
+				s.metrics.NACKReceived(n)
 			}
 		}
 	}
@@ -121,7 +127,9 @@ func (s *session) startStream() {
 	gen := s.streamGen
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.streamCancel = cancel
-	f, track, keyFrames := s.format, s.track, s.keyFrames
+	f, track, keyFrames, rates := s.streamFormat(), s.track, s.keyFrames, s.ad.rates
+	rs, live := s.src.(RateStreamer)
+	live = live && s.ad.a.mode == AdaptationLive
 	// Drop a key frame request left over from before: the new stream starts with one.
 	select {
 	case <-keyFrames:
@@ -137,6 +145,7 @@ func (s *session) startStream() {
 			s.metrics.FrameCaptured()
 			s.metrics.FrameEncoded(0)
 		}
+		s.ad.delivered.Add(int64(len(sample.Data)))
 		if err := track.WriteSample(sample); err != nil {
 			s.metrics.FramesDropped(1)
 			return fmt.Errorf("write sample: %w", err)
@@ -151,7 +160,9 @@ func (s *session) startStream() {
 	go func() {
 		defer s.streamWG.Done()
 		var err error
-		if ks, ok := s.src.(KeyFrameStreamer); ok {
+		if live {
+			err = rs.StreamRates(ctx, f, keyFrames, rates, write)
+		} else if ks, ok := s.src.(KeyFrameStreamer); ok {
 			err = ks.StreamKeyFrames(ctx, f, keyFrames, write)
 		} else {
 			err = s.src.Stream(ctx, f, write)

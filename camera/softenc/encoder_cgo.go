@@ -45,6 +45,12 @@ func (s *Source) Stream(ctx context.Context, f camera.Format, write func(media.S
 // previous frame's capture, so the RTP clock follows real capture times even when
 // frames are skipped.
 func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames <-chan struct{}, write func(media.Sample) error) error {
+	return s.StreamRates(ctx, f, keyFrames, nil, write)
+}
+
+// StreamRates is StreamKeyFrames whose encoder bitrate follows rates (bit/s,
+// camera.RateStreamer): the newest value is applied before the next frame.
+func (s *Source) StreamRates(ctx context.Context, f camera.Format, keyFrames <-chan struct{}, rates <-chan int, write func(media.Sample) error) error {
 	if err := s.SupportsFormat(f); err != nil {
 		return err
 	}
@@ -64,6 +70,7 @@ func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames
 	}
 	defer enc.Close()
 	kfc, _ := enc.Controller().(codec.KeyFrameController)
+	brc, _ := enc.Controller().(codec.BitRateController)
 	s.log.Debug("encoder started", "format", f.String(), "keyframe_interval", f.KeyframeInterval)
 
 	interval := time.Second / time.Duration(f.FPS)
@@ -76,6 +83,15 @@ func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames
 		case <-keyFrames:
 			if kfc != nil {
 				_ = kfc.ForceKeyFrame()
+			}
+		default:
+		}
+		select {
+		case r := <-rates:
+			if brc != nil {
+				if err := brc.SetBitRate(r); err != nil {
+					s.log.Warn("encoder refused a bitrate", "bitrate", r, "err", err)
+				}
 			}
 		default:
 		}

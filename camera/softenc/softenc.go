@@ -55,6 +55,7 @@ func WithVP8Tuning(cpuUsed, threads int) Option {
 var (
 	_ camera.FormatSupporter  = (*Source)(nil)
 	_ camera.KeyFrameStreamer = (*Source)(nil)
+	_ camera.RateStreamer     = (*Source)(nil)
 	_ camera.FrameCounter     = (*Source)(nil)
 )
 
@@ -72,11 +73,8 @@ func (s *Source) SupportsFormat(f camera.Format) error {
 	return s.raw.SupportsFormat(f)
 }
 
-// DefaultBitrate is the bitrate used when a Format leaves it 0: 0.08 bit per pixel
-// and frame (≈2.2 Mbit/s at 1280×720@30), at least 150 kbit/s.
-func DefaultBitrate(f camera.Format) int {
-	return max(150_000, int(0.08*float64(f.Width*f.Height*f.FPS)))
-}
+// DefaultBitrate is the bitrate used when a Format leaves it 0 (camera.DefaultBitrate).
+func DefaultBitrate(f camera.Format) int { return camera.DefaultBitrate(f) }
 
 // DefaultKeyframeInterval is two seconds of frames.
 func DefaultKeyframeInterval(f camera.Format) int { return max(1, 2*f.FPS) }

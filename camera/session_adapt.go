@@ -1,0 +1,128 @@
+package camera
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor/pkg/cc"
+)
+
+// The adaptation half of a session (DESIGN.md "The camera adapts"): the
+// bandwidth estimate enters as an event, the adaptation (adapt.go) decides,
+// and the session passes a new target to the running encoder or restarts the
+// stream. Runs on the session goroutine, except the estimator's callback and
+// the tick timer, which only post events, and the source's write, which only
+// counts bytes.
+
+// Events of adaptation in a session's mailbox.
+type (
+	// estimateChanged: the estimator has a new target; the session reads
+	// it (the callbacks run on goroutines of their own and may arrive out of
+	// order, so they carry no value).
+	estimateChanged struct{}
+	// adaptTick: time to look again (hold timers, encoder bitrate).
+	adaptTick struct{}
+)
+
+// sessionAdapt is the session's adaptation state.
+type sessionAdapt struct {
+	bwe   cc.BandwidthEstimator // nil: congestion control off
+	a     *adaptation
+	rates chan int // newest target for the running live encoder
+	timer *time.Timer
+
+	delivered     atomic.Int64 // bytes the source wrote (its write callback)
+	lastDelivered int64
+	lastTick      time.Time
+}
+
+// setupAdaptation starts following est (nil: congestion control off).
+func (s *session) setupAdaptation(est cc.BandwidthEstimator) {
+	mode := AdaptationOf(s.src)
+	if est == nil {
+		mode = AdaptationNone
+	}
+	s.ad.bwe = est
+	s.ad.a = newAdaptation(mode, s.format, func(f Format) error { return CheckFormat(s.src, f) })
+	s.ad.rates = make(chan int, 1)
+	s.ad.lastTick = time.Now()
+	s.metrics.SetAdaptation(mode)
+	if est == nil {
+		return
+	}
+	inbox := s.inbox
+	est.OnTargetBitrateChange(func(int) { inbox.put(estimateChanged{}) })
+	s.ad.timer = time.AfterFunc(adaptTickEvery, func() { inbox.put(adaptTick{}) })
+}
+
+func (s *session) stopAdaptation() {
+	if s.ad.timer != nil {
+		s.ad.timer.Stop()
+	}
+}
+
+// estimate is the estimator's current target (bit/s), 0 without one.
+func (s *session) estimate() int {
+	if s.ad.bwe == nil {
+		return 0
+	}
+	return s.ad.bwe.GetTargetBitrate()
+}
+
+// streamFormat is the format a new stream starts with: the viewer's, or the
+// degradation step and bitrate that fit the estimate.
+func (s *session) streamFormat() Format {
+	if s.ad.a.base != s.format {
+		s.ad.a.setBase(s.format)
+	}
+	f, level := s.ad.a.streamFormat(time.Now(), s.estimate())
+	select { // the new encoder starts at f.Bitrate
+	case <-s.ad.rates:
+	default:
+	}
+	s.metrics.SetStreaming(f, level)
+	if s.ad.a.mode != AdaptationNone {
+		s.metrics.SetTargetBitrate(s.ad.a.target)
+	}
+	return f
+}
+
+// onEstimate applies the current estimate.
+func (s *session) onEstimate() {
+	est := s.estimate()
+	if est <= 0 {
+		return
+	}
+	s.metrics.SetEstimate(est)
+	if s.streamCancel == nil || s.ad.a.base != s.format {
+		return // no stream, or one about to restart with a new format
+	}
+	step := s.ad.a.onEstimate(time.Now(), est)
+	if s.ad.a.mode != AdaptationNone {
+		s.metrics.SetTargetBitrate(s.ad.a.target)
+	}
+	switch {
+	case step.restart != "":
+		s.log.Info("adapting the stream", "reason", step.restart, "estimate_kbps", est/1000, "target_kbps", s.ad.a.target/1000)
+		s.metrics.AdaptationRestart(step.restart)
+		s.startStream()
+	case step.rate > 0:
+		select { // the newest target replaces one the encoder has not taken yet
+		case <-s.ad.rates:
+		default:
+		}
+		s.ad.rates <- step.rate
+	}
+}
+
+// onAdaptTick measures the source's bitrate and looks at the estimate again.
+func (s *session) onAdaptTick() {
+	now := time.Now()
+	if dt := now.Sub(s.ad.lastTick).Seconds(); dt > 0 {
+		n := s.ad.delivered.Load()
+		s.metrics.SetEncoderBitrate(float64(n-s.ad.lastDelivered) * 8 / dt)
+		s.ad.lastDelivered, s.ad.lastTick = n, now
+	}
+	s.onEstimate()
+	s.ad.timer.Reset(adaptTickEvery)
+}
