@@ -17,7 +17,7 @@ const (
 	payloadTypeVP8RTX  = 97
 	payloadTypeH264    = 102
 	payloadTypeH264RTX = 103
-	fmtpH264        = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+	fmtpH264           = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
 )
 
 var videoFeedback = []webrtc.RTCPFeedback{
