@@ -41,6 +41,17 @@ func startChild(name, path string, args []string, logger *slog.Logger) (*child, 
 	return &child{p}, nil
 }
 
+// startChildIn starts path with args through the command prefix (nil: as
+// it is), e.g. "ip netns exec NAME", which executes the program in its own
+// place: the child's process ID is the program's.
+func startChildIn(prefix []string, name, path string, args []string, logger *slog.Logger) (*child, error) {
+	if len(prefix) == 0 {
+		return startChild(name, path, args, logger)
+	}
+	all := append(append(append([]string{}, prefix[1:]...), path), args...)
+	return startChild(name, prefix[0], all, logger)
+}
+
 // Stop sends SIGTERM, waits up to stopGrace, then SIGKILLs the process group.
 // It returns an error only when the process had to be killed.
 func (c *child) Stop() error { return c.Process.Stop(stopGrace) }

@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 
 	"echtzeit/harness"
 	"echtzeit/harness/browser"
+	"echtzeit/harness/forwarder"
 	"echtzeit/harness/phase"
 	"echtzeit/harness/results"
 	"echtzeit/harness/scenario"
@@ -51,6 +53,15 @@ func binaries(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	// The test binary stands in for the harness binary as the forwarder of
+	// emulated networks ("harness link-forward").
+	if len(os.Args) > 1 && os.Args[1] == "link-forward" {
+		if err := forwarder.Serve(context.Background(), os.Stdin, os.Stdout, os.Getpid()); err != nil {
+			fmt.Fprintln(os.Stderr, "forwarder:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	code := m.Run()
 	if buildDir != "" {
 		_ = os.RemoveAll(buildDir)

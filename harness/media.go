@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
 	"echtzeit/harness/scenario"
+	"echtzeit/harness/stats"
 	"echtzeit/signaling/protocol"
 )
 
@@ -32,31 +34,45 @@ type mediaTrial struct {
 
 	sender  Sender
 	viewers []*viewer
+
+	// Series of the measurement window from the network's and the sender's
+	// rows, for the trial's figures.
+	linkKbps, targetKbps []float64
+	lastSender           *senderReading
 }
 
 // runMedia runs a media trial: network, sender, viewers, first frame,
 // warm-up, measurement. It returns what it measured, also when it failed.
 func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, st *stage, start time.Time) (results.Measured, error) {
-	t := &mediaTrial{r: r, sp: sp, st: st, start: start, room: protocol.NewRoomID(), net: hostNetwork{}}
+	var m results.Measured
+	net, err := r.newNetwork(sp.Index, sp.Params)
+	if err != nil {
+		return m, err
+	}
+	t := &mediaTrial{r: r, sp: sp, st: st, start: start, room: protocol.NewRoomID(), net: net}
 	if r.sc.Camera.Remote && sp.Kind == results.KindCameraToBrowser {
 		t.room = protocol.RoomID(r.sc.Camera.Room)
 	}
-	var m results.Measured
-	err := t.run(ctx, &m)
+	err = t.run(ctx, &m)
 	return m, err
 }
 
 func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
+	if name := t.net.Name(); name != "" {
+		t.st.set("building network " + name)
+	}
+	// Torn down after every part stopped (the defers below run first).
+	defer t.logErr("tear down network", t.net.Teardown)
+	if err := t.net.Setup(ctx); err != nil {
+		return fmt.Errorf("set up network %s: %w", t.net.Name(), err)
+	}
 	t.st.set("starting the signaling server")
-	ep, err := t.r.ensureSignaling(ctx)
+	ep, err := t.net.Signaling(ctx)
 	if err != nil {
 		return err
 	}
 	t.ep, t.probes = ep, t.r.newTracker(ep)
-	if err := t.net.Setup(ctx); err != nil {
-		return fmt.Errorf("set up network %s: %w", t.net.Name(), err)
-	}
-	defer t.logErr("tear down network", t.net.Teardown)
+	t.net.AddProbes(t.probes)
 
 	if t.sender, err = newSender(t); err != nil {
 		return err
@@ -68,6 +84,9 @@ func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
 	defer t.closeViewers()
 	if err := t.openViewers(ctx, 1, m); err != nil {
 		return err
+	}
+	if err := t.net.FirstFrame(); err != nil {
+		t.r.logger.Warn("start the link schedule", "trial", t.sp.Index, "err", err)
 	}
 	sender, err := t.measureWindow(ctx)
 	t.fill(m, sender)
@@ -125,14 +144,17 @@ func (t *mediaTrial) measureWindow(ctx context.Context) (*results.SenderStats, e
 		}
 		return &sr
 	}
+	measuring := false
 	err := t.r.measure(ctx, t.sp, t.st, t.probes, t.start, func(now time.Time) error {
 		for _, v := range t.viewers {
 			if err := t.sampleViewer(ctx, v, now); err != nil {
 				return err
 			}
 		}
+		t.sampleNetworkAndSender(ctx, now, measuring)
 		return nil
 	}, func() {
+		measuring = true
 		for _, v := range t.viewers {
 			v.series.startWindow()
 		}
@@ -145,6 +167,31 @@ func (t *mediaTrial) measureWindow(ctx context.Context) (*results.SenderStats, e
 		return senderStats(*senderStart, *end), nil
 	}
 	return nil, nil
+}
+
+// sampleNetworkAndSender writes the network's rows (the links' capacity)
+// and the sender's row (encoded fps, sent and target bitrate) of one tick,
+// and keeps their window series.
+func (t *mediaTrial) sampleNetworkAndSender(ctx context.Context, now time.Time, measuring bool) {
+	for _, row := range t.net.Sample(t.sp.Index, t.start, now, measuring) {
+		if measuring && !math.IsNaN(row.LinkKbps) {
+			t.linkKbps = append(t.linkKbps, row.LinkKbps)
+		}
+		t.r.writeRow(row)
+	}
+	sr, err := t.sender.Counters(ctx)
+	if err != nil {
+		return
+	}
+	if prev := t.lastSender; prev != nil && sr.at.After(prev.at) {
+		row := senderRow(*prev, sr, t.sp.Index)
+		row.T, row.Time, row.Measuring = now.Sub(t.start).Seconds(), now, measuring
+		if measuring && !math.IsNaN(row.TargetKbps) {
+			t.targetKbps = append(t.targetKbps, row.TargetKbps)
+		}
+		t.r.writeRow(row)
+	}
+	t.lastSender = &sr
 }
 
 // sampleViewer reads one viewer's snapshot and writes its samples.csv row.
@@ -177,7 +224,15 @@ func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats) {
 		}
 		v.series.fill(m)
 	}
+	if sender != nil {
+		if mean, err := stats.Mean(t.targetKbps); err == nil {
+			sender.TargetBitrateKbps = &mean
+		}
+	}
 	m.Sender = sender
+	if mean, err := stats.Mean(t.linkKbps); err == nil {
+		m.LinkKbps = &mean
+	}
 	if t.probes != nil {
 		m.Processes = t.probes.Stats()
 	}
@@ -185,6 +240,9 @@ func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats) {
 
 // check fails the trial as soon as a part is gone.
 func (t *mediaTrial) check() error {
+	if err := t.net.Check(); err != nil {
+		return err
+	}
 	if err := t.sender.Check(); err != nil {
 		return err
 	}
@@ -209,14 +267,19 @@ func (t *mediaTrial) pageURL(q url.Values) string {
 }
 
 // browser returns the Chromium for a side of the trial's network, with the
-// fake camera at fps (0: any).
-func (t *mediaTrial) browser(ctx context.Context, _ side, fps int) (*browser.Browser, error) {
-	return t.r.ensureBrowser(ctx, fps)
+// fake camera at fps (0: any). A sender's Chromium of its own is measured as
+// ProcessSenderBrowser (the viewers' as ProcessBrowser, by openViewers).
+func (t *mediaTrial) browser(ctx context.Context, s side, fps int) (*browser.Browser, error) {
+	br, own, err := t.net.Browser(ctx, s, fps)
+	if err == nil && own && s == senderSide {
+		t.probes.Add(probe.Target{Name: results.ProcessSenderBrowser, PID: br.PID(), Tree: true})
+	}
+	return br, err
 }
 
 // startProcess starts a part's program on a side of the trial's network.
-func (t *mediaTrial) startProcess(_ side, name, path string, args []string) (*child, error) {
-	return startChild(name, path, args, t.r.logger)
+func (t *mediaTrial) startProcess(s side, name, path string, args []string) (*child, error) {
+	return startChildIn(t.net.Prefix(s), name, path, args, t.r.logger)
 }
 
 func (t *mediaTrial) closeViewers() {

@@ -43,6 +43,11 @@ type Config struct {
 	OnStage func(trial int, stage string)
 	// BrowserOptions are added to the harness's Chromium options (tests).
 	BrowserOptions []browser.Option
+	// Forwarder is the command of an emulated network's forwarder process
+	// (default: this program with the argument "link-forward", the harness
+	// binary); ForwarderEnv is added to its environment (tests).
+	Forwarder    []string
+	ForwarderEnv []string
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -72,6 +77,8 @@ type runner struct {
 	ep    *endpoint
 	br    *browser.Browser
 	brFPS int
+	// network is the current trial's Params.Network, for its samples.csv rows.
+	network string
 
 	signalingBin, cameraBin string
 	// metricsHTTP reads plain-HTTP /metrics endpoints (the camera's).
@@ -131,6 +138,9 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		return nil, err
 	}
 	specs := r.sc.Expand()
+	if err := prepareNetworks(ctx, specs, logger); err != nil {
+		return nil, err
+	}
 	logger.Info("run started", "scenario", r.sc.Name, "trials", len(specs), "dir", dir, "estimate", scenario.Estimate(specs).Round(time.Second).String())
 
 	out := &Outcome{Dir: dir}
@@ -190,6 +200,7 @@ func (r *runner) runTrial(ctx context.Context, sp scenario.Spec, prog *progress)
 	}
 	tctx, cancel := context.WithTimeout(ctx, sp.Timeout)
 	defer cancel()
+	r.network = sp.Params.Network
 	st := &stage{prog: prog, name: "starting", trial: sp.Index, hook: r.cfg.OnStage}
 	run := r.runMedia
 	if sp.Kind == results.KindSignalingLoad {
@@ -272,19 +283,28 @@ func (r *runner) ensureSignaling(ctx context.Context) (*endpoint, error) {
 		r.logger.Warn("signaling server gone; restarting", "reason", r.ep.proc.ExitReason())
 		r.ep.http.CloseIdleConnections()
 	}
-	if r.signalingBin == "" {
-		p, err := findBinary(r.cfg.BinDir, "signaling")
-		if err != nil {
-			return nil, err
-		}
-		r.signalingBin = p
+	bin, err := r.signalingBinary()
+	if err != nil {
+		return nil, err
 	}
-	ep, err := startSignaling(ctx, r.signalingBin, r.sc.Signaling.RoomCapacity, r.logger)
+	ep, err := startSignaling(ctx, bin, r.sc.Signaling.RoomCapacity, signalingPlace{}, r.logger)
 	if err != nil {
 		return nil, &partError{part: results.ProcessSignaling, reason: err.Error()}
 	}
 	r.ep = ep
 	return ep, nil
+}
+
+// signalingBinary finds bin/signaling once.
+func (r *runner) signalingBinary() (string, error) {
+	if r.signalingBin == "" {
+		p, err := findBinary(r.cfg.BinDir, "signaling")
+		if err != nil {
+			return "", err
+		}
+		r.signalingBin = p
+	}
+	return r.signalingBin, nil
 }
 
 // waitIdle waits (briefly) until the previous trial's connections are gone, so
@@ -353,6 +373,7 @@ func (r *runner) writeProbePoints(trial int, start, now time.Time, measuring boo
 }
 
 func (r *runner) writeRow(s results.Sample) {
+	s.Network = r.network
 	if err := r.samples.Write(s); err != nil {
 		r.logger.Error("write sample", "err", err)
 	}

@@ -61,6 +61,23 @@ type senderReading struct {
 	encode                           []probe.Bucket
 	width, height                    int
 	source                           string
+	// bytesSent counts the bytes sent; target is the congestion control's
+	// target bitrate in bit/s, NaN when the sender reports none.
+	bytesSent, target float64
+}
+
+// senderRow is the sender's samples.csv row for the interval between two
+// readings: encoded fps, sent bitrate, target bitrate.
+func senderRow(a, b senderReading, trial int) results.Sample {
+	row := results.NewSample(trial, results.ProcessSender)
+	if dt := b.at.Sub(a.at).Seconds(); dt > 0 {
+		row.FPS = (b.encoded - a.encoded) / dt
+		if b.bytesSent >= a.bytesSent && (a.bytesSent > 0 || b.bytesSent > 0) {
+			row.BitrateKbps = (b.bytesSent - a.bytesSent) * 8 / dt / 1000
+		}
+	}
+	row.TargetKbps = b.target / 1000
+	return row
 }
 
 // senderStats summarises the window between two readings.
@@ -76,6 +93,10 @@ func senderStats(a, b senderReading) *results.SenderStats {
 	}
 	if dt := b.at.Sub(a.at).Seconds(); dt > 0 {
 		s.EncodedFPS = (b.encoded - a.encoded) / dt
+		if b.bytesSent > a.bytesSent {
+			kbps := (b.bytesSent - a.bytesSent) * 8 / dt / 1000
+			s.BitrateKbps = &kbps
+		}
 	}
 	if len(b.encode) > 0 {
 		d := probe.BucketDelta(a.encode, b.encode)

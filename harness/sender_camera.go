@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -78,8 +79,10 @@ func (c *cameraSender) start(t *mediaTrial) error {
 		flag(contract.CameraFlagFPS), strconv.Itoa(p.FPS),
 		flag(contract.CameraFlagCodec), p.Codec.String(),
 		flag(contract.CameraFlagMetricsAddr), metricsAddr,
-		flag(contract.CameraFlagICELoopback),
 		flag(contract.CameraFlagLogLevel), "info",
+	}
+	if t.net.Loopback() {
+		args = append(args, flag(contract.CameraFlagICELoopback))
 	}
 	if t.ep.fingerprint != "" {
 		args = append(args, flag(contract.CameraFlagTLSFingerprint), t.ep.fingerprint)
@@ -92,7 +95,7 @@ func (c *cameraSender) start(t *mediaTrial) error {
 	if err != nil {
 		return &partError{part: results.ProcessCamera, reason: err.Error()}
 	}
-	c.proc, c.http = proc, r.metricsHTTP
+	c.proc, c.http = proc, t.net.HTTPClient(senderSide)
 	c.metricsURL = "http://" + metricsAddr + "/metrics"
 	return nil
 }
@@ -183,10 +186,15 @@ func readCameraMetrics(ctx context.Context, client *http.Client, url string) (se
 	if _, ok := m[contract.MetricCameraEncoded]; !ok {
 		return senderReading{}, fmt.Errorf("%s has no %s", url, contract.MetricCameraEncoded)
 	}
+	target, ok := m[contract.MetricCameraTargetBitrate]
+	if !ok {
+		target = math.NaN()
+	}
 	return senderReading{
 		at: time.Now(), source: "camera-metrics",
 		captured: m[contract.MetricCameraCaptured], encoded: m[contract.MetricCameraEncoded],
 		sent: m[contract.MetricCameraSent], dropped: m[contract.MetricCameraDropped],
-		encode: probe.Buckets(m, contract.MetricCameraEncode),
+		encode:    probe.Buckets(m, contract.MetricCameraEncode),
+		bytesSent: m[contract.MetricCameraBytesSent], target: target,
 	}, nil
 }

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
+	"math"
 	"net/url"
 	"strconv"
 	"time"
@@ -73,10 +74,15 @@ func (s *pageSender) Counters(ctx context.Context) (senderReading, error) {
 	if out == nil {
 		return senderReading{}, errors.New("sender page has no outbound stats")
 	}
+	target := out.TargetBitrate
+	if target <= 0 {
+		target = math.NaN()
+	}
 	return senderReading{
 		at: time.UnixMilli(int64(out.Timestamp)), source: "page",
 		encoded: out.FramesEncoded, sent: out.FramesSent,
 		width: int(out.FrameWidth), height: int(out.FrameHeight),
+		bytesSent: out.BytesSent, target: target,
 	}, nil
 }
 

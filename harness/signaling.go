@@ -34,19 +34,42 @@ type endpoint struct {
 	proc        *child
 }
 
-// startSignaling starts bin/signaling on a free loopback port and waits until
-// /healthz answers; it pins the self-signed certificate's fingerprint.
-func startSignaling(ctx context.Context, path string, capacity int, logger *slog.Logger) (*endpoint, error) {
+// signalingPlace says where startSignaling runs the server: by default on
+// a free loopback port of the harness's own network namespace.
+type signalingPlace struct {
+	// prefix starts the server elsewhere (a network namespace).
+	prefix []string
+	// host and port to listen on; port 0 picks a free one here.
+	host string
+	port int
+	// dial makes the harness's connections to the server (nil: here).
+	dial dialFunc
+}
+
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// startSignaling starts bin/signaling (on a free loopback port unless at
+// says otherwise) and waits until /healthz answers; it pins the self-signed
+// certificate's fingerprint.
+func startSignaling(ctx context.Context, path string, capacity int, at signalingPlace, logger *slog.Logger) (*endpoint, error) {
+	if at.host == "" {
+		at.host = "127.0.0.1"
+	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
+		port := at.port
+		if port == 0 {
+			var err error
+			if port, err = freePort(); err != nil {
+				return nil, err
+			}
 		}
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		c, err := startChild("signaling", path, []string{
-			"--addr", addr, "--room-capacity", strconv.Itoa(capacity), "--log-level", "warn",
-		}, logger)
+		addr := net.JoinHostPort(at.host, strconv.Itoa(port))
+		args := []string{"--addr", addr, "--room-capacity", strconv.Itoa(capacity), "--log-level", "warn"}
+		if at.host != "127.0.0.1" {
+			args = append(args, "--tls-host", at.host)
+		}
+		c, err := startChildIn(at.prefix, "signaling", path, args, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +79,7 @@ func startSignaling(ctx context.Context, path string, capacity int, logger *slog
 			metricsURL: "https://" + addr + "/metrics",
 			proc:       c,
 		}
-		fp, err := waitHealthy(ctx, c, ep.baseURL+"/healthz")
+		fp, err := waitHealthy(ctx, c, ep.baseURL+"/healthz", at.dial)
 		if err != nil {
 			_ = c.Stop()
 			lastErr = fmt.Errorf("signaling server not ready: %w (output: %s)", err, tailLines(c.Tail(), 5))
@@ -67,7 +90,7 @@ func startSignaling(ctx context.Context, path string, capacity int, logger *slog
 		}
 		ep.fingerprint = fp
 		ep.opts = []client.Option{client.WithFingerprint(fp), client.WithLogger(logger)}
-		ep.http = pinnedHTTPClient(fp)
+		ep.http = pinnedHTTPClient(fp, at.dial)
 		logger.Info("signaling server ready", "url", ep.wsURL, "sha256", fp, "pid", c.PID())
 		return ep, nil
 	}
@@ -88,7 +111,7 @@ func remoteEndpoint(sg scenario.Signaling, logger *slog.Logger) (*endpoint, erro
 	switch {
 	case sg.Fingerprint != "":
 		ep.opts = append(ep.opts, client.WithFingerprint(strings.ToLower(sg.Fingerprint)))
-		ep.http = pinnedHTTPClient(strings.ToLower(sg.Fingerprint))
+		ep.http = pinnedHTTPClient(strings.ToLower(sg.Fingerprint), nil)
 	case sg.CAFile != "":
 		ep.opts = append(ep.opts, client.WithCAFile(sg.CAFile))
 		pem, err := os.ReadFile(sg.CAFile)
@@ -145,11 +168,12 @@ func (ep *endpoint) gauge(ctx context.Context, name string) (float64, error) {
 	return v, nil
 }
 
-func waitHealthy(ctx context.Context, c *child, healthz string) (string, error) {
+func waitHealthy(ctx context.Context, c *child, healthz string, dial dialFunc) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // the fingerprint is read here and pinned afterwards
+		DialContext:     dial,
 	}}
 	defer hc.CloseIdleConnections()
 	var fp string
@@ -173,8 +197,9 @@ func waitHealthy(ctx context.Context, c *child, healthz string) (string, error) 
 	return fp, err
 }
 
-// pinnedHTTPClient trusts exactly the certificate with the SHA-256 fingerprint fp.
-func pinnedHTTPClient(fp string) *http.Client {
+// pinnedHTTPClient trusts exactly the certificate with the SHA-256
+// fingerprint fp; dial (nil: the default) makes its connections.
+func pinnedHTTPClient(fp string, dial dialFunc) *http.Client {
 	conf := &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		InsecureSkipVerify: true, //nolint:gosec // verified by VerifyConnection against the pinned fingerprint
@@ -189,7 +214,7 @@ func pinnedHTTPClient(fp string) *http.Client {
 			return nil
 		},
 	}
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: conf}}
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: conf, DialContext: dial}}
 }
 
 // freePort asks the kernel for a free loopback TCP port.

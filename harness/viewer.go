@@ -23,6 +23,7 @@ type viewerSeries struct {
 	fps         []float64 // one value per interval inside the window
 	jitter      []float64
 	latency     []float64 // frame-code latencies of frames decoded inside the window
+	rtt         []float64 // candidate-pair round-trip times inside the window
 	measuring   bool
 	// frameCode is true when the sender draws the frame code: only then are
 	// the page's latency values meaningful.
@@ -59,6 +60,12 @@ func (v *viewerSeries) add(s browser.Snapshot, now time.Time) results.Sample {
 		row.Width, row.Height = int(in.FrameWidth), int(in.FrameHeight)
 		row.FramesDecoded, row.FramesDropped = in.FramesDecoded, in.FramesDropped
 		row.JitterMs = in.Jitter * 1000
+		if in.RTTMs > 0 {
+			row.RTTMs = in.RTTMs
+			if v.measuring {
+				v.rtt = append(v.rtt, in.RTTMs)
+			}
+		}
 		if v.prev != nil && v.prev.Inbound != nil && v.prev.Session == s.Session {
 			p := v.prev.Inbound
 			if fps, ok := stats.Rate(counter(p.Timestamp, p.FramesDecoded), counter(in.Timestamp, in.FramesDecoded)); ok {
@@ -164,6 +171,9 @@ func (v *viewerSeries) fill(tr *results.Measured) {
 	}
 	if m, err := stats.Mean(v.jitter); err == nil {
 		tr.JitterMs = m
+	}
+	if m, err := stats.Percentile(v.rtt, 50); err == nil {
+		tr.RTTMs = &m
 	}
 	if len(v.latency) > 0 {
 		p50, _ := stats.Percentile(v.latency, 50)

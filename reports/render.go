@@ -30,6 +30,18 @@ func Render(dir string) error {
 	if err != nil {
 		return fmt.Errorf("render %s: %w", dir, err)
 	}
+	series, err := seriesPlots(r)
+	if err != nil {
+		return fmt.Errorf("render %s: %w", dir, err)
+	}
+	// Time series of an earlier rendering whose trials are gone.
+	stale, _ := filepath.Glob(filepath.Join(dir, seriesFile(0)[:len("series-")]+"*.png"))
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove stale plot: %w", err)
+		}
+	}
+	plots = append(plots, series...)
 	images := make(map[string][]byte, len(plots))
 	for _, p := range plots {
 		path := filepath.Join(dir, p.file)

@@ -92,6 +92,9 @@ func buildDocument(r *run, plots []plotResult) *document {
 
 	d.add(heading{2, "Plots"})
 	for _, p := range plots {
+		if !slices.Contains(PlotFiles, p.file) {
+			continue // a trial's time series: under Networks
+		}
 		if p.png == nil {
 			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
 			continue
@@ -123,6 +126,8 @@ func buildDocument(r *run, plots []plotResult) *document {
 	if other := otherKinds(r.trials); len(other) > 0 {
 		d.add(heading{2, "Trials of other kinds"}, otherTable(other))
 	}
+
+	networkSection(d, r, plots)
 
 	if media := r.media(); len(media) > 0 {
 		d.add(heading{2, "Setup phases"})
@@ -267,6 +272,10 @@ func mediaTable(ts []results.Trial) table {
 	procs := processNames(ts)
 	head := []string{"#", "resolution", "codec", "source", "repeat", "result", "received", "fps mean", "fps p5",
 		"setup ms", "latency p50 / p95 ms", "kbit/s", "loss %", "freezes"}
+	networks := slices.ContainsFunc(ts, func(t results.Trial) bool { return t.Params.Network != "" })
+	if networks {
+		head = append(head, "network")
+	}
 	for _, p := range procs {
 		head = append(head, "CPU "+p+" %")
 	}
@@ -287,6 +296,9 @@ func mediaTable(ts []results.Trial) table {
 			measuredOnly(t, f0(t.BitrateKbps)), measuredOnly(t, f2(t.PacketLossPct)),
 			measuredOnly(t, strconv.FormatInt(t.FreezeCount, 10)),
 		}
+		if networks {
+			row = append(row, networkOf(t))
+		}
 		for _, p := range procs {
 			row = append(row, processCPU(t, p))
 		}
@@ -296,6 +308,19 @@ func mediaTable(ts []results.Trial) table {
 		rows = append(rows, row)
 	}
 	return table{head: head, rows: rows, right: right}
+}
+
+// networkOf names a trial's networks ("3g", "lan/4g" when the viewers'
+// differs from lan), "–" without one.
+func networkOf(t results.Trial) string {
+	p := t.Params
+	switch {
+	case p.Network == "":
+		return dash
+	case p.ViewerNetwork == "" || p.ViewerNetwork == "lan":
+		return p.Network
+	}
+	return p.Network + "/" + p.ViewerNetwork
 }
 
 func processCPU(t results.Trial, name string) string {

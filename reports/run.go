@@ -70,11 +70,14 @@ func (r *run) ofKind(k results.Kind) []results.Trial {
 	return out
 }
 
-// media returns the camera-to-browser and browser-to-browser trials.
+// media returns the camera-to-browser and browser-to-browser trials that
+// ran under the thesis's conditions (no emulated network, or lan on both
+// sides): the plots per resolution and the thesis comparison use them; the
+// others are in the Networks section.
 func (r *run) media() []results.Trial {
 	var out []results.Trial
 	for _, t := range r.trials {
-		if isMedia(t.Kind) {
+		if isMedia(t.Kind) && plain(t) {
 			out = append(out, t)
 		}
 	}

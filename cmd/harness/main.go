@@ -27,6 +27,7 @@ func commands() []command {
 		{"run", "FILE [--out DIR] [--bin DIR]", "run the scenario FILE, write a run folder\n(default reports/runs/<UTC time>-<name>/)\nand render its report", runCmd},
 		{"validate", "FILE", "check a scenario; print every mistake with\nits line, or the trials and estimated time", validateCmd},
 		{"report", "DIR", "(re)render report.md/report.html of a run folder", reportCmd},
+		{"link", "--network NAME (--check | --left CMD --right CMD)", "measure an emulated access link, or run two\ncommands on either side of it (needs root)", linkCmd},
 	}
 }
 
@@ -72,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage())
 		return nil
+	case "link-forward": // the forwarder process of package network; not in the usage
+		return linkForwardCmd(args[1:], stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/chromedp/chromedp"
 
@@ -66,6 +67,7 @@ type config struct {
 	flags    []flag
 	logger   *slog.Logger
 	output   io.Writer
+	prefix   []string
 }
 
 // newConfig applies opts over the defaults and checks the Chromium binary.
@@ -192,6 +194,15 @@ func WithWebRTCTesting() Option {
 	}
 }
 
+// WithCommandPrefix starts Chromium through a command prefix, e.g.
+// "ip netns exec NAME" to run it inside a network namespace. The prefix
+// must execute Chromium in its own place (exec), so that the process ID is
+// Chromium's; chromedp's pipe to DevTools (file descriptors 3 and 4) passes
+// through it. Chromium still gets SIGKILL when this process dies.
+func WithCommandPrefix(prefix ...string) Option {
+	return func(c *config) { c.prefix = prefix }
+}
+
 // WithHeadful runs Chromium with a visible window (needs a display). The
 // default comes from $ECHTZEIT_HEADFUL.
 func WithHeadful(headful bool) Option { return func(c *config) { c.headful = headful } }
@@ -256,6 +267,9 @@ func Launch(ctx context.Context, opts ...Option) (*Browser, error) {
 		w = io.MultiWriter(b.output, cfg.output)
 	}
 	allocOpts := append(cfg.allocatorOptions(dir, w), chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+		if len(cfg.prefix) > 0 {
+			prefixCommand(cfg.prefix)(cmd)
+		}
 		child.Configure(cmd)
 		b.cmd.Store(cmd)
 	}))
@@ -384,4 +398,22 @@ func (b *Browser) closed() bool { return b.ctx.Err() != nil }
 func envBool(name string) bool {
 	v, err := strconv.ParseBool(os.Getenv(name))
 	return err == nil && v
+}
+
+// prefixCommand puts prefix in front of chromedp's command. ModifyCmdFunc
+// replaces chromedp's own process options, so the parent-death signal is set
+// here again.
+func prefixCommand(prefix []string) func(*exec.Cmd) {
+	return func(cmd *exec.Cmd) {
+		path, err := exec.LookPath(prefix[0])
+		if err != nil {
+			path = prefix[0] // Start reports it
+		}
+		cmd.Args = append(append([]string{}, prefix...), cmd.Args...)
+		cmd.Path = path
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 }

@@ -63,6 +63,9 @@ type Outbound struct {
 	FramesPerSecond float64 `json:"framesPerSecond"`
 	BytesSent       float64 `json:"bytesSent"`
 	Codec           string  `json:"codec"`
+	// TargetBitrate is the encoder's target in bit/s as the sender's
+	// congestion control sets it (outbound-rtp targetBitrate), 0 if unknown.
+	TargetBitrate float64 `json:"targetBitrate"`
 }
 
 // Derived are the figures of the page's stats line.

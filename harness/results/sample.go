@@ -28,6 +28,8 @@ type Sample struct {
 	Measuring bool
 	// Process is ProcessViewer, ProcessLoad or a measured process's name.
 	Process string
+	// Network is the trial's sender network (Params.Network), "" without one.
+	Network string
 
 	// Viewer rows.
 	FPS           float64 // frames decoded per second since the previous row
@@ -47,6 +49,13 @@ type Sample struct {
 
 	// Load rows: signals delivered per second since the previous row.
 	MessagesPerSecond float64
+
+	// RTTMs is the viewer's candidate-pair round-trip time (viewer rows).
+	RTTMs float64
+	// LinkKbps is the media path's capacity over the last second (link rows).
+	LinkKbps float64
+	// TargetKbps is the sender's target bitrate (sender rows).
+	TargetKbps float64
 }
 
 // NewSample returns a Sample with every float field NaN (unmeasured).
@@ -56,6 +65,7 @@ func NewSample(trial int, process string) Sample {
 		Trial: trial, Process: process, T: n,
 		FPS: n, FramesDecoded: n, FramesDropped: n, BitrateKbps: n, PacketLossPct: n,
 		JitterMs: n, LatencyMs: n, CPUPct: n, RSSBytes: n, MessagesPerSecond: n,
+		RTTMs: n, LinkKbps: n, TargetKbps: n,
 	}
 }
 
@@ -65,6 +75,7 @@ var SampleColumns = []string{
 	"fps", "width", "height", "frames_decoded", "frames_dropped",
 	"bitrate_kbps", "packet_loss_pct", "jitter_ms", "latency_ms",
 	"cpu_pct", "rss_bytes", "messages_per_s",
+	"network", "rtt_ms", "link_kbps", "target_kbps",
 }
 
 func (s Sample) record() []string {
@@ -76,6 +87,7 @@ func (s Sample) record() []string {
 		formatFloat(s.BitrateKbps), formatFloat(s.PacketLossPct), formatFloat(s.JitterMs),
 		formatFloat(s.LatencyMs), formatFloat(s.CPUPct), formatFloat(s.RSSBytes),
 		formatFloat(s.MessagesPerSecond),
+		s.Network, formatFloat(s.RTTMs), formatFloat(s.LinkKbps), formatFloat(s.TargetKbps),
 	}
 }
 
@@ -248,6 +260,10 @@ func parseSample(rec []string, col map[string]int) (Sample, error) {
 		CPUPct:            fl("cpu_pct"),
 		RSSBytes:          fl("rss_bytes"),
 		MessagesPerSecond: fl("messages_per_s"),
+		Network:           get("network"),
+		RTTMs:             fl("rtt_ms"),
+		LinkKbps:          fl("link_kbps"),
+		TargetKbps:        fl("target_kbps"),
 	}
 	if ms := get("time_unix_ms"); ms != "" {
 		v, err := strconv.ParseInt(ms, 10, 64)

@@ -64,6 +64,22 @@ const (
 	ProcessViewer = "viewer"
 	// ProcessLoad is the Sample.Process of signaling-load progress rows.
 	ProcessLoad = "load"
+	// ProcessForwarder is the link forwarder of an emulated network
+	// (package forwarder), measured like the other processes.
+	ProcessForwarder = "forwarder"
+	// ProcessSenderBrowser is the sender page's Chromium when it is not the
+	// viewers' (an emulated network starts one per side).
+	ProcessSenderBrowser = "sender-browser"
+	// ProcessLink is the Sample.Process of rows that carry an emulated
+	// network's link: the media path's capacity (LinkKbps), what the
+	// sender's uplink carried (BitrateKbps) and lost or dropped
+	// (PacketLossPct) over the last second.
+	ProcessLink = "link"
+	// ProcessSender is the Sample.Process of rows that carry the sender's own
+	// counters once a second: encoded fps (FPS), sent bitrate (BitrateKbps)
+	// and the target bitrate of its congestion control (TargetKbps) where
+	// the sender reports one.
+	ProcessSender = "sender"
 )
 
 // Params are a trial's coordinates in the scenario's sweep.
@@ -89,6 +105,11 @@ type Params struct {
 	SignalRate float64 `json:"signalRate,omitempty"`
 	// Repeat numbers the repetitions of the same parameters, from 1.
 	Repeat int `json:"repeat"`
+	// Network and ViewerNetwork name the network profiles of the sender's and
+	// the viewers' access links (package link); absent when the trial ran
+	// without an emulated network.
+	Network       string `json:"network,omitempty"`
+	ViewerNetwork string `json:"viewerNetwork,omitempty"`
 }
 
 // ProcessStats is the CPU and memory of one process (tree) over a trial's
@@ -129,6 +150,12 @@ type SenderStats struct {
 	// Width and Height are the encoded frame size (page only).
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
+	// BitrateKbps is what the sender sent over the window (its bytes sent);
+	// TargetBitrateKbps the mean target bitrate of its congestion control,
+	// where it reports one (Chromium's outbound-rtp targetBitrate, the
+	// camera's echtzeit_camera_target_bitrate_bps).
+	BitrateKbps       *float64 `json:"bitrateKbps,omitempty"`
+	TargetBitrateKbps *float64 `json:"targetBitrateKbps,omitempty"`
 }
 
 // SignalingLoad are the figures of a signaling-load trial.
@@ -233,6 +260,14 @@ type Measured struct {
 	LatencyP95Ms *float64 `json:"latencyP95Ms"`
 	// LatencySamples is the number of frame-code latency values behind them.
 	LatencySamples int `json:"latencySamples,omitempty"`
+	// RTTMs is the median round-trip time of the viewer's selected candidate
+	// pair (getStats currentRoundTripTime) over the measurement window; nil
+	// when the page reported none.
+	RTTMs *float64 `json:"rttMs,omitempty"`
+	// LinkKbps is the media path's mean capacity over the measurement window
+	// (the sender's uplink and the viewers' downlink, whichever is smaller);
+	// absent without an emulated network or when both links are unlimited.
+	LinkKbps *float64 `json:"linkKbps,omitempty"`
 	// Codec and DecoderImplementation as the viewer's getStats reports them.
 	Codec                 string `json:"codec,omitempty"`
 	DecoderImplementation string `json:"decoderImplementation,omitempty"`

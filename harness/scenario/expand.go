@@ -28,13 +28,23 @@ func (sp Spec) Name() string {
 	if sp.Kind == results.KindSignalingLoad {
 		return fmt.Sprintf("%s %d participants %g/s #%d", sp.Kind, p.Participants, p.SignalRate, p.Repeat)
 	}
-	return fmt.Sprintf("%s %s %s %s %dfps #%d", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS, p.Repeat)
+	name := fmt.Sprintf("%s %s %s %s %dfps", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS)
+	if p.Network != "" {
+		name += " over " + p.Network
+		if p.ViewerNetwork != DefaultViewerNetwork {
+			name += "/" + p.ViewerNetwork
+		}
+	}
+	return fmt.Sprintf("%s #%d", name, p.Repeat)
 }
 
 // Estimate is a rough upper guess of the spec's wall time (for the ETA): warm-up,
 // measurement and typical setup and teardown.
 func (sp Spec) Estimate() time.Duration {
 	setup := 4 * time.Second
+	if sp.Params.Network != "" {
+		setup += 3 * time.Second // namespaces, a signaling server and Chromium per trial, a slower first frame
+	}
 	if sp.Kind == results.KindSignalingLoad {
 		setup = 3*time.Second + time.Duration(sp.Params.Participants)*5*time.Millisecond
 	}
@@ -42,8 +52,9 @@ func (sp Spec) Estimate() time.Duration {
 }
 
 // Expand returns the scenario's trials in run order: block by block; within a
-// block repeat by repeat (so drift spreads over all parameters), then codec,
-// source, resolution and frame rate (participants for signaling-load).
+// block repeat by repeat (so drift spreads over all parameters), then sender
+// network, viewer network, codec, source, resolution and frame rate
+// (participants for signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -59,16 +70,22 @@ func (s *Scenario) Expand() []Spec {
 				}
 				continue
 			}
-			for _, c := range b.Codecs {
-				for _, src := range b.Sources {
-					for _, res := range b.Resolutions {
-						for _, f := range b.FPS {
-							sp := base
-							sp.Params = results.Params{
-								Width: res.Width, Height: res.Height, Resolution: res.String(),
-								Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2, Repeat: r,
+			nets, viewerNets := networkAxes(b)
+			for _, net := range nets {
+				for _, vnet := range viewerNets {
+					for _, c := range b.Codecs {
+						for _, src := range b.Sources {
+							for _, res := range b.Resolutions {
+								for _, f := range b.FPS {
+									sp := base
+									sp.Params = results.Params{
+										Width: res.Width, Height: res.Height, Resolution: res.String(),
+										Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2, Repeat: r,
+										Network: net, ViewerNetwork: vnet,
+									}
+									out = append(out, sp)
+								}
 							}
-							out = append(out, sp)
 						}
 					}
 				}

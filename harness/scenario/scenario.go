@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"echtzeit/harness/link"
 	"echtzeit/harness/results"
 	"echtzeit/internal/contract"
 )
@@ -54,10 +55,18 @@ type Scenario struct {
 	SampleInterval Duration  `yaml:"sample-interval"`
 	Signaling      Signaling `yaml:"signaling"`
 	Camera         Camera    `yaml:"camera"`
-	Trials         []Block   `yaml:"trials"`
+	// Networks defines network profiles beside the built-in ones (package
+	// link): name → the same fields, plus trace and schedule.
+	Networks map[string]link.Spec `yaml:"networks"`
+	Trials   []Block              `yaml:"trials"`
 
 	// Source is the file's bytes as loaded (written to the run folder as is).
 	Source []byte `yaml:"-"`
+	// Dir is the folder the file was loaded from: trace paths of Networks
+	// are relative to it ("" is the working directory).
+	Dir string `yaml:"-"`
+	// profiles are the resolved Networks (Validate).
+	profiles map[string]*link.Profile
 	// lines maps a key path ("trials[1].warmup") to its line in the file.
 	lines map[string]int
 }
@@ -111,6 +120,11 @@ type Block struct {
 	Measure     Duration `yaml:"measure"`
 	Timeout     Duration `yaml:"timeout"`
 	Repeats     int      `yaml:"repeats"`
+	// Networks are the sender's access links to sweep (media kinds): built-in
+	// or scenario-defined profile names. ViewerNetworks are the viewers'
+	// (default lan). Without either, trials run without an emulated network.
+	Networks       []string `yaml:"networks"`
+	ViewerNetworks []string `yaml:"viewer-networks"`
 }
 
 // Load reads and decodes the scenario file at path, applies defaults and
@@ -132,6 +146,7 @@ func Load(path string) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	s.Dir = filepath.Dir(path)
 	if _, set := s.lines["name"]; !set {
 		s.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}

@@ -70,6 +70,7 @@ func (s *Scenario) Validate() error {
 	}
 	s.validateSignaling(p)
 	s.validateCamera(p)
+	s.resolveNetworks(p)
 	if len(s.Trials) == 0 {
 		p.add("trials", "must list at least one trial block")
 	}
@@ -184,6 +185,7 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 		s.validateLoad(p, i, b)
 		return
 	}
+	s.validateNetworks(p, i, b)
 	if len(b.Participants) > 0 {
 		p.add(at("participants"), "only applies to signaling-load trials")
 	}
@@ -228,7 +230,7 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 
 func (s *Scenario) validateLoad(p *problems, i int, b Block) {
 	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
-	for _, key := range []string{"resolutions", "codecs", "sources", "fps"} {
+	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "networks", "viewer-networks"} {
 		if _, set := s.lines[at(key)]; set {
 			p.add(at(key), "does not apply to signaling-load trials")
 		}

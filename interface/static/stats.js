@@ -69,6 +69,7 @@ export async function readStats(pc) {
         framesPerSecond: num(o.framesPerSecond),
         bytesSent: num(o.bytesSent),
         codec: codecName(report, o.codecId),
+        targetBitrate: num(o.targetBitrate),
       }
     : null;
   return { inbound, outbound };

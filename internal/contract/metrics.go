@@ -20,6 +20,12 @@ const (
 	MetricCameraPeerState  = "echtzeit_camera_peer_state"
 )
 
+// MetricCameraTargetBitrate is the target bitrate (bit/s, a gauge) of the
+// camera's congestion control, once the camera estimates the link's
+// bandwidth (issue 9, "The camera adapts"). The harness reads it when it is
+// there; it is not in CameraMetrics until the camera exports it.
+const MetricCameraTargetBitrate = "echtzeit_camera_target_bitrate_bps"
+
 // SignalingMetrics and CameraMetrics list the names above, for the tests of
 // the packages that export them.
 func SignalingMetrics() []string {

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package forwarder
+
+func raisePriority() (string, error) { return "normal", nil }
