@@ -133,11 +133,12 @@ type adaptation struct {
 	started  int       // restart: the rate the source was started with
 	startAt  time.Time // restart: when it was started
 	movedAt  time.Time // restart: since when the target is restartFactor away
+	pref     Degradation
 	supports func(Format) error
 }
 
-func newAdaptation(mode Adaptation, f Format, supports func(Format) error) *adaptation {
-	a := &adaptation{mode: mode, supports: supports}
+func newAdaptation(mode Adaptation, f Format, pref Degradation, supports func(Format) error) *adaptation {
+	a := &adaptation{mode: mode, pref: pref, supports: supports}
 	a.setBase(f)
 	return a
 }
@@ -147,7 +148,7 @@ func (a *adaptation) setBase(f Format) {
 	a.base, a.maxRate = f, maxBitrate(f)
 	a.target = a.maxRate
 	if a.mode == AdaptationLive {
-		a.deg = newDegrader(f, a.maxRate, a.supports)
+		a.deg = newDegrader(f, a.maxRate, a.pref, a.supports)
 		a.fresh = true
 	}
 }

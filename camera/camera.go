@@ -27,6 +27,9 @@ type Config struct {
 	SourceName string
 	// Format is the default format; a viewer's request changes it for its session.
 	Format Format
+	// Degradation is what a stream gives up when the bandwidth estimate is
+	// below what its format needs; unknown means balanced.
+	Degradation Degradation
 	// API builds the PeerConnections (NewAPI).
 	API *API
 	// Backoff paces reconnection attempts; DefaultBackoff when nil.

@@ -1,27 +1,68 @@
 package camera
 
 import (
+	"fmt"
+	"strings"
 	"time"
 )
 
 // The degradation policy (DESIGN.md "The camera adapts"): when the target
 // bitrate stays below what the format needs, the camera streams a smaller
 // picture or fewer frames, and goes back step by step when the estimate
-// recovers. Like WebRTC's "balanced" degradation preference it trades both:
-// the size first, down to half the width and height at the full frame rate
-// (motion stays smooth), then frame rate and size in turn.
+// recovers. Like WebRTC's "balanced" degradation preference, the default
+// trades both: the size first, down to half the width and height at the full
+// frame rate (motion stays smooth), then frame rate and size in turn.
 
-// ladderSteps are the steps below the requested format: size as a fraction of
-// the width and height, frame rate as a fraction of the requested one.
-var ladderSteps = []struct{ sizeNum, sizeDen, fpsNum, fpsDen int }{
-	{1, 1, 1, 1}, // as requested
-	{3, 4, 1, 1},
-	{1, 2, 1, 1},
-	{1, 2, 2, 3},
-	{3, 8, 2, 3},
-	{1, 4, 2, 3},
-	{1, 4, 1, 2},
-	{1, 4, 1, 3},
+// Degradation is what the camera gives up when the target bitrate is below
+// what the format needs (WebRTC's RTCDegradationPreference).
+type Degradation int
+
+// Degradation preferences.
+const (
+	DegradationUnknown Degradation = iota
+	// DegradationBalanced lowers the size first, to half the width and
+	// height, then the frame rate and the size in turn (the default).
+	DegradationBalanced
+	// DegradationMaintainFramerate lowers only the size.
+	DegradationMaintainFramerate
+	// DegradationMaintainResolution lowers only the frame rate.
+	DegradationMaintainResolution
+	// DegradationDisabled keeps size and frame rate; only the bitrate follows
+	// the estimate.
+	DegradationDisabled
+)
+
+var degradationNames = [...]string{"unknown", "balanced", "maintain-framerate", "maintain-resolution", "disabled"}
+
+func (d Degradation) String() string {
+	if d < 0 || int(d) >= len(degradationNames) {
+		return fmt.Sprintf("Degradation(%d)", int(d))
+	}
+	return degradationNames[d]
+}
+
+// ParseDegradation parses the names String returns ("unknown" is refused).
+func ParseDegradation(s string) (Degradation, error) {
+	for i, n := range degradationNames[1:] {
+		if strings.EqualFold(s, n) {
+			return Degradation(i + 1), nil
+		}
+	}
+	return DegradationUnknown, fmt.Errorf("degradation %q: want balanced, maintain-framerate, maintain-resolution or disabled", s)
+}
+
+// ladderStep is a step below the requested format: size as a fraction of the
+// width and height, frame rate as a fraction of the requested one.
+type ladderStep struct{ sizeNum, sizeDen, fpsNum, fpsDen int }
+
+// ladders are the steps of each preference, the requested format first.
+var ladders = map[Degradation][]ladderStep{
+	DegradationBalanced: {
+		{1, 1, 1, 1}, {3, 4, 1, 1}, {1, 2, 1, 1}, {1, 2, 2, 3}, {3, 8, 2, 3}, {1, 4, 2, 3}, {1, 4, 1, 2}, {1, 4, 1, 3},
+	},
+	DegradationMaintainFramerate:  {{1, 1, 1, 1}, {3, 4, 1, 1}, {1, 2, 1, 1}, {3, 8, 1, 1}, {1, 4, 1, 1}},
+	DegradationMaintainResolution: {{1, 1, 1, 1}, {1, 1, 2, 3}, {1, 1, 1, 2}, {1, 1, 1, 3}},
+	DegradationDisabled:           {{1, 1, 1, 1}},
 }
 
 // Smallest picture and frame rate the ladder goes down to (the requested
@@ -86,18 +127,25 @@ func floorBitrate(f Format) float64 {
 // even rounds n×num/den down to an even number.
 func even(n, num, den int) int { return n * num / den / 2 * 2 }
 
-// degradationLadder lists the formats the camera may stream instead of f,
-// f first, each smaller or slower than the one before; supports (may be nil)
-// drops the steps the source cannot deliver.
-func degradationLadder(f Format, supports func(Format) error) []Format {
+// degradationLadder lists the formats the camera may stream instead of f
+// under the preference pref (unknown: balanced), f first, each smaller or
+// slower than the one before; supports (may be nil) drops the steps the
+// source cannot deliver.
+func degradationLadder(f Format, pref Degradation, supports func(Format) error) []Format {
+	steps, ok := ladders[pref]
+	if !ok {
+		steps = ladders[DegradationBalanced]
+	}
 	out := []Format{f}
-	for _, st := range ladderSteps[1:] {
-		g := f
+	for _, st := range steps[1:] {
+		g, prev := f, out[len(out)-1]
 		g.Width, g.Height = even(f.Width, st.sizeNum, st.sizeDen), even(f.Height, st.sizeNum, st.sizeDen)
+		if g.Width < minLadderWidth || g.Height < minLadderHeight {
+			g.Width, g.Height = prev.Width, prev.Height // the size stops shrinking, the rate goes on
+		}
 		g.FPS = f.FPS * st.fpsNum / st.fpsDen
-		prev := out[len(out)-1]
 		switch {
-		case g.Width < minLadderWidth || g.Height < minLadderHeight || g.FPS < minLadderFPS:
+		case g.FPS < minLadderFPS:
 			continue
 		case g.Width == prev.Width && g.Height == prev.Height && g.FPS == prev.FPS:
 			continue
@@ -121,9 +169,10 @@ type degrader struct {
 	above  time.Time // since when the target is above upFactor × floors[level-1]
 }
 
-// newDegrader builds the ladder of f, whose own bitrate is maxRate (bit/s).
-func newDegrader(f Format, maxRate int, supports func(Format) error) *degrader {
-	d := &degrader{ladder: degradationLadder(f, supports)}
+// newDegrader builds the ladder of f under pref; f's own bitrate is maxRate
+// (bit/s).
+func newDegrader(f Format, maxRate int, pref Degradation, supports func(Format) error) *degrader {
+	d := &degrader{ladder: degradationLadder(f, pref, supports)}
 	scale := 1.0
 	if top := floorBitrate(f); top > floorFraction*float64(maxRate) {
 		scale = floorFraction * float64(maxRate) / top

@@ -15,8 +15,8 @@ import (
 // as one block and the delay-based estimator sees smooth arrivals. Unlike
 // pion's LeakyBucketPacer (1.5 times the estimate, an unbounded queue that
 // starts at 10 kbit/s: seconds of queue, FIELD-NOTES), the queue is bounded in
-// time: when what is queued would take longer than maxPacerQueue to send at
-// the pacing rate, the pacer sends faster, so a source that cannot adapt (a
+// time: when a packet would wait longer than maxPacerQueue at the pacing
+// rate, the pacer sends faster, so a source that cannot adapt (a
 // clip, rpicam-vid between restarts) fills the link's queue, where the
 // estimator sees it, rather than the camera's memory.
 const (
@@ -79,6 +79,7 @@ func newPacerAt(initial int, now func() time.Time) *pacer {
 		done:    make(chan struct{}),
 		now:     now,
 		last:    now(),
+		budget:  mtuBytes, // as after idle time: the first packet goes at once
 	}
 }
 
@@ -133,12 +134,16 @@ func (p *pacer) Close() error {
 	return nil
 }
 
-// pacingRate is the rate (bit/s) at which the queue drains now: pacingFactor
-// times the estimate, or faster when the queue holds more than maxPacerQueue
-// of it. Called with mu held.
-func (p *pacer) pacingRate() float64 {
+// pacingRate is the rate (bit/s) at which the queue drains at now:
+// pacingFactor times the estimate, or faster when the oldest packet would
+// otherwise wait longer than maxPacerQueue. Called with mu held.
+func (p *pacer) pacingRate(now time.Time) float64 {
 	r := pacingFactor * float64(p.rate)
-	return max(r, float64(p.bytes)*8/maxPacerQueue.Seconds())
+	if len(p.queue) == 0 {
+		return r
+	}
+	left := max(maxPacerQueue-now.Sub(p.queue[0].queued), minPacerWait)
+	return max(r, float64(p.bytes)*8/left.Seconds())
 }
 
 // next takes the packets that may be sent at now and says how long to wait
@@ -146,7 +151,7 @@ func (p *pacer) pacingRate() float64 {
 func (p *pacer) next(now time.Time) ([]*paced, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	rate := p.pacingRate() / 8 // bytes per second
+	rate := p.pacingRate(now) / 8 // bytes per second
 	// No credit for idle time beyond a burst.
 	p.budget = min(p.budget+now.Sub(p.last).Seconds()*rate, max(mtuBytes, rate*pacerBurst.Seconds()))
 	p.last = now

@@ -40,7 +40,7 @@ func (r *registry) start(id protocol.ParticipantID, offerer bool) *sessionHandle
 	c := r.c
 	s := newSession(sessionConfig{
 		viewer: id, offerer: offerer, api: c.cfg.API, src: c.cfg.Source, srcName: c.cfg.SourceName,
-		format: c.cfg.Format, log: c.log, metrics: c.cfg.Metrics,
+		format: c.cfg.Format, log: c.log, metrics: c.cfg.Metrics, degradation: c.cfg.Degradation,
 		signal: func(ctx context.Context, p json.RawMessage) error { return r.signal(ctx, id, p) },
 	})
 	sctx, scancel := context.WithCancelCause(r.ctx)

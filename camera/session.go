@@ -52,6 +52,9 @@ type session struct {
 	signal  signalFunc
 	log     *slog.Logger
 	metrics *Metrics
+	// degradation is what the stream gives up below the bitrate its format
+	// needs (degrade.go).
+	degradation Degradation
 
 	inbox *mailbox
 	// ctx is the session's lifetime (set by run): the stream's context derives
@@ -87,6 +90,8 @@ type sessionConfig struct {
 	signal  signalFunc
 	log     *slog.Logger
 	metrics *Metrics
+
+	degradation Degradation
 }
 
 func newSession(cfg sessionConfig) *session {
@@ -103,6 +108,8 @@ func newSession(cfg sessionConfig) *session {
 		inbox:     newMailbox(),
 		keyFrames: make(chan struct{}, 1),
 		started:   time.Now(),
+
+		degradation: cfg.degradation,
 	}
 }
 

@@ -43,7 +43,7 @@ func (s *session) setupAdaptation(est cc.BandwidthEstimator) {
 		mode = AdaptationNone
 	}
 	s.ad.bwe = est
-	s.ad.a = newAdaptation(mode, s.format, func(f Format) error { return CheckFormat(s.src, f) })
+	s.ad.a = newAdaptation(mode, s.format, s.degradation, func(f Format) error { return CheckFormat(s.src, f) })
 	s.ad.rates = make(chan int, 1)
 	s.ad.lastTick = time.Now()
 	s.metrics.SetAdaptation(mode)

@@ -71,7 +71,13 @@ type Rpicam struct {
 var (
 	_ camera.EncodedSource   = (*Rpicam)(nil)
 	_ camera.FormatSupporter = (*Rpicam)(nil)
+	_ camera.Adapter         = (*Rpicam)(nil)
 )
+
+// Adaptation is camera.AdaptationRestart: rpicam-vid takes its bitrate (-b)
+// when it starts; the camera starts it again when the bandwidth estimate
+// has moved a lot (DESIGN.md "The camera adapts").
+func (s *Rpicam) Adaptation() camera.Adaptation { return camera.AdaptationRestart }
 
 // NewRpicam returns the rpicam source. A nil logger discards the logs.
 func NewRpicam(cfg RpicamConfig, logger *slog.Logger) *Rpicam {

@@ -52,6 +52,8 @@ type options struct {
 	vp8Threads     int
 	h264Encoder    string
 	h264Preset     string
+	congestion     string
+	degradation    string
 	codecSet       bool
 }
 
@@ -94,7 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.height, "height", 720, "frame height in pixels")
 	fs.IntVar(&o.fps, "fps", 30, "frames per second")
 	fs.StringVar(&o.codec, "codec", camera.CodecVP8, "codec: vp8 or h264 (pass-through sources use their own)")
-	fs.IntVar(&o.bitrate, "bitrate", 0, "target bitrate in bit/s (0: 0.08 bit per pixel and frame)")
+	fs.IntVar(&o.bitrate, "bitrate", 0, "bitrate in bit/s, the most the bandwidth estimate may give (0: 0.08 bit per pixel and frame)")
 	fs.IntVar(&o.keyframeInt, "keyframe-interval", 0, "frames between key frames (0: two seconds)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9101", `Prometheus /metrics listen address ("" or "off" disables)`)
 	fs.BoolVar(&o.iceLoopback, "ice-loopback", false, "gather loopback ICE candidates (one machine, or a network namespace with only lo)")
@@ -106,6 +108,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
+	fs.StringVar(&o.congestion, "congestion-control", "gcc", "gcc (estimate the bandwidth, adapt bitrate, size and frame rate) or off (always the format's bitrate)")
+	fs.StringVar(&o.degradation, "degradation", "balanced", "below the bitrate a format needs, lower: balanced (size, then size and frame rate), maintain-framerate (size only), maintain-resolution (frame rate only) or disabled (neither)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -269,6 +273,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--codec: %w", err)
 	}
 	o.codec = codec
+	if o.congestion != "gcc" && o.congestion != "off" {
+		return fmt.Errorf("--congestion-control %q: want gcc or off", o.congestion)
+	}
+	degradation, err := camera.ParseDegradation(o.degradation)
+	if err != nil {
+		return fmt.Errorf("--degradation: %w", err)
+	}
 	metrics := camera.NewMetrics()
 	src, err := o.buildSource(logger, metrics)
 	if err != nil {
@@ -294,7 +305,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
-	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: o.iceLoopback, Logger: logger.With("part", "webrtc")})
+	api, err := camera.NewAPI(camera.APIOptions{
+		ICELoopback: o.iceLoopback, Logger: logger.With("part", "webrtc"),
+		NoCongestionControl: o.congestion == "off", Metrics: metrics,
+	})
 	if err != nil {
 		return err
 	}
@@ -308,9 +322,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec,
 			Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
 		},
-		API:     api,
-		Logger:  logger,
-		Metrics: metrics,
+		API:         api,
+		Degradation: degradation,
+		Logger:      logger,
+		Metrics:     metrics,
 	})
 	if err != nil {
 		return err
