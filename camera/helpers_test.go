@@ -80,8 +80,8 @@ func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol
 		// The tests check the size they asked for, also on a busy machine
 		// where the estimate can fall: only the frame rate may give.
 		Degradation: camera.DegradationMaintainResolution,
-		Backoff: &camera.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
-		Logger:  log, Metrics: rc.metrics, OnState: rc.onState,
+		Backoff:     &camera.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
+		Logger:      log, Metrics: rc.metrics, OnState: rc.onState,
 	})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,0 +1,433 @@
+package camera_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/transport/v5"
+	"github.com/pion/transport/v5/stdnet"
+	"github.com/pion/webrtc/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/camera"
+	"echtzeit/camera/softenc"
+	"echtzeit/camera/synthetic"
+	"echtzeit/harness/forwarder"
+	"echtzeit/harness/link"
+	"echtzeit/harness/netns"
+	"echtzeit/harness/network"
+	"echtzeit/harness/probe"
+	childproc "echtzeit/internal/child"
+	"echtzeit/internal/contract"
+	"echtzeit/signaling/client"
+	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/server"
+)
+
+// The camera over an emulated link (issue 9): the camera runs as a process
+// of its own in the sender's network namespace, behind the link emulator's
+// forwarder (harness/network, harness/forwarder); a pion viewer runs in this
+// process with its sockets in the viewer's namespace. This test binary is
+// also the forwarder and the camera process (runHelper, from TestMain).
+
+// Environment variables that turn the test binary into a helper process.
+const (
+	envForwarder = "ECHTZEIT_TEST_FORWARDER" // "1": run the link forwarder
+	envCamera    = "ECHTZEIT_TEST_CAMERA"    // a cameraSpec: run a synthetic camera
+)
+
+// runHelper runs this process as a helper when the environment says so.
+func runHelper() (code int, ok bool) {
+	switch {
+	case os.Getenv(envForwarder) == "1":
+		if err := forwarder.Serve(context.Background(), os.Stdin, os.Stdout, os.Getpid()); err != nil {
+			fmt.Fprintln(os.Stderr, "forwarder:", err)
+			return 1, true
+		}
+		return 0, true
+	case os.Getenv(envCamera) != "":
+		if err := runCameraProcess(os.Getenv(envCamera)); err != nil {
+			fmt.Fprintln(os.Stderr, "camera:", err)
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// cameraSpec configures the camera process.
+type cameraSpec struct {
+	Signaling string
+	Room      protocol.RoomID
+	Format    camera.Format
+}
+
+// runCameraProcess runs a synthetic camera as cmd/camera does (own libvpx and
+// x264 bindings, congestion control on, balanced degradation) until SIGTERM.
+// It prints "metrics ADDR" once its /metrics listens on loopback.
+func runCameraProcess(spec string) error {
+	var c cameraSpec
+	if err := json.Unmarshal([]byte(spec), &c); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	metrics := camera.NewMetrics()
+	src, err := softenc.New(synthetic.Source{}, c.Format.Codec, log, metrics, softenc.WithVP8Tuning(-6, 1), softenc.WithH264Tuning("veryfast", 0))
+	if err != nil {
+		return err
+	}
+	api, err := camera.NewAPI(camera.APIOptions{Logger: log, Metrics: metrics})
+	if err != nil {
+		return err
+	}
+	cam, err := camera.New(camera.Config{
+		SignalingURL: c.Signaling, Room: c.Room, Source: src, SourceName: "synthetic",
+		Format: c.Format, API: api, Logger: log, Metrics: metrics,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: metrics.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	fmt.Printf("metrics %s\n", ln.Addr())
+	return cam.Run(ctx)
+}
+
+// requireNamespaces skips the test where network namespaces and TUN devices
+// cannot be made.
+func requireNamespaces(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces need root")
+	}
+	if _, err := os.Stat("/dev/net/tun"); err != nil {
+		t.Skip("no /dev/net/tun")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("no ip (iproute2)")
+	}
+}
+
+// nsNet is pion's network, but every socket is made inside the network
+// namespace at path (harness/netns.Do), so a PeerConnection of this process
+// gathers and sends there.
+type nsNet struct {
+	*stdnet.Net
+	path string
+}
+
+func newNSNet(path string) (*nsNet, error) {
+	var n *stdnet.Net
+	err := netns.Do(path, func() (err error) { n, err = stdnet.NewNet(); return err })
+	if err != nil {
+		return nil, err
+	}
+	return &nsNet{Net: n, path: path}, nil
+}
+
+func (n *nsNet) ListenPacket(network, address string) (c net.PacketConn, err error) {
+	err = netns.Do(n.path, func() (e error) { c, e = n.Net.ListenPacket(network, address); return e })
+	return c, err
+}
+
+func (n *nsNet) ListenUDP(network string, a *net.UDPAddr) (c transport.UDPConn, err error) {
+	err = netns.Do(n.path, func() (e error) { c, e = n.Net.ListenUDP(network, a); return e })
+	return c, err
+}
+
+func (n *nsNet) ListenTCP(network string, a *net.TCPAddr) (l transport.TCPListener, err error) {
+	err = netns.Do(n.path, func() (e error) { l, e = n.Net.ListenTCP(network, a); return e })
+	return l, err
+}
+
+func (n *nsNet) Dial(network, address string) (c net.Conn, err error) {
+	err = netns.Do(n.path, func() (e error) { c, e = n.Net.Dial(network, address); return e })
+	return c, err
+}
+
+func (n *nsNet) DialUDP(network string, l, r *net.UDPAddr) (c transport.UDPConn, err error) {
+	err = netns.Do(n.path, func() (e error) { c, e = n.Net.DialUDP(network, l, r); return e })
+	return c, err
+}
+
+func (n *nsNet) DialTCP(network string, l, r *net.TCPAddr) (c transport.TCPConn, err error) {
+	err = netns.Do(n.path, func() (e error) { c, e = n.Net.DialTCP(network, l, r); return e })
+	return c, err
+}
+
+// nsViewer is a pion viewer whose media goes through a namespace; it counts
+// what arrives.
+type nsViewer struct {
+	pc     *webrtc.PeerConnection
+	cl     *client.Client
+	bytes  atomic.Int64 // RTP payload and header bytes of the video
+	frames atomic.Int64
+	mu     sync.Mutex
+	camera protocol.ParticipantID
+}
+
+// joinNSViewer joins room through the signaling server at wsURL (reached
+// from here) with its media in the namespace at nsPath. The camera is
+// already in the room, so it offers (§4.4.2).
+func joinNSViewer(ctx context.Context, t *testing.T, wsURL, nsPath string, room protocol.RoomID) *nsViewer {
+	t.Helper()
+	n, err := newNSNet(nsPath)
+	require.NoError(t, err)
+	m := &webrtc.MediaEngine{}
+	require.NoError(t, m.RegisterDefaultCodecs())
+	reg := &interceptor.Registry{}
+	require.NoError(t, webrtc.RegisterDefaultInterceptors(m, reg)) // NACK, reports, TWCC feedback
+	se := webrtc.SettingEngine{}
+	se.SetNet(n)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetInterfaceFilter(func(name string) bool { return name != "lo" })
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = pc.Close() })
+	v := &nsViewer{pc: pc}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			v.bytes.Add(int64(p.MarshalSize()))
+			if p.Marker {
+				v.frames.Add(1)
+			}
+		}
+	})
+	cl, err := client.Dial(ctx, wsURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cl.Close() })
+	v.cl = cl
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return
+		}
+		init := c.ToJSON()
+		payload, err := protocol.CandidatePayload(protocol.ICECandidate{Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
+		if err == nil {
+			v.mu.Lock()
+			to := v.camera
+			v.mu.Unlock()
+			_ = cl.Signal(context.Background(), to, payload)
+		}
+	})
+	_, err = cl.Join(ctx, room)
+	require.NoError(t, err)
+	go v.signals(ctx, t)
+	return v
+}
+
+// signals answers the camera's offer and takes its candidates.
+func (v *nsViewer) signals(ctx context.Context, t *testing.T) {
+	for {
+		msg, err := v.cl.Receive(ctx)
+		if err != nil {
+			return
+		}
+		rs, ok := msg.(protocol.RoomSignal)
+		if !ok {
+			continue
+		}
+		p, err := protocol.DecodePayload(rs.Signal)
+		if err != nil {
+			continue
+		}
+		v.mu.Lock()
+		v.camera = rs.From
+		v.mu.Unlock()
+		switch {
+		case p.SDP != nil && p.SDP.Type == "offer":
+			if err := v.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: p.SDP.SDP}); err != nil {
+				t.Errorf("viewer: set offer: %v", err)
+				return
+			}
+			answer, err := v.pc.CreateAnswer(nil)
+			if err == nil {
+				err = v.pc.SetLocalDescription(answer)
+			}
+			if err != nil {
+				t.Errorf("viewer: answer: %v", err)
+				return
+			}
+			payload, _ := protocol.EncodePayload(protocol.Payload{SDP: &protocol.SessionDescription{Type: "answer", SDP: answer.SDP}})
+			_ = v.cl.Signal(ctx, rs.From, payload)
+		case len(p.Candidate) > 0 && !p.IsEndOfCandidates():
+			if c, ok, err := p.ICECandidate(); err == nil && ok {
+				_ = v.pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex})
+			}
+		}
+	}
+}
+
+// linkSample is what the forwarder and the viewer say at one time.
+type linkSample struct {
+	at          time.Time
+	sentBytes   int64 // into the sender's uplink
+	queuedBytes int   // waiting in its queue
+	rxBytes     int64 // at the viewer
+	rxFrames    int64
+}
+
+// TestAdaptsToThe3GLink streams 1280x720 VP8 (2.2 Mbit/s by default) through
+// the 3g profile's uplink (768 kbit/s, 75 ms, 1 % loss, a queue of 1,000
+// packets: 12 s of it). Within 10 s of the first frame, and for a second,
+// the camera must send below the link's rate, its target must be below it and
+// the uplink's queue must be under 200 ms, while the video goes on at 10 fps
+// or more.
+func TestAdaptsToThe3GLink(t *testing.T) {
+	requireNamespaces(t)
+	ctx := testContext(t, 90*time.Second)
+	log := testLogger(t)
+	profile, err := link.Builtin("3g")
+	require.NoError(t, err)
+	linkBps := float64(profile.Up.Rate)
+	require.InDelta(t, 768_000, linkBps, 1)
+
+	var mu sync.Mutex
+	var lastReport *forwarder.Report
+	topo, err := network.Build(ctx, network.Config{
+		Name:      fmt.Sprintf("cam%d", time.Now().UnixNano()%100000),
+		Sides:     []network.SideConfig{{Name: "sender", Profile: profile}, {Name: "viewer"}},
+		Forwarder: []string{os.Args[0]}, ForwarderEnv: []string{envForwarder + "=1"},
+		OnReport: func(r forwarder.Report) { mu.Lock(); lastReport = &r; mu.Unlock() },
+		Logger:   log,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, topo.Close()) })
+	sender, viewerSide := topo.Side("sender"), topo.Side("viewer")
+
+	// One signaling server: in the core for the camera (its signaling
+	// crosses the link), on loopback here for the viewer's signaling.
+	srv, err := server.New(server.Config{}, log)
+	require.NoError(t, err)
+	coreLn, err := netns.Listen(topo.Core.Path(), "tcp", network.ServiceAddr.String()+":0")
+	require.NoError(t, err)
+	localLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var serving sync.WaitGroup
+	for _, ln := range []net.Listener{coreLn, localLn} {
+		serving.Add(1)
+		go func() { defer serving.Done(); _ = srv.Serve(ctx, ln) }()
+	}
+	t.Cleanup(func() { _ = srv.Close(); serving.Wait() })
+
+	room := protocol.NewRoomID()
+	spec, err := json.Marshal(cameraSpec{
+		Signaling: "ws://" + coreLn.Addr().String() + "/ws", Room: room,
+		Format: camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecVP8},
+	})
+	require.NoError(t, err)
+	metricsAddr, joined := make(chan string, 1), make(chan struct{})
+	var joinOnce sync.Once
+	cam, err := childproc.Start(childproc.Config{
+		Name: "camera", Path: os.Args[0], Env: []string{envCamera + "=" + string(spec)},
+		Prefix: sender.NS.Prefix(),
+		OnLine: func(line string) {
+			if addr, ok := strings.CutPrefix(line, "metrics "); ok {
+				select {
+				case metricsAddr <- addr:
+				default:
+				}
+				return
+			}
+			if strings.Contains(line, `msg="joined room"`) {
+				joinOnce.Do(func() { close(joined) })
+			}
+			t.Log("camera: " + line)
+		},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cam.Stop(3 * time.Second) })
+	var addr string
+	select {
+	case addr = <-metricsAddr:
+	case <-cam.Done():
+		t.Fatalf("%s: %s", cam.ExitReason(), cam.Tail())
+	case <-ctx.Done():
+		t.Fatal("the camera did not start")
+	}
+	scrape := func() map[string]float64 {
+		m, err := probe.Scrape(ctx, network.HTTPClient(sender.NS), "http://"+addr+"/metrics")
+		require.NoError(t, err)
+		return m
+	}
+	select {
+	case <-joined:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the camera did not join its room")
+	}
+
+	v := joinNSViewer(ctx, t, "ws://"+localLn.Addr().String()+"/ws", viewerSide.NS.Path(), room)
+	require.Eventually(t, func() bool { return v.frames.Load() > 0 }, 20*time.Second, 50*time.Millisecond, "no frame through the link")
+	first := time.Now()
+
+	sample := func() linkSample {
+		mu.Lock()
+		defer mu.Unlock()
+		s := linkSample{at: time.Now(), rxBytes: v.bytes.Load(), rxFrames: v.frames.Load()}
+		if lastReport != nil {
+			for _, l := range lastReport.Links {
+				if l.Name == "sender" {
+					s.sentBytes, s.queuedBytes = l.Up.SentBytes, l.Up.QueuedBytes
+				}
+			}
+		}
+		return s
+	}
+	var history []linkSample
+	adapted := 0 // consecutive samples that meet the conditions
+	for time.Since(first) < 10*time.Second && adapted < 3 {
+		time.Sleep(500 * time.Millisecond)
+		history = append(history, sample())
+		if len(history) < 5 {
+			continue
+		}
+		a, b := history[len(history)-5], history[len(history)-1] // two seconds
+		dt := b.at.Sub(a.at).Seconds()
+		sendBps := float64(b.sentBytes-a.sentBytes) * 8 / dt
+		queueMs := float64(b.queuedBytes) * 8 / linkBps * 1000
+		m := scrape()
+		target := m[contract.MetricCameraTargetBitrate]
+		t.Logf("%4.1f s after the first frame: camera sends %4.0f kbit/s (target %4.0f, estimate %4.0f), uplink queue %4.0f ms, viewer gets %4.0f kbit/s at %4.1f fps, %vx%v@%v",
+			time.Since(first).Seconds(), sendBps/1000, target/1000, m["echtzeit_camera_estimated_bandwidth_bps"]/1000, queueMs,
+			float64(b.rxBytes-a.rxBytes)*8/dt/1000, float64(b.rxFrames-a.rxFrames)/dt,
+			m["echtzeit_camera_stream_width"], m["echtzeit_camera_stream_height"], m["echtzeit_camera_stream_fps"])
+		if sendBps < linkBps && target < linkBps && queueMs < 200 && b.rxFrames-a.rxFrames >= 20 {
+			adapted++
+		} else {
+			adapted = 0
+		}
+	}
+	require.Equal(t, 3, adapted, "the camera did not adapt to the 768 kbit/s uplink within 10 s of the first frame (for a second)")
+	m := scrape()
+	assert.Equal(t, 1.0, m[`echtzeit_camera_adaptation_info{mode="live"}`])
+	assert.Positive(t, m["echtzeit_camera_nacks_total"], "1 % loss: the viewer asked for packets again")
+	assert.Positive(t, m["echtzeit_camera_retransmitted_packets_total"], "and the camera sent them")
+}
