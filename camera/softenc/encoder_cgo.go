@@ -123,12 +123,23 @@ func (s *Source) StreamRates(ctx context.Context, f camera.Format, keyFrames <-c
 	}
 }
 
+// clocked gives an own encoder the source's presentation clock (tests).
+func (s *Source) clocked(e *frameEncoder, err error) (codec.ReadCloser, error) {
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.clock != nil {
+		e.now = s.opts.clock
+	}
+	return e, nil
+}
+
 func (s *Source) buildEncoder(r video.Reader, f camera.Format) (codec.ReadCloser, error) {
 	if f.Codec == camera.CodecVP8 && s.opts.vp8Tuned {
-		return newVP8Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.vp8Threads, s.opts.vp8CPUUsed)
+		return s.clocked(newVP8Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.vp8Threads, s.opts.vp8CPUUsed))
 	}
 	if f.Codec == camera.CodecH264 && s.opts.h264Own {
-		return newH264Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.h264Threads, s.opts.h264Preset)
+		return s.clocked(newH264Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.h264Threads, s.opts.h264Preset))
 	}
 	p := prop.Media{Video: prop.Video{Width: f.Width, Height: f.Height, FrameRate: float32(f.FPS), FrameFormat: frame.FormatI420}}
 	switch f.Codec {

@@ -32,6 +32,7 @@ type frameEncoder struct {
 	encode  encodeFunc
 	setRate rateFunc
 	free    func()
+	now     func() time.Time // the presentation clock; time.Now but in tests
 	start   time.Time
 
 	mu       sync.Mutex
@@ -46,7 +47,7 @@ var (
 )
 
 func newFrameEncoder(name string, r video.Reader, encode encodeFunc, setRate rateFunc, free func()) *frameEncoder {
-	return &frameEncoder{name: name, r: video.ToI420(r), encode: encode, setRate: setRate, free: free}
+	return &frameEncoder{name: name, r: video.ToI420(r), encode: encode, setRate: setRate, free: free, now: time.Now}
 }
 
 // Read reads one frame from the source and returns it encoded.
@@ -65,7 +66,7 @@ func (f *frameEncoder) Read() ([]byte, func(), error) {
 	if !ok || y.SubsampleRatio != image.YCbCrSubsampleRatio420 {
 		return nil, func() {}, fmt.Errorf("%s encoder: want an I420 frame, got %T", f.name, img)
 	}
-	now := time.Now()
+	now := f.now()
 	if f.start.IsZero() {
 		f.start = now
 	}

@@ -35,6 +35,10 @@ type options struct {
 	h264Own     bool
 	h264Preset  string
 	h264Threads int
+
+	// clock, when set, stamps the frames for the own encoders instead of
+	// time.Now (tests: an encoder that sees exactly the nominal frame rate).
+	clock func() time.Time
 }
 
 // Option tunes the encoders.
