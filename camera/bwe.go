@@ -132,12 +132,17 @@ func registerRTX(m *webrtc.MediaEngine, codecs map[webrtc.PayloadType]webrtc.Pay
 
 // retransmissionCounter counts the packets the NACK responder sends again:
 // those on the stream's RTX SSRC, or, without RTX, those whose sequence number
-// is not newer than the newest one sent.
+// is not newer than the newest one sent. It marks the RTX packets with their
+// media stream's SSRC (streamSSRCKey), by which the pacer finds their writer:
+// pion binds one local stream for both SSRCs.
 type retransmissionCounter struct{ metrics *Metrics }
 
 func (r *retransmissionCounter) NewInterceptor(string) (interceptor.Interceptor, error) {
 	return &retransmissionInterceptor{metrics: r.metrics}, nil
 }
+
+// streamSSRCKey is the attribute that carries an RTX packet's media SSRC.
+type streamSSRCKey struct{}
 
 type retransmissionInterceptor struct {
 	interceptor.NoOp
@@ -155,6 +160,10 @@ func (r *retransmissionInterceptor) BindLocalStream(info *interceptor.StreamInfo
 		switch {
 		case info.SSRCRetransmission != 0 && h.SSRC == info.SSRCRetransmission:
 			resent = true
+			if a == nil {
+				a = interceptor.Attributes{}
+			}
+			a.Set(streamSSRCKey{}, info.SSRC)
 		case h.SSRC == info.SSRC:
 			mu.Lock()
 			if seen && int16(h.SequenceNumber-newest) <= 0 {

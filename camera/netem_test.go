@@ -185,6 +185,9 @@ type nsViewer struct {
 	cl     *client.Client
 	bytes  atomic.Int64 // RTP payload and header bytes of the video
 	frames atomic.Int64
+	// late counts packets older than the newest one: the link does not
+	// reorder, so they are retransmissions (RTX, given back as media).
+	late   atomic.Int64
 	mu     sync.Mutex
 	camera protocol.ParticipantID
 }
@@ -210,10 +213,16 @@ func joinNSViewer(ctx context.Context, t *testing.T, wsURL, nsPath string, room 
 	t.Cleanup(func() { _ = pc.Close() })
 	v := &nsViewer{pc: pc}
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
+		var newest uint16
+		for n := 0; ; n++ {
 			p, _, err := tr.ReadRTP()
 			if err != nil {
 				return
+			}
+			if n > 0 && int16(p.SequenceNumber-newest) < 0 {
+				v.late.Add(1)
+			} else {
+				newest = p.SequenceNumber
 			}
 			v.bytes.Add(int64(p.MarshalSize()))
 			if p.Marker {
@@ -430,4 +439,7 @@ func TestAdaptsToThe3GLink(t *testing.T) {
 	assert.Equal(t, 1.0, m[`echtzeit_camera_adaptation_info{mode="live"}`])
 	assert.Positive(t, m["echtzeit_camera_nacks_total"], "1 % loss: the viewer asked for packets again")
 	assert.Positive(t, m["echtzeit_camera_retransmitted_packets_total"], "and the camera sent them")
+	assert.Positive(t, v.late.Load(), "and they arrived")
+	t.Logf("NACKs %v for %v packets, %v sent again, %d arrived late at the viewer",
+		m["echtzeit_camera_nacks_total"], m["echtzeit_camera_nacked_packets_total"], m["echtzeit_camera_retransmitted_packets_total"], v.late.Load())
 }

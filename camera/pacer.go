@@ -196,8 +196,12 @@ func (p *pacer) run() {
 }
 
 func (p *pacer) send(pk *paced) {
+	ssrc := pk.header.SSRC
+	if s, ok := pk.attrs.Get(streamSSRCKey{}).(uint32); ok {
+		ssrc = s // an RTX packet goes through its media stream's writer
+	}
 	p.mu.Lock()
-	w := p.writers[pk.header.SSRC]
+	w := p.writers[ssrc]
 	p.mu.Unlock()
 	if w == nil {
 		return

@@ -140,3 +140,22 @@ func TestPacerRuns(t *testing.T) {
 	assert.ErrorIs(t, err, errPacerClosed)
 	require.NoError(t, p.Close(), "Close twice")
 }
+
+// TestPacerSendsRTXThroughTheMediaStream: pion binds one stream for a track's
+// media and RTX SSRCs, so the pacer knows only the media SSRC's writer.
+func TestPacerSendsRTXThroughTheMediaStream(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	p := newPacerAt(1_000_000, c.now)
+	var rec recorder
+	p.AddStream(1, &rec)
+	_, err := p.Write(&rtp.Header{SSRC: 2, SequenceNumber: 9}, []byte{1}, interceptor.Attributes{streamSSRCKey{}: uint32(1)})
+	require.NoError(t, err)
+	_, err = p.Write(&rtp.Header{SSRC: 3, SequenceNumber: 10}, []byte{1}, nil) // unknown: dropped
+	require.NoError(t, err)
+	pkts, _ := p.next(c.t)
+	require.Len(t, pkts, 2)
+	for _, pk := range pkts {
+		p.send(pk)
+	}
+	assert.Equal(t, []uint16{9}, rec.seqs)
+}
