@@ -14,8 +14,12 @@ help: ## list the targets
 deps: ## install the missing Debian packages (chromium, libvpx-dev, libx264-dev, pkg-config, ...)
 	scripts/install-deps.sh
 
+.PHONY: check-deps
+check-deps: ## check (quietly) for the C compiler, pkg-config, libvpx and x264 that the camera's cgo codecs need
+	@scripts/check-build-deps.sh
+
 .PHONY: build
-build: ## build signaling, camera and harness into bin/
+build: check-deps ## build signaling, camera and harness into bin/ (says what to install when a library is missing)
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 .PHONY: pi

@@ -2,6 +2,8 @@ package camera
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -125,7 +127,11 @@ func (c *Camera) Run(ctx context.Context) error {
 		}
 		c.transition(EventSignalingLost)
 		wait := c.cfg.Backoff.Next()
-		c.log.Warn("signaling lost; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		attrs := []any{"err", err, "in", wait.Round(time.Millisecond)}
+		if h := connectHint(err); h != "" {
+			attrs = append(attrs, "hint", h)
+		}
+		c.log.Warn("signaling lost; reconnecting", attrs...)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -199,4 +205,20 @@ func (c *Camera) serve(ctx context.Context, cl *client.Client) error {
 			reg.handle(m)
 		}
 	}
+}
+
+// connectHint says what a person can do about a connection error that retrying
+// alone will not fix: a server certificate the camera does not trust (the
+// signaling server's self-signed one, on a first start without --tls-fingerprint).
+func connectHint(err error) string {
+	var host x509.HostnameError
+	var unknown x509.UnknownAuthorityError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &host):
+		return "the server's certificate is not for this host name: start the server with --tls-host NAME, or pin the certificate with --tls-fingerprint"
+	case errors.As(err, &unknown), errors.As(err, &verify):
+		return "the camera does not trust the server's certificate: pass --tls-fingerprint with the sha256= value the server logs at start, or --tls-ca FILE"
+	}
+	return ""
 }

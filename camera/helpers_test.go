@@ -70,7 +70,7 @@ func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol
 	src, err := softenc.New(synthetic.Source{}, f.Codec, log, rc.metrics, encOpts...)
 	require.NoError(t, err)
 	api, err := camera.NewAPI(camera.APIOptions{
-		ICELoopback: true, IPFilter: loopbackOnly, Logger: log, Metrics: rc.metrics,
+		ICELoopback: camera.LoopbackOn, IPFilter: loopbackOnly, Logger: log, Metrics: rc.metrics,
 		ICEDisconnectedTimeout: time.Second, ICEFailedTimeout: 3 * time.Second,
 	})
 	require.NoError(t, err)

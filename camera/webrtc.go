@@ -1,6 +1,7 @@
 package camera
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -58,9 +59,14 @@ func newTrack(codec string) (*webrtc.TrackLocalStaticSample, error) {
 
 // APIOptions tune the pion API of the camera.
 type APIOptions struct {
-	// ICELoopback gathers candidates on loopback interfaces (one machine, or a
-	// network namespace with only lo).
-	ICELoopback bool
+	// ICELoopback says whether candidates are gathered on loopback interfaces
+	// (one machine, or a network namespace with only lo). The zero value,
+	// LoopbackAuto, decides once in NewAPI from the interfaces that are up and
+	// from SignalingURL's host, and logs its decision.
+	ICELoopback LoopbackMode
+	// SignalingURL is the signaling server's URL; LoopbackAuto includes
+	// loopback candidates when its host is a loopback address.
+	SignalingURL string
 	// IPFilter, when set, keeps only the local addresses it accepts as candidates
 	// (tests keep media on loopback with it).
 	IPFilter func(net.IP) bool
@@ -111,7 +117,19 @@ func NewAPI(o APIOptions) (*API, error) {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
 	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(o.ICELoopback)
+	loop := decideLoopback(o.ICELoopback, "", false, nil)
+	if o.ICELoopback == LoopbackAuto {
+		host, hostLoopback := signalingHost(context.Background(), o.SignalingURL)
+		loop = decideLoopback(o.ICELoopback, host, hostLoopback, usableInterfaces(o.IPFilter))
+	}
+	if o.Logger != nil {
+		if loop.include {
+			o.Logger.Info("including loopback ICE candidates", "mode", o.ICELoopback, "reason", loop.reason)
+		} else {
+			o.Logger.Debug("no loopback ICE candidates", "mode", o.ICELoopback, "reason", loop.reason)
+		}
+	}
+	se.SetIncludeLoopbackCandidate(loop.include)
 	if o.IPFilter != nil {
 		se.SetIPFilter(o.IPFilter)
 	}

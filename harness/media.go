@@ -260,6 +260,9 @@ func (t *mediaTrial) check() error {
 // pageURL is the interface's address with the trial's room and q.
 func (t *mediaTrial) pageURL(q url.Values) string {
 	all := url.Values{"room": {string(t.room)}}
+	if c := t.sp.Params.Chart; c != nil && !*c {
+		all.Set("chart", "0") // the page without its live chart (DESIGN.md)
+	}
 	for k, vs := range q {
 		all[k] = vs
 	}

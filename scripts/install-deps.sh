@@ -6,12 +6,14 @@
 #   libvpx-dev          VP8 software encoder (camera, cgo)
 #   libx264-dev         H.264 software encoder (camera, cgo)
 #   pkg-config          finds the two libraries above for cgo
+#   gcc, libc6-dev      the C compiler and C headers cgo builds with (gcc only
+#                       recommends libc6-dev, which --no-install-recommends skips)
 #   ffmpeg              the stand-in rpicam-vid used by the camera's tests
 #   qemu-user-static    runs the arm64 (Raspberry Pi) camera build in the tests
 #   iproute2            'ip' for the private network namespace of the tests
 set -euo pipefail
 
-packages=(chromium libvpx-dev libx264-dev pkg-config ffmpeg qemu-user-static iproute2)
+packages=(chromium libvpx-dev libx264-dev pkg-config gcc libc6-dev ffmpeg qemu-user-static iproute2)
 if [ "$#" -gt 0 ]; then packages=("$@"); fi
 
 missing=()

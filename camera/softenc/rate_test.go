@@ -57,7 +57,9 @@ func (s tickingSource) Open(f camera.Format, dropped func(int)) (video.Reader, i
 	return read, r, nil
 }
 
-func (tickingSource) SupportsFormat(f camera.Format) error { return synthetic.Source{}.SupportsFormat(f) }
+func (tickingSource) SupportsFormat(f camera.Format) error {
+	return synthetic.Source{}.SupportsFormat(f)
+}
 
 // TestBitrateFollowsTarget encodes the synthetic pattern with the camera's own
 // libvpx and x264 bindings, first at a high target bitrate, then, changed while

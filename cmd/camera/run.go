@@ -43,7 +43,7 @@ type options struct {
 	bitrate        int
 	keyframeInt    int
 	metricsAddr    string
-	iceLoopback    bool
+	iceLoopback    camera.LoopbackMode
 	logLevel       string
 	rpicamCommand  string
 	file           string
@@ -99,7 +99,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.bitrate, "bitrate", 0, "bitrate in bit/s, the most the bandwidth estimate may give (0: 0.08 bit per pixel and frame)")
 	fs.IntVar(&o.keyframeInt, "keyframe-interval", 0, "frames between key frames (0: two seconds)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9101", `Prometheus /metrics listen address ("" or "off" disables)`)
-	fs.BoolVar(&o.iceLoopback, "ice-loopback", false, "gather loopback ICE candidates (one machine, or a network namespace with only lo)")
+	fs.Var(&o.iceLoopback, "ice-loopback", "gather loopback ICE candidates: auto (default) does when no other interface has a usable address\n"+
+		"or the --signaling host is a loopback address (one machine, a network namespace with only lo) and logs it;\n"+
+		"--ice-loopback (=true) always, --ice-loopback=false never")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&o.rpicamCommand, "rpicam-command", "", "command template for --source rpicam (default: rpicam-vid with the format's size, rate and bitrate)")
 	fs.StringVar(&o.file, "file", "", "clip for --source file (.h264 or .ivf)")
@@ -306,7 +308,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
 	api, err := camera.NewAPI(camera.APIOptions{
-		ICELoopback: o.iceLoopback, Logger: logger.With("part", "webrtc"),
+		ICELoopback: o.iceLoopback, SignalingURL: o.signaling, Logger: logger.With("part", "webrtc"),
 		NoCongestionControl: o.congestion == "off", Metrics: metrics,
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"echtzeit/camera"
 	"echtzeit/signaling/protocol"
 )
 
@@ -48,6 +49,23 @@ func TestParseFlags(t *testing.T) {
 	o, err = parseFlags([]string{"--codec", "h264"}, &stderr)
 	require.NoError(t, err)
 	assert.True(t, o.codecSet)
+
+	// --ice-loopback: auto by default, a bare flag forces it on, =false off.
+	for _, tt := range []struct {
+		args []string
+		want camera.LoopbackMode
+	}{
+		{nil, camera.LoopbackAuto},
+		{[]string{"--ice-loopback"}, camera.LoopbackOn},
+		{[]string{"--ice-loopback=false"}, camera.LoopbackOff},
+		{[]string{"--ice-loopback=auto"}, camera.LoopbackAuto},
+	} {
+		o, err := parseFlags(tt.args, &stderr)
+		require.NoError(t, err, tt.args)
+		assert.Equal(t, tt.want, o.iceLoopback, tt.args)
+	}
+	_, err = parseFlags([]string{"--ice-loopback=sometimes"}, &stderr)
+	require.Error(t, err)
 
 	_, err = parseFlags([]string{"--help"}, &stderr)
 	require.ErrorIs(t, err, flag.ErrHelp)

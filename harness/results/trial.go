@@ -103,6 +103,9 @@ type Params struct {
 	Participants int `json:"participants,omitempty"`
 	// SignalRate is the signals per second each load client sends (signaling-load).
 	SignalRate float64 `json:"signalRate,omitempty"`
+	// Chart says whether the pages showed the live chart under the video
+	// (media kinds; false: the page was opened with chart=0).
+	Chart *bool `json:"chart,omitempty"`
 	// Repeat numbers the repetitions of the same parameters, from 1.
 	Repeat int `json:"repeat"`
 	// Network and ViewerNetwork name the network profiles of the sender's and

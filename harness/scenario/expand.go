@@ -29,6 +29,9 @@ func (sp Spec) Name() string {
 		return fmt.Sprintf("%s %d participants %g/s #%d", sp.Kind, p.Participants, p.SignalRate, p.Repeat)
 	}
 	name := fmt.Sprintf("%s %s %s %s %dfps", sp.Kind, p.Resolution, p.Codec, p.Source, p.FPS)
+	if p.Chart != nil && !*p.Chart {
+		name += " no-chart"
+	}
 	if p.Network != "" {
 		name += " over " + p.Network
 		if p.ViewerNetwork != DefaultViewerNetwork {
@@ -53,7 +56,7 @@ func (sp Spec) Estimate() time.Duration {
 
 // Expand returns the scenario's trials in run order: block by block; within a
 // block repeat by repeat (so drift spreads over all parameters), then sender
-// network, viewer network, codec, source, resolution and frame rate
+// network, viewer network, codec, source, resolution, frame rate and chart
 // (participants for signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
@@ -77,13 +80,15 @@ func (s *Scenario) Expand() []Spec {
 						for _, src := range b.Sources {
 							for _, res := range b.Resolutions {
 								for _, f := range b.FPS {
-									sp := base
-									sp.Params = results.Params{
-										Width: res.Width, Height: res.Height, Resolution: res.String(),
-										Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2, Repeat: r,
-										Network: net, ViewerNetwork: vnet,
+									for _, chart := range b.Charts {
+										sp := base
+										sp.Params = results.Params{
+											Width: res.Width, Height: res.Height, Resolution: res.String(),
+											Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2,
+											Chart: &chart, Repeat: r, Network: net, ViewerNetwork: vnet,
+										}
+										out = append(out, sp)
 									}
-									out = append(out, sp)
 								}
 							}
 						}

@@ -110,6 +110,9 @@ type Block struct {
 	Codecs      []contract.Codec `yaml:"codecs"`
 	Sources     []string         `yaml:"sources"`
 	FPS         []int            `yaml:"fps"`
+	// Charts are the pages' live chart settings to sweep (default [true]);
+	// [true, false] measures the page with and without it.
+	Charts []bool `yaml:"charts"`
 	// Participants are the signaling-load sizes.
 	Participants []int `yaml:"participants"`
 	// Rate is the signals per second each load client sends.
@@ -350,6 +353,9 @@ func (s *Scenario) applyDefaults() {
 		}
 		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.FPS) == 0 {
 			b.FPS = []int{DefaultFPS}
+		}
+		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.Charts) == 0 {
+			b.Charts = []bool{true}
 		}
 	}
 }

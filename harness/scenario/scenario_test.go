@@ -30,13 +30,14 @@ trials:
 `
 
 func TestDecodeGood(t *testing.T) {
+	chartOn := true
 	s, err := Decode([]byte(good))
 	require.NoError(t, err)
 	require.NoError(t, s.Validate())
 	specs := s.Expand()
 	require.Len(t, specs, 4+1+4)
 	assert.Equal(t, results.KindCameraToBrowser, specs[0].Kind)
-	assert.Equal(t, results.Params{Width: 160, Height: 90, Resolution: "160x90", Codec: "vp8", Sender: results.SenderEchtzeit, Source: "synthetic", FPS: 30, Participants: 2, Repeat: 1}, specs[0].Params)
+	assert.Equal(t, results.Params{Width: 160, Height: 90, Resolution: "160x90", Codec: "vp8", Sender: results.SenderEchtzeit, Source: "synthetic", FPS: 30, Participants: 2, Chart: &chartOn, Repeat: 1}, specs[0].Params)
 	assert.Equal(t, contract.H264, specs[2].Params.Codec)
 	assert.Equal(t, time.Second, specs[0].Warmup)
 	assert.Equal(t, DefaultTimeout.D(), specs[0].Timeout)
@@ -112,6 +113,11 @@ func TestValidateProblems(t *testing.T) {
 			name: "axis of the wrong kind",
 			yaml: "trials:\n  - kind: signaling-load\n    participants: [2]\n    codecs: [vp8]\n",
 			want: []string{"line 4", "'trials[0].codecs'", "does not apply"},
+		},
+		{
+			name: "charts on signaling-load",
+			yaml: "trials:\n  - kind: signaling-load\n    participants: [2]\n    charts: [false]\n",
+			want: []string{"line 4", "'trials[0].charts'", "does not apply"},
 		},
 		{
 			name: "bad codec and fake source for camera",
@@ -243,4 +249,22 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestChartsAxis: charts: [true, false] runs each trial with and without the
+// page's live chart, one after the other, and records it in the parameters.
+func TestChartsAxis(t *testing.T) {
+	s, err := Decode([]byte("trials:\n  - kind: camera-to-browser\n    resolutions: [640x360]\n    charts: [true, false]\n    repeats: 2\n"))
+	require.NoError(t, err)
+	require.NoError(t, s.Validate())
+	specs := s.Expand()
+	require.Len(t, specs, 4)
+	var got []bool
+	for _, sp := range specs {
+		require.NotNil(t, sp.Params.Chart)
+		got = append(got, *sp.Params.Chart)
+	}
+	assert.Equal(t, []bool{true, false, true, false}, got, "with and without alternate within each repeat")
+	assert.Contains(t, specs[1].Name(), "no-chart")
+	assert.NotContains(t, specs[0].Name(), "chart")
 }

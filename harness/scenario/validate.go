@@ -230,7 +230,7 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 
 func (s *Scenario) validateLoad(p *problems, i int, b Block) {
 	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
-	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "networks", "viewer-networks"} {
+	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "charts", "networks", "viewer-networks"} {
 		if _, set := s.lines[at(key)]; set {
 			p.add(at(key), "does not apply to signaling-load trials")
 		}

@@ -3,12 +3,14 @@
 
 import { Echtzeit, readParams } from "./app.js";
 import { UI } from "./ui.js";
+import { chartEnabled, mountChart } from "./chart.js";
 
 const params = readParams();
 const ui = new UI();
 const app = new Echtzeit(ui, params);
 window.echtzeit = app.api();
 ui.bind(app);
+if (chartEnabled()) mountChart(window.echtzeit, document.getElementById("stats"));
 
 if (params.send) app.shareCamera({ width: params.width, height: params.height, fps: params.fps }).catch(() => {});
 if (params.requestRaw !== null) {
