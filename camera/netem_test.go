@@ -10,6 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +29,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/camera"
+	"echtzeit/camera/passthrough"
 	"echtzeit/camera/softenc"
 	"echtzeit/camera/synthetic"
 	"echtzeit/harness/forwarder"
@@ -76,11 +80,15 @@ type cameraSpec struct {
 	Signaling string
 	Room      protocol.RoomID
 	Format    camera.Format
+	// RpicamCommand, when set, makes the source rpicam with this command
+	// (the stand-in of camera/passthrough); otherwise it is synthetic.
+	RpicamCommand string
 }
 
-// runCameraProcess runs a synthetic camera as cmd/camera does (own libvpx and
-// x264 bindings, congestion control on, balanced degradation) until SIGTERM.
-// It prints "metrics ADDR" once its /metrics listens on loopback.
+// runCameraProcess runs a camera as cmd/camera does (synthetic with the own
+// libvpx and x264 bindings, or rpicam; congestion control on, balanced
+// degradation) until SIGTERM. It prints "metrics ADDR" once its /metrics
+// listens on loopback.
 func runCameraProcess(spec string) error {
 	var c cameraSpec
 	if err := json.Unmarshal([]byte(spec), &c); err != nil {
@@ -90,9 +98,13 @@ func runCameraProcess(spec string) error {
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	metrics := camera.NewMetrics()
-	src, err := softenc.New(synthetic.Source{}, c.Format.Codec, log, metrics, softenc.WithVP8Tuning(-6, 1), softenc.WithH264Tuning("veryfast", 0))
-	if err != nil {
-		return err
+	var src camera.EncodedSource = passthrough.NewRpicam(passthrough.RpicamConfig{Command: c.RpicamCommand}, log)
+	if c.RpicamCommand == "" {
+		var err error
+		src, err = softenc.New(synthetic.Source{}, c.Format.Codec, log, metrics, softenc.WithVP8Tuning(-6, 1), softenc.WithH264Tuning("veryfast", 0))
+		if err != nil {
+			return err
+		}
 	}
 	api, err := camera.NewAPI(camera.APIOptions{Logger: log, Metrics: metrics})
 	if err != nil {
@@ -304,29 +316,37 @@ type linkSample struct {
 	rxFrames    int64
 }
 
-// TestAdaptsToThe3GLink streams 960x540 VP8 (1.24 Mbit/s by default; 540p
-// rather than 720p keeps the race-enabled camera process fast enough) through
-// the 3g profile's uplink (768 kbit/s, 75 ms, 1 % loss, a queue of 1,000
-// packets: 12 s of it). Within 10 s of the first frame, and for a second,
-// the camera must send below the link's rate, its target must be below it and
-// the uplink's queue must be under 200 ms, while the video goes on (5 fps or
-// more arrive).
-func TestAdaptsToThe3GLink(t *testing.T) {
-	requireNamespaces(t)
-	ctx := testContext(t, 90*time.Second)
+// over3G is a camera process behind the 3g profile's uplink and a pion
+// viewer behind a lan link, with a signaling server in the core.
+type over3G struct {
+	t       *testing.T
+	ctx     context.Context
+	linkBps float64
+	viewer  *nsViewer
+	first   time.Time // the viewer's first frame
+	scrape  func() map[string]float64
+
+	mu         sync.Mutex
+	lastReport *forwarder.Report
+	camLines   []string
+	history    []linkSample
+}
+
+// startOver3G builds the network, starts the camera of spec (Signaling and
+// Room are filled in) and the viewer, and returns once the first frame has
+// arrived.
+func startOver3G(t *testing.T, ctx context.Context, spec cameraSpec) *over3G {
+	t.Helper()
 	log := testLogger(t)
 	profile, err := link.Builtin("3g")
 	require.NoError(t, err)
-	linkBps := float64(profile.Up.Rate)
-	require.InDelta(t, 768_000, linkBps, 1)
-
-	var mu sync.Mutex
-	var lastReport *forwarder.Report
+	o := &over3G{t: t, ctx: ctx, linkBps: float64(profile.Up.Rate)}
+	require.InDelta(t, 768_000, o.linkBps, 1)
 	topo, err := network.Build(ctx, network.Config{
 		Name:      fmt.Sprintf("cam%d", time.Now().UnixNano()%100000),
 		Sides:     []network.SideConfig{{Name: "sender", Profile: profile}, {Name: "viewer"}},
 		Forwarder: []string{os.Args[0]}, ForwarderEnv: []string{envForwarder + "=1"},
-		OnReport: func(r forwarder.Report) { mu.Lock(); lastReport = &r; mu.Unlock() },
+		OnReport: func(r forwarder.Report) { o.mu.Lock(); o.lastReport = &r; o.mu.Unlock() },
 		Logger:   log,
 	})
 	require.NoError(t, err)
@@ -349,15 +369,13 @@ func TestAdaptsToThe3GLink(t *testing.T) {
 	t.Cleanup(func() { _ = srv.Close(); serving.Wait() })
 
 	room := protocol.NewRoomID()
-	spec, err := json.Marshal(cameraSpec{
-		Signaling: "ws://" + coreLn.Addr().String() + "/ws", Room: room,
-		Format: camera.Format{Width: 960, Height: 540, FPS: 30, Codec: camera.CodecVP8},
-	})
+	spec.Signaling, spec.Room = "ws://"+coreLn.Addr().String()+"/ws", room
+	js, err := json.Marshal(spec)
 	require.NoError(t, err)
 	metricsAddr, joined := make(chan string, 1), make(chan struct{})
 	var joinOnce sync.Once
 	cam, err := childproc.Start(childproc.Config{
-		Name: "camera", Path: os.Args[0], Env: []string{envCamera + "=" + string(spec)},
+		Name: "camera", Path: os.Args[0], Env: []string{envCamera + "=" + string(js)},
 		Prefix: sender.NS.Prefix(),
 		OnLine: func(line string) {
 			if addr, ok := strings.CutPrefix(line, "metrics "); ok {
@@ -370,6 +388,9 @@ func TestAdaptsToThe3GLink(t *testing.T) {
 			if strings.Contains(line, `msg="joined room"`) {
 				joinOnce.Do(func() { close(joined) })
 			}
+			o.mu.Lock()
+			o.camLines = append(o.camLines, line)
+			o.mu.Unlock()
 			t.Log("camera: " + line)
 		},
 	})
@@ -383,7 +404,7 @@ func TestAdaptsToThe3GLink(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the camera did not start")
 	}
-	scrape := func() map[string]float64 {
+	o.scrape = func() map[string]float64 {
 		m, err := probe.Scrape(ctx, network.HTTPClient(sender.NS), "http://"+addr+"/metrics")
 		require.NoError(t, err)
 		return m
@@ -393,58 +414,124 @@ func TestAdaptsToThe3GLink(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the camera did not join its room")
 	}
+	o.viewer = joinNSViewer(ctx, t, "ws://"+localLn.Addr().String()+"/ws", viewerSide.NS.Path(), room)
+	require.Eventually(t, func() bool { return o.viewer.frames.Load() > 0 }, 20*time.Second, 50*time.Millisecond, "no frame through the link")
+	o.first = time.Now()
+	return o
+}
 
-	v := joinNSViewer(ctx, t, "ws://"+localLn.Addr().String()+"/ws", viewerSide.NS.Path(), room)
-	require.Eventually(t, func() bool { return v.frames.Load() > 0 }, 20*time.Second, 50*time.Millisecond, "no frame through the link")
-	first := time.Now()
-
-	sample := func() linkSample {
-		mu.Lock()
-		defer mu.Unlock()
-		s := linkSample{at: time.Now(), rxBytes: v.bytes.Load(), rxFrames: v.frames.Load()}
-		if lastReport != nil {
-			for _, l := range lastReport.Links {
-				if l.Name == "sender" {
-					s.sentBytes, s.queuedBytes = l.Up.SentBytes, l.Up.QueuedBytes
-				}
+func (o *over3G) sample() linkSample {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := linkSample{at: time.Now(), rxBytes: o.viewer.bytes.Load(), rxFrames: o.viewer.frames.Load()}
+	if o.lastReport != nil {
+		for _, l := range o.lastReport.Links {
+			if l.Name == "sender" {
+				s.sentBytes, s.queuedBytes = l.Up.SentBytes, l.Up.QueuedBytes
 			}
 		}
-		return s
 	}
-	var history []linkSample
-	adapted := 0 // consecutive samples that meet the conditions
-	for time.Since(first) < 10*time.Second && adapted < 3 {
+	return s
+}
+
+// waitAdapted samples twice a second until, for three samples in a row, the
+// camera sent below the link's rate over the last two seconds, its target is
+// below it, the uplink's queue is under 200 ms and 5 fps or more arrived; it
+// fails when that has not happened within d of the first frame.
+func (o *over3G) waitAdapted(d time.Duration) {
+	t := o.t
+	adapted := 0
+	for time.Since(o.first) < d && adapted < 3 {
 		time.Sleep(500 * time.Millisecond)
-		history = append(history, sample())
-		if len(history) < 5 {
+		o.history = append(o.history, o.sample())
+		if len(o.history) < 5 {
 			continue
 		}
-		a, b := history[len(history)-5], history[len(history)-1] // two seconds
+		a, b := o.history[len(o.history)-5], o.history[len(o.history)-1] // two seconds
 		dt := b.at.Sub(a.at).Seconds()
 		sendBps := float64(b.sentBytes-a.sentBytes) * 8 / dt
-		queueMs := float64(b.queuedBytes) * 8 / linkBps * 1000
-		m := scrape()
+		queueMs := float64(b.queuedBytes) * 8 / o.linkBps * 1000
+		m := o.scrape()
 		target := m[contract.MetricCameraTargetBitrate]
 		t.Logf("%4.1f s after the first frame: camera sends %4.0f kbit/s (target %4.0f, estimate %4.0f), uplink queue %4.0f ms, viewer gets %4.0f kbit/s at %4.1f fps, %vx%v@%v",
-			time.Since(first).Seconds(), sendBps/1000, target/1000, m["echtzeit_camera_estimated_bandwidth_bps"]/1000, queueMs,
+			time.Since(o.first).Seconds(), sendBps/1000, target/1000, m["echtzeit_camera_estimated_bandwidth_bps"]/1000, queueMs,
 			float64(b.rxBytes-a.rxBytes)*8/dt/1000, float64(b.rxFrames-a.rxFrames)/dt,
 			m["echtzeit_camera_stream_width"], m["echtzeit_camera_stream_height"], m["echtzeit_camera_stream_fps"])
-		if sendBps < linkBps && target < linkBps && queueMs < 200 && b.rxFrames-a.rxFrames >= 10 {
+		if sendBps < o.linkBps && target < o.linkBps && queueMs < 200 && b.rxFrames-a.rxFrames >= 10 {
 			adapted++
 		} else {
 			adapted = 0
 		}
 	}
-	require.Equal(t, 3, adapted, "the camera did not adapt to the 768 kbit/s uplink within 10 s of the first frame (for a second)")
-	m := scrape()
+	require.Equal(t, 3, adapted, "the camera did not adapt to the 768 kbit/s uplink within %s of the first frame (for a second)", d)
+}
+
+// TestAdaptsToThe3GLink streams 960x540 VP8 (1.24 Mbit/s by default; 540p
+// rather than 720p keeps the race-enabled camera process fast enough) through
+// the 3g profile's uplink (768 kbit/s, 75 ms, 1 % loss, a queue of 1,000
+// packets: 12 s of it). Within 10 s of the first frame, and for a second,
+// the camera must send below the link's rate, its target must be below it and
+// the uplink's queue must be under 200 ms, while the video goes on; lost
+// packets are sent again and arrive.
+func TestAdaptsToThe3GLink(t *testing.T) {
+	requireNamespaces(t)
+	ctx := testContext(t, 90*time.Second)
+	o := startOver3G(t, ctx, cameraSpec{Format: camera.Format{Width: 960, Height: 540, FPS: 30, Codec: camera.CodecVP8}})
+	o.waitAdapted(10 * time.Second)
+	m := o.scrape()
 	assert.Equal(t, 1.0, m[`echtzeit_camera_adaptation_info{mode="live"}`])
 	// 1 % loss: the viewer asks for packets again, the camera sends them and
 	// they arrive (a loss comes every couple of seconds at these rates).
+	v := o.viewer
 	require.Eventually(t, func() bool {
-		m = scrape()
+		m = o.scrape()
 		return m["echtzeit_camera_nacks_total"] > 0 && m["echtzeit_camera_retransmitted_packets_total"] > 0 && v.late.Load() > 0
 	}, 20*time.Second, 200*time.Millisecond, "no retransmission arrived: NACKs %v, sent again %v, arrived %d",
 		m["echtzeit_camera_nacks_total"], m["echtzeit_camera_retransmitted_packets_total"], v.late.Load())
 	t.Logf("NACKs %v for %v packets, %v sent again, %d arrived late at the viewer",
 		m["echtzeit_camera_nacks_total"], m["echtzeit_camera_nacked_packets_total"], m["echtzeit_camera_retransmitted_packets_total"], v.late.Load())
+}
+
+// TestRpicamRestartsOnThe3GLink: a pass-through camera (camera/passthrough's
+// stand-in for rpicam-vid: ffmpeg's x264 at the -b it is given) starts at
+// 1280x720 and 2.2 Mbit/s over the 3g uplink; the camera starts rpicam-vid
+// again with a -b from the estimate (at most every 5 s), after which it sends
+// below the link's rate. The stand-in's x264 overshoots a new -b for a while,
+// so this takes longer than with a live encoder.
+func TestRpicamRestartsOnThe3GLink(t *testing.T) {
+	requireNamespaces(t)
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("the rpicam-vid stand-in needs ffmpeg")
+	}
+	_, here, _, _ := runtime.Caller(0) // the stand-in lives next to this file's package
+	standin := filepath.Join(filepath.Dir(here), "passthrough", "testdata", "rpicam-vid-standin.sh")
+	require.FileExists(t, standin)
+	ctx := testContext(t, 90*time.Second)
+	o := startOver3G(t, ctx, cameraSpec{
+		Format:        camera.Format{Width: 1280, Height: 720, FPS: 30, Codec: camera.CodecH264, Bitrate: 2_200_000},
+		RpicamCommand: strings.Replace(passthrough.DefaultRpicamCommand, "rpicam-vid", standin, 1),
+	})
+	o.waitAdapted(20 * time.Second)
+	m := o.scrape()
+	assert.Equal(t, 1.0, m[`echtzeit_camera_adaptation_info{mode="restart"}`])
+	assert.GreaterOrEqual(t, m[`echtzeit_camera_adaptation_restarts_total{reason="bitrate"}`], 1.0)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var rates []string
+	for _, l := range o.camLines {
+		if strings.Contains(l, `msg="starting camera process"`) {
+			_, after, _ := strings.Cut(l, "bitrate=")
+			rates = append(rates, strings.Fields(after)[0])
+		}
+	}
+	t.Logf("rpicam-vid started with -b %v", rates)
+	require.GreaterOrEqual(t, len(rates), 2, "rpicam-vid was not started again")
+	bps := make([]float64, len(rates))
+	for i, r := range rates {
+		v, err := strconv.Atoi(r)
+		require.NoError(t, err)
+		bps[i] = float64(v)
+	}
+	assert.InDelta(t, 0.9*2_200_000, bps[0], 1, "at the start the estimate is the format's bitrate: 90 % of it")
+	assert.Less(t, bps[len(bps)-1], o.linkBps, "the last start is below the link's rate")
 }
