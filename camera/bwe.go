@@ -81,7 +81,7 @@ func (e *estimators) newEstimator() (cc.BandwidthEstimator, error) {
 		gcc.SendSideBWEInitialBitrate(initial),
 		gcc.SendSideBWEMinBitrate(minEstimate),
 		gcc.SendSideBWEMaxBitrate(maxEstimate),
-		gcc.SendSideBWEPacer(newPacer(initial)),
+		gcc.SendSideBWEPacer(newRTPPacer(initial)),
 	}
 	if e.logs != nil {
 		opts = append(opts, gcc.WithLoggerFactory(e.logs))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +44,9 @@ type Config struct {
 	// OnState, when set, is called with every state change (for tests and status
 	// displays). It must not block.
 	OnState func(State)
+	// Limits bound what viewers can make the camera hold or send; zero fields
+	// take DefaultLimits.
+	Limits Limits
 }
 
 // Validate checks the configuration; messages name the setting.
@@ -60,6 +64,9 @@ func (c Config) Validate() error {
 	if c.API == nil {
 		errs = append(errs, errors.New("the WebRTC API must be set (camera.NewAPI)"))
 	}
+	if err := c.Limits.withDefaults().Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := c.Format.Validate(); err != nil {
 		errs = append(errs, err)
 	} else if c.Source != nil {
@@ -76,6 +83,7 @@ func (c Config) Validate() error {
 type Camera struct {
 	cfg   Config
 	log   *slog.Logger
+	ids   logIDs
 	state State
 }
 
@@ -93,11 +101,16 @@ func New(cfg Config) (*Camera, error) {
 	if cfg.SourceName == "" {
 		cfg.SourceName = "unknown"
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	// Export the configured format and "no peer" before the first viewer, so a
 	// scraper sees the series from the start.
 	cfg.Metrics.SetFormat(cfg.Format, cfg.SourceName)
 	cfg.Metrics.SetPeerState(webrtc.PeerConnectionStateUnknown)
-	return &Camera{cfg: cfg, log: cfg.Logger}, nil
+	c := &Camera{cfg: cfg, log: cfg.Logger, ids: newLogIDs()}
+	// The room ID is the camera's only key (thesis §4.3.2): logs carry a keyed
+	// hash of it, which tells rooms apart within a run and nothing else.
+	c.log.Info("camera starting", "room", c.ids.tag(string(cfg.Room)), "source", cfg.SourceName, "format", cfg.Format.String())
+	return c, nil
 }
 
 func (c *Camera) transition(e Event) {
@@ -127,7 +140,7 @@ func (c *Camera) Run(ctx context.Context) error {
 		}
 		c.transition(EventSignalingLost)
 		wait := c.cfg.Backoff.Next()
-		attrs := []any{"err", err, "in", wait.Round(time.Millisecond)}
+		attrs := []any{"err", c.redact(err), "in", wait.Round(time.Millisecond)}
 		if h := connectHint(err); h != "" {
 			attrs = append(attrs, "hint", h)
 		}
@@ -142,6 +155,15 @@ func (c *Camera) Run(ctx context.Context) error {
 	}
 }
 
+// redact is err's text with the room ID replaced by its log tag: the server's
+// errors may quote it (e.g. room-full).
+func (c *Camera) redact(err error) string {
+	if err == nil {
+		return ""
+	}
+	return strings.ReplaceAll(err.Error(), string(c.cfg.Room), "room#"+c.ids.tag(string(c.cfg.Room)))
+}
+
 func (c *Camera) connectAndServe(ctx context.Context) error {
 	cl, err := client.Dial(ctx, c.cfg.SignalingURL, c.cfg.ClientOptions...)
 	if err != nil {
@@ -153,14 +175,10 @@ func (c *Camera) connectAndServe(ctx context.Context) error {
 		return err
 	}
 	c.cfg.Backoff.Reset()
-	c.log.Info("joined room", "room", joined.Room, "id", cl.ID(), "peers", len(joined.Peers))
+	c.log.Info("joined room", "room", c.ids.tag(string(joined.Room)), "id", c.ids.tag(string(cl.ID())), "peers", len(joined.Peers))
 	c.transition(EventJoined)
 	return c.serve(ctx, cl)
 }
-
-// errSignalingLost ends the sessions when the signaling connection is gone: their
-// viewers come back with new participant IDs after the reconnect.
-var errSignalingLost = errors.New("signaling lost")
 
 // serve handles the room's messages until the connection is gone or ctx is done.
 // Sessions live as long as the signaling connection: on return all are closed.
@@ -189,18 +207,33 @@ func (c *Camera) serve(ctx context.Context, cl *client.Client) error {
 		}
 	}()
 
-	reg := newRegistry(ctx, c, cl.Signal)
+	pc := newPacer(c.cfg.Limits, c.cfg.Metrics, cl.Signal)
+	sendErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sendErr <- pc.run(ctx)
+	}()
+
+	// The backoff of churning viewers outlives a reconnect only within
+	// this connection: their participant IDs do not survive it either.
+	reg := newRegistry(ctx, c, pc, newAdmission(c.cfg.Limits))
 	defer func() {
-		reg.closeAll()
+		reg.closeAll(errSignalingLost)
 		cancel()
+		reg.wait()
 		wg.Wait()
 	}()
 	for {
 		select {
 		case err := <-recvErr:
 			return err
+		case err := <-sendErr:
+			return err
 		case h := <-reg.ended:
 			reg.reap(h)
+		case <-reg.due:
+			reg.wake()
 		case m := <-msgs:
 			reg.handle(m)
 		}

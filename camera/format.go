@@ -105,3 +105,16 @@ func CheckFormat(src EncodedSource, f Format) error {
 	}
 	return nil
 }
+
+// checkRequest is base changed by the viewer's request r, checked against what
+// src can deliver.
+func checkRequest(src EncodedSource, base Format, r protocol.FormatRequest) (Format, error) {
+	f, err := base.WithRequest(r)
+	if err != nil {
+		return base, err
+	}
+	if err := CheckFormat(src, f); err != nil {
+		return base, err
+	}
+	return f, nil
+}

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/camera"
@@ -26,6 +29,7 @@ import (
 // loopbackOnly keeps every test's media on loopback, even outside a namespace.
 func loopbackOnly(ip net.IP) bool { return ip.IsLoopback() }
 
+// testLogger logs to the test's output (the server's logs in these tests).
 func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
@@ -62,12 +66,33 @@ func (r *runningCamera) count(s camera.State) int {
 // selects mediadevices' encoders.
 func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol.RoomID, f camera.Format, encOpts ...softenc.Option) *runningCamera {
 	t.Helper()
+	return startCameraWith(t, cameraSetup{wsURL: wsURL, opts: opts, room: room, format: f, encOpts: encOpts})
+}
+
+// cameraSetup is what startCameraWith needs; zero limits are the defaults.
+type cameraSetup struct {
+	wsURL   string
+	opts    []client.Option
+	room    protocol.RoomID
+	format  camera.Format
+	limits  camera.Limits
+	encOpts []softenc.Option
+}
+
+// startCameraWith runs a synthetic camera as set up until the test ends. Its log
+// goes to the test's output and is checked at the end for secrets: no room ID
+// (or any other 64-hex string) may appear in it (issue #14).
+func startCameraWith(t *testing.T, cs cameraSetup) *runningCamera {
+	t.Helper()
 	rc := &runningCamera{metrics: camera.NewMetrics()}
-	log := testLogger(t).With("part", "camera")
+	logs := &secretCheck{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelInfo})).With("part", "camera")
+	t.Cleanup(func() { logs.check(t) })
+	encOpts := cs.encOpts
 	if encOpts == nil {
 		encOpts = []softenc.Option{softenc.WithVP8Tuning(-6, 1), softenc.WithH264Tuning("veryfast", 0)}
 	}
-	src, err := softenc.New(synthetic.Source{}, f.Codec, log, rc.metrics, encOpts...)
+	src, err := softenc.New(synthetic.Source{}, cs.format.Codec, log, rc.metrics, encOpts...)
 	require.NoError(t, err)
 	api, err := camera.NewAPI(camera.APIOptions{
 		ICELoopback: camera.LoopbackOn, IPFilter: loopbackOnly, Logger: log, Metrics: rc.metrics,
@@ -75,13 +100,13 @@ func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol
 	})
 	require.NoError(t, err)
 	cam, err := camera.New(camera.Config{
-		SignalingURL: wsURL, ClientOptions: opts, Room: room,
-		Source: src, SourceName: "synthetic", Format: f, API: api,
+		SignalingURL: cs.wsURL, ClientOptions: cs.opts, Room: cs.room,
+		Source: src, SourceName: "synthetic", Format: cs.format, API: api,
 		// The tests check the size they asked for, also on a busy machine
 		// where the estimate can fall: only the frame rate may give.
 		Degradation: camera.DegradationMaintainResolution,
 		Backoff:     &camera.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
-		Logger:      log, Metrics: rc.metrics, OnState: rc.onState,
+		Logger:      log, Metrics: rc.metrics, OnState: rc.onState, Limits: cs.limits,
 	})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -99,6 +124,32 @@ func startCamera(t *testing.T, wsURL string, opts []client.Option, room protocol
 		}
 	})
 	return rc
+}
+
+// hex64 matches a room ID, or any 256-bit hex secret.
+var hex64 = regexp.MustCompile(`[0-9a-fA-F]{64}`)
+
+// secretCheck collects a log and fails the test if it holds a 64-hex string.
+type secretCheck struct {
+	mu    sync.Mutex
+	lines int
+	found []string
+}
+
+func (s *secretCheck) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines++
+	if m := hex64.Find(p); m != nil && len(s.found) < 5 {
+		s.found = append(s.found, string(p))
+	}
+	return len(p), nil
+}
+
+func (s *secretCheck) check(t *testing.T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	assert.Empty(t, s.found, "the camera's log (%d lines) holds a 64-hex string (a room ID?)", s.lines)
 }
 
 // pionViewer is a minimal viewer built on pion: it joins the room, negotiates in
@@ -234,7 +285,9 @@ func (v *pionViewer) loop(request *protocol.FormatRequest) {
 			if v.camera() == "" && p.SDP != nil {
 				v.peer.Store(m.From)
 			}
-			if m.From != v.camera() {
+			// A refused request may come before the camera's offer: the camera
+			// answers it at once.
+			if m.From != v.camera() && (v.camera() != "" || p.Error == nil) {
 				continue
 			}
 			v.handle(p)

@@ -28,6 +28,15 @@ type Metrics struct {
 	peerState      *prometheus.GaugeVec
 	adapt          adaptMetrics // metrics_bwe.go
 
+	sessions        prometheus.Gauge
+	sessionsStarted prometheus.Counter
+	sessionsEnded   *prometheus.CounterVec
+	sessionsDelayed *prometheus.CounterVec
+	sessionsRefused *prometheus.CounterVec
+	signalsSent     prometheus.Counter
+	signalsDropped  *prometheus.CounterVec
+	signalQueue     prometheus.Gauge
+
 	mu         sync.Mutex // guards lastFormat
 	lastFormat prometheus.Labels
 }
@@ -70,14 +79,75 @@ func NewMetrics() *Metrics {
 			Help: "1 for the state of the current WebRTC PeerConnection.",
 		}, []string{"state"}),
 	}
+	m.addSessionMetrics()
 	m.registry.MustRegister(
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 		m.framesCaptured, m.framesEncoded, m.framesSent, m.framesDropped,
 		m.encodeSeconds, m.bytesSent, m.formatInfo, m.peerState,
+		m.sessions, m.sessionsStarted, m.sessionsEnded, m.sessionsDelayed, m.sessionsRefused,
+		m.signalsSent, m.signalsDropped, m.signalQueue,
 	)
 	m.adapt = newAdaptMetrics(m.registry)
 	return m
+}
+
+// Label values of the session and signal metrics (DESIGN.md "Camera metrics").
+const (
+	delayViewerBackoff = "viewer-backoff" // the viewer's own backoff after sessions that ended early
+	delayStartRate     = "start-rate"     // the camera-wide limit on session starts
+	refuseMaxSessions  = "max-sessions"   // Limits.MaxSessions reached
+	refuseSignalFlood  = "signal-flood"   // too many signals while the start was delayed
+	dropViewerGone     = "viewer-gone"    // the session ended before its signal went out
+	dropQueueFull      = "queue-full"     // the pacer's queue was full
+)
+
+// addSessionMetrics creates the metrics of sessions, their limits and the pacer,
+// with every label value at zero so that a scraper sees the series from the start.
+func (m *Metrics) addSessionMetrics() {
+	m.sessions = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "echtzeit_camera_sessions",
+		Help: "Viewer sessions running now.",
+	})
+	m.sessionsStarted = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "echtzeit_camera_sessions_started_total",
+		Help: "Viewer sessions started.",
+	})
+	m.sessionsEnded = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "echtzeit_camera_sessions_ended_total",
+		Help: "Viewer sessions ended, by reason (viewer-left, peer-failed, setup-timeout, candidate-limit, ...).",
+	}, []string{"reason"})
+	m.sessionsDelayed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "echtzeit_camera_sessions_delayed_total",
+		Help: "Session starts put off: the viewer's backoff after sessions that ended before connecting, or the camera-wide start rate.",
+	}, []string{"reason"})
+	m.sessionsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "echtzeit_camera_sessions_refused_total",
+		Help: "Viewers refused a session: the camera is at its session limit, or the viewer flooded a delayed start.",
+	}, []string{"reason"})
+	m.signalsSent = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "echtzeit_camera_signals_sent_total",
+		Help: "Signals the camera sent to viewers through its pacer.",
+	})
+	m.signalsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "echtzeit_camera_signals_dropped_total",
+		Help: "Signals not sent: the viewer's session ended first, or the pacer's queue was full.",
+	}, []string{"reason"})
+	m.signalQueue = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "echtzeit_camera_signal_queue",
+		Help: "Signals waiting for the pacer.",
+	})
+	for r := range endReasonNames {
+		if r != EndUnknown {
+			m.sessionsEnded.WithLabelValues(r.String())
+		}
+	}
+	m.sessionsDelayed.WithLabelValues(delayViewerBackoff)
+	m.sessionsDelayed.WithLabelValues(delayStartRate)
+	m.sessionsRefused.WithLabelValues(refuseMaxSessions)
+	m.sessionsRefused.WithLabelValues(refuseSignalFlood)
+	m.signalsDropped.WithLabelValues(dropViewerGone)
+	m.signalsDropped.WithLabelValues(dropQueueFull)
 }
 
 // Registry is the registry the metrics live on.
@@ -158,5 +228,56 @@ func (m *Metrics) SetPeerState(s webrtc.PeerConnectionState) {
 			v = 1
 		}
 		m.peerState.WithLabelValues(st.String()).Set(v)
+	}
+}
+
+// SessionStarted counts a new viewer session; n is the number running now.
+func (m *Metrics) SessionStarted(n int) {
+	if m != nil {
+		m.sessionsStarted.Inc()
+		m.sessions.Set(float64(n))
+	}
+}
+
+// SessionEnded counts a session that ended for r; n is the number running now.
+func (m *Metrics) SessionEnded(r EndReason, n int) {
+	if m != nil {
+		m.sessionsEnded.WithLabelValues(r.String()).Inc()
+		m.sessions.Set(float64(n))
+	}
+}
+
+// SessionDelayed counts a session start put off for reason.
+func (m *Metrics) SessionDelayed(reason string) {
+	if m != nil {
+		m.sessionsDelayed.WithLabelValues(reason).Inc()
+	}
+}
+
+// SessionRefused counts a viewer refused a session for reason.
+func (m *Metrics) SessionRefused(reason string) {
+	if m != nil {
+		m.sessionsRefused.WithLabelValues(reason).Inc()
+	}
+}
+
+// SignalSent counts one signal sent by the pacer.
+func (m *Metrics) SignalSent() {
+	if m != nil {
+		m.signalsSent.Inc()
+	}
+}
+
+// SignalDropped counts one signal not sent, for reason.
+func (m *Metrics) SignalDropped(reason string) {
+	if m != nil {
+		m.signalsDropped.WithLabelValues(reason).Inc()
+	}
+}
+
+// SetSignalQueue sets the number of signals waiting for the pacer.
+func (m *Metrics) SetSignalQueue(n int) {
+	if m != nil {
+		m.signalQueue.Set(float64(n))
 	}
 }

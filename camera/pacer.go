@@ -1,210 +1,175 @@
 package camera
 
 import (
-	"maps"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
-	"time"
 
-	"github.com/pion/interceptor"
-	"github.com/pion/rtp"
+	"golang.org/x/time/rate"
+
+	"echtzeit/signaling/protocol"
 )
 
-// Pacing (the camera's gcc.Pacer). The encoder delivers a frame as one burst of
-// RTP packets; the pacer spreads them out at pacingFactor times the bandwidth
-// estimate, as libwebrtc's pacer does, so a key frame does not hit a thin link
-// as one block and the delay-based estimator sees smooth arrivals. Unlike
-// pion's LeakyBucketPacer (1.5 times the estimate, an unbounded queue that
-// starts at 10 kbit/s: seconds of queue, FIELD-NOTES), the queue is bounded in
-// time: when a packet would wait longer than maxPacerQueue at the pacing
-// rate, the pacer sends faster, so a source that cannot adapt (a
-// clip, rpicam-vid between restarts) fills the link's queue, where the
-// estimator sees it, rather than the camera's memory.
-const (
-	pacingFactor  = 2.5
-	maxPacerQueue = 100 * time.Millisecond
-	// pacerBurst is what the pacer may send at once after being idle: the
-	// first packets of a frame leave without waiting.
-	pacerBurst = 10 * time.Millisecond
-	// minPacerWait keeps the pacer from spinning on timers shorter than the
-	// scheduler's resolution.
-	minPacerWait = time.Millisecond
-	mtuBytes     = 1500
-)
-
-// paced is a queued packet: copies of the header, payload and attributes,
-// because the writer may reuse them once Write returns.
-type paced struct {
-	header  rtp.Header
-	payload []byte
-	attrs   interceptor.Attributes
-	queued  time.Time
-}
-
-func (p *paced) size() int { return p.header.MarshalSize() + len(p.payload) }
-
-// pacer implements gcc.Pacer. Write queues; one goroutine (started by
-// newPacer, stopped by Close) sends. The mutex guards the queue, the budget and
-// the writers; it is never held while a packet is written.
+// pacer sends the camera's signals over its signaling connection at no more than
+// Limits.SignalRate (burst Limits.SignalBurst), under the server's limit for one
+// connection (DESIGN.md "Hostile peers"), whatever the viewers do. Sessions and
+// the registry only queue (never block, never touch the network); one goroutine,
+// run, sends. Each queue belongs to one key (a session, or a viewer waiting for
+// its session) and the queues are served round-robin, so one viewer's signals
+// cannot hold back another's. A closed key's signals are dropped, and so is
+// anything queued for it later: signals for a viewer that is gone are never sent.
+// The mutex guards only the queues and is never held across I/O.
 type pacer struct {
-	mu      sync.Mutex
-	queue   []*paced
-	bytes   int // queued bytes
-	rate    int // bit/s: the estimate (SetTargetBitrate)
-	budget  float64
-	last    time.Time
-	writers map[uint32]interceptor.RTPWriter
-	closed  bool
+	send    func(ctx context.Context, to protocol.ParticipantID, p json.RawMessage) error
+	limiter *rate.Limiter
+	maxAll  int
+	maxEach int
+	metrics *Metrics
 
-	wake chan struct{}
-	done chan struct{}
-	wg   sync.WaitGroup
-	now  func() time.Time
+	mu     sync.Mutex
+	queues map[uint64]*outQueue
+	order  []uint64            // keys with queued signals, next first
+	closed map[uint64]struct{} // keys whose owner may still enqueue, to drop
+	total  int
+	wake   chan struct{}
 }
 
-// newPacer starts a pacer at the initial estimate (bit/s).
-func newPacer(initial int) *pacer {
-	p := newPacerAt(initial, time.Now)
-	p.wg.Add(1)
-	go p.run()
-	return p
+type outQueue struct {
+	to    protocol.ParticipantID
+	items []json.RawMessage
 }
 
-// newPacerAt returns a pacer on the clock now without its goroutine (tests
-// drive it through next).
-func newPacerAt(initial int, now func() time.Time) *pacer {
+// errKeyClosed is returned by enqueue for a closed key: the session is ending.
+var errKeyClosed = errors.New("signals to this viewer are no longer sent")
+
+func newPacer(l Limits, m *Metrics, send func(context.Context, protocol.ParticipantID, json.RawMessage) error) *pacer {
 	return &pacer{
-		rate:    max(initial, minEstimate),
-		writers: map[uint32]interceptor.RTPWriter{},
+		send:    send,
+		limiter: rate.NewLimiter(rate.Limit(l.SignalRate), l.SignalBurst),
+		maxAll:  l.MaxOutgoing,
+		maxEach: l.MaxOutgoingPerViewer,
+		metrics: m,
+		queues:  map[uint64]*outQueue{},
+		closed:  map[uint64]struct{}{},
 		wake:    make(chan struct{}, 1),
-		done:    make(chan struct{}),
-		now:     now,
-		last:    now(),
-		budget:  mtuBytes, // as after idle time: the first packet goes at once
 	}
 }
 
-// AddStream registers the writer of a stream's packets (gcc.Pacer).
-func (p *pacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
+// enqueue queues payload for viewer to under key. urgent signals (answers to a
+// viewer's request) go before the key's other queued signals. It returns
+// ErrSendQueueFull when the key's queue or the pacer is full, and errKeyClosed
+// after close(key).
+func (p *pacer) enqueue(key uint64, to protocol.ParticipantID, payload json.RawMessage, urgent bool) error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.writers[ssrc] = w
-}
-
-// SetTargetBitrate sets the estimate the pacing rate follows (gcc.Pacer).
-func (p *pacer) SetTargetBitrate(rate int) {
-	p.mu.Lock()
-	p.rate = max(rate, minEstimate)
-	p.mu.Unlock()
-	p.poke()
-}
-
-// Write queues a packet (interceptor.RTPWriter).
-func (p *pacer) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-	pk := &paced{header: h.Clone(), payload: append([]byte(nil), payload...), attrs: maps.Clone(a)}
-	p.mu.Lock()
-	if p.closed {
+	if _, ok := p.closed[key]; ok {
 		p.mu.Unlock()
-		return 0, errPacerClosed
+		p.metrics.SignalDropped(dropViewerGone)
+		return errKeyClosed
 	}
-	pk.queued = p.now()
-	p.queue = append(p.queue, pk)
-	p.bytes += pk.size()
+	q := p.queues[key]
+	if q == nil {
+		q = &outQueue{to: to}
+	}
+	if len(q.items) >= p.maxEach || p.total >= p.maxAll {
+		n := len(q.items)
+		p.mu.Unlock()
+		p.metrics.SignalDropped(dropQueueFull)
+		return fmt.Errorf("%w: %d queued for this viewer, %d in all", ErrSendQueueFull, n, p.maxAll)
+	}
+	if len(q.items) == 0 {
+		p.queues[key] = q
+		p.order = append(p.order, key)
+	}
+	if urgent {
+		q.items = append([]json.RawMessage{payload}, q.items...)
+	} else {
+		q.items = append(q.items, payload)
+	}
+	p.total++
+	p.metrics.SetSignalQueue(p.total)
 	p.mu.Unlock()
-	p.poke()
-	return pk.size(), nil
-}
-
-func (p *pacer) poke() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
 	}
-}
-
-// Close stops the goroutine and drops what is queued (gcc.Pacer).
-func (p *pacer) Close() error {
-	p.mu.Lock()
-	if !p.closed {
-		p.closed = true
-		close(p.done)
-		p.queue, p.bytes = nil, 0
-	}
-	p.mu.Unlock()
-	p.wg.Wait()
 	return nil
 }
 
-// pacingRate is the rate (bit/s) at which the queue drains at now:
-// pacingFactor times the estimate, or faster when the oldest packet would
-// otherwise wait longer than maxPacerQueue. Called with mu held.
-func (p *pacer) pacingRate(now time.Time) float64 {
-	r := pacingFactor * float64(p.rate)
-	if len(p.queue) == 0 {
-		return r
-	}
-	left := max(maxPacerQueue-now.Sub(p.queue[0].queued), minPacerWait)
-	return max(r, float64(p.bytes)*8/left.Seconds())
-}
-
-// next takes the packets that may be sent at now and says how long to wait
-// before calling again (0: the queue is empty, wait for a Write).
-func (p *pacer) next(now time.Time) ([]*paced, time.Duration) {
+// close drops the signals queued under key and refuses new ones until forget.
+func (p *pacer) close(key uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	rate := p.pacingRate(now) / 8 // bytes per second
-	// No credit for idle time beyond a burst.
-	p.budget = min(p.budget+now.Sub(p.last).Seconds()*rate, max(mtuBytes, rate*pacerBurst.Seconds()))
-	p.last = now
-	var out []*paced
-	for len(p.queue) > 0 && p.budget > 0 {
-		pk := p.queue[0]
-		p.queue[0] = nil
-		p.queue = p.queue[1:]
-		p.bytes -= pk.size()
-		p.budget -= float64(pk.size())
-		out = append(out, pk)
-	}
-	if len(p.queue) == 0 {
-		p.queue = nil
-		return out, 0
-	}
-	wait := time.Duration(-p.budget / rate * float64(time.Second))
-	return out, max(wait, minPacerWait)
-}
-
-func (p *pacer) run() {
-	defer p.wg.Done()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		pkts, wait := p.next(p.now())
-		for _, pk := range pkts {
-			p.send(pk)
-		}
-		var tick <-chan time.Time
-		if wait > 0 {
-			timer.Reset(wait)
-			tick = timer.C
-		}
-		select { // Reset and Stop discard a pending tick (Go 1.23 timers)
-		case <-p.done:
-			return
-		case <-p.wake:
-		case <-tick:
-		}
-	}
-}
-
-func (p *pacer) send(pk *paced) {
-	ssrc := pk.header.SSRC
-	if s, ok := pk.attrs.Get(streamSSRCKey{}).(uint32); ok {
-		ssrc = s // an RTX packet goes through its media stream's writer
-	}
-	p.mu.Lock()
-	w := p.writers[ssrc]
-	p.mu.Unlock()
-	if w == nil {
+	p.closed[key] = struct{}{}
+	q := p.queues[key]
+	if q == nil {
 		return
 	}
-	_, _ = w.Write(&pk.header, pk.payload, pk.attrs)
+	delete(p.queues, key)
+	for i, k := range p.order {
+		if k == key {
+			p.order = append(p.order[:i], p.order[i+1:]...)
+			break
+		}
+	}
+	p.total -= len(q.items)
+	p.metrics.SetSignalQueue(p.total)
+	for range q.items {
+		p.metrics.SignalDropped(dropViewerGone)
+	}
+}
+
+// forget releases a closed key once nothing can enqueue under it any more.
+func (p *pacer) forget(key uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.closed, key)
+}
+
+// next takes the head of the next key's queue (round-robin).
+func (p *pacer) next() (protocol.ParticipantID, json.RawMessage, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.order) == 0 {
+		return "", nil, false
+	}
+	key := p.order[0]
+	p.order = p.order[1:]
+	q := p.queues[key]
+	payload := q.items[0]
+	q.items = q.items[1:]
+	if len(q.items) == 0 {
+		delete(p.queues, key)
+	} else {
+		p.order = append(p.order, key)
+	}
+	p.total--
+	p.metrics.SetSignalQueue(p.total)
+	return q.to, payload, true
+}
+
+// run sends queued signals until ctx is done or a send fails (the connection is
+// gone); it returns that error.
+func (p *pacer) run(ctx context.Context) error {
+	for {
+		// Wait for a token first, then take the signal: a viewer that leaves
+		// while the pacer waits has its signal dropped, not sent late.
+		if err := p.limiter.Wait(ctx); err != nil {
+			return ctx.Err()
+		}
+		to, payload, ok := p.next()
+		for !ok {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-p.wake:
+			}
+			to, payload, ok = p.next()
+		}
+		if err := p.send(ctx, to, payload); err != nil {
+			return fmt.Errorf("send signal: %w", err)
+		}
+		p.metrics.SignalSent()
+	}
 }

@@ -1,161 +1,131 @@
 package camera
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pion/interceptor"
-	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"echtzeit/signaling/protocol"
 )
 
-// fakeClock is a clock the test moves.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time { return c.t }
-
-const testPayload = 1188 // + 12 bytes of header: 1,200-byte packets
-
-func writePackets(t *testing.T, p *pacer, first uint16, n int) {
-	t.Helper()
-	for i := range n {
-		h := &rtp.Header{Version: 2, SSRC: 1, SequenceNumber: first + uint16(i)}
-		_, err := p.Write(h, make([]byte, testPayload), interceptor.Attributes{"k": i})
-		require.NoError(t, err)
-	}
-}
-
-// drain calls next every step until d has passed and returns what was sent
-// when, in order.
-func drain(p *pacer, c *fakeClock, d, step time.Duration) (sent []*paced, at []time.Duration) {
-	start := c.t
-	for c.t.Sub(start) <= d {
-		pkts, _ := p.next(c.t)
-		for _, pk := range pkts {
-			sent = append(sent, pk)
-			at = append(at, c.t.Sub(start))
-		}
-		c.t = c.t.Add(step)
-	}
-	return sent, at
-}
-
-func TestPacerPacesAtTwoAndAHalfTimesTheEstimate(t *testing.T) {
-	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	p := newPacerAt(1_000_000, c.now)
-	// 20 packets, 192 kbit: 77 ms at 2.5 Mbit/s, within maxPacerQueue.
-	writePackets(t, p, 100, 20)
-	sent, at := drain(p, c, 300*time.Millisecond, time.Millisecond)
-	require.Len(t, sent, 20)
-	for i, pk := range sent {
-		assert.Equal(t, uint16(100+i), pk.header.SequenceNumber, "order kept")
-		assert.Equal(t, i, pk.attrs["k"], "attributes kept")
-	}
-	// The first two packets go at once (a packet goes while the budget,
-	// 1,500 bytes at the start, is positive), the rest at the pacing rate:
-	// the last one after 18 × 1,200 - 300 bytes at 2.5 Mbit/s ≈ 68 ms.
-	assert.Zero(t, at[1])
-	assert.InDelta(t, 68, at[len(at)-1].Milliseconds(), 2)
-}
-
-func TestPacerQueueIsBounded(t *testing.T) {
-	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	p := newPacerAt(100_000, c.now) // 250 kbit/s of pacing
-	// 1 MB: 32 s at the pacing rate. The pacer sends faster instead, so that
-	// nothing waits much more than maxPacerQueue.
-	writePackets(t, p, 0, 833)
-	_, at := drain(p, c, 2*time.Second, time.Millisecond)
-	require.Len(t, at, 833)
-	assert.LessOrEqual(t, at[len(at)-1], maxPacerQueue+2*time.Millisecond, "the last packet left after %s", at[len(at)-1])
-}
-
-func TestPacerGivesNoCreditForIdleTime(t *testing.T) {
-	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	p := newPacerAt(1_000_000, c.now)
-	c.t = c.t.Add(10 * time.Second) // idle
-	writePackets(t, p, 0, 20)       // 24 kB
-	pkts, wait := p.next(c.t)
-	// A 10 ms burst at 2.5 Mbit/s is 3,125 bytes: three packets (the third
-	// goes while the budget is still positive), then a wait.
-	assert.Len(t, pkts, 3)
-	assert.Positive(t, wait)
-	assert.LessOrEqual(t, wait, 10*time.Millisecond)
-}
-
-func TestPacerFollowsTheEstimate(t *testing.T) {
-	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	p := newPacerAt(2_000_000, c.now)
-	p.SetTargetBitrate(200_000) // 500 kbit/s pacing: 62.5 bytes per ms
-	writePackets(t, p, 0, 4)
-	sent, at := drain(p, c, time.Second, time.Millisecond)
-	require.Len(t, sent, 4)
-	// 4.8 kB, the first two packets at once: the rest takes
-	// (2 × 1,200 - 300 bytes) / 62.5 bytes per ms ≈ 34 ms.
-	assert.InDelta(t, 34, at[3].Milliseconds(), 2)
-	p.SetTargetBitrate(1) // the estimator's minimum holds
-	assert.Equal(t, minEstimate, p.rate)
-}
-
-// recorder is an RTP writer that keeps what it gets.
-type recorder struct {
+// sink records what a pacer sends, with the time.
+type sink struct {
 	mu   sync.Mutex
-	seqs []uint16
+	sent []string
+	at   []time.Time
+	err  error
 }
 
-func (r *recorder) Write(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.seqs = append(r.seqs, h.SequenceNumber)
-	return len(payload), nil
+func (s *sink) send(_ context.Context, to protocol.ParticipantID, p json.RawMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = append(s.sent, string(to)+":"+string(p))
+	s.at = append(s.at, time.Now())
+	return s.err
 }
 
-func (r *recorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.seqs)
+func (s *sink) got() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.sent...)
 }
 
-// TestPacerRuns runs the pacer's goroutine on the real clock: packets reach
-// the stream's writer in order, and Close stops the goroutine and refuses
-// what comes after.
-func TestPacerRuns(t *testing.T) {
-	p := newPacer(5_000_000)
-	var rec recorder
-	p.AddStream(1, &rec)
-	buf := make([]byte, testPayload)
-	for i := range 50 {
-		h := &rtp.Header{SSRC: 1, SequenceNumber: uint16(i)}
-		_, err := p.Write(h, buf, nil)
-		require.NoError(t, err)
-		buf[0]++ // the pacer keeps its own copy
+func testLimits(f func(*Limits)) Limits {
+	l := DefaultLimits()
+	if f != nil {
+		f(&l)
 	}
-	require.Eventually(t, func() bool { return rec.count() == 50 }, 5*time.Second, 5*time.Millisecond)
-	for i, s := range rec.seqs {
-		assert.Equal(t, uint16(i), s)
-	}
-	require.NoError(t, p.Close())
-	_, err := p.Write(&rtp.Header{SSRC: 1}, buf, nil)
-	assert.ErrorIs(t, err, errPacerClosed)
-	require.NoError(t, p.Close(), "Close twice")
+	return l
 }
 
-// TestPacerSendsRTXThroughTheMediaStream: pion binds one stream for a track's
-// media and RTX SSRCs, so the pacer knows only the media SSRC's writer.
-func TestPacerSendsRTXThroughTheMediaStream(t *testing.T) {
-	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	p := newPacerAt(1_000_000, c.now)
-	var rec recorder
-	p.AddStream(1, &rec)
-	_, err := p.Write(&rtp.Header{SSRC: 2, SequenceNumber: 9}, []byte{1}, interceptor.Attributes{streamSSRCKey{}: uint32(1)})
-	require.NoError(t, err)
-	_, err = p.Write(&rtp.Header{SSRC: 3, SequenceNumber: 10}, []byte{1}, nil) // unknown: dropped
-	require.NoError(t, err)
-	pkts, _ := p.next(c.t)
-	require.Len(t, pkts, 2)
-	for _, pk := range pkts {
-		p.send(pk)
+func runPacer(t *testing.T, p *pacer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.ErrorIs(t, <-done, context.Canceled)
+	})
+}
+
+func waitSent(t *testing.T, s *sink, n int) []string {
+	t.Helper()
+	require.Eventually(t, func() bool { return len(s.got()) >= n }, 5*time.Second, time.Millisecond)
+	return s.got()
+}
+
+func TestPacerRoundRobinAndUrgent(t *testing.T) {
+	s := &sink{}
+	p := newPacer(testLimits(nil), NewMetrics(), s.send)
+	// Queued before the pacer runs, so the order is the pacer's alone.
+	for i := range 3 {
+		require.NoError(t, p.enqueue(1, "a", json.RawMessage(fmt.Sprint(i)), false))
 	}
-	assert.Equal(t, []uint16{9}, rec.seqs)
+	require.NoError(t, p.enqueue(2, "b", json.RawMessage("0"), false))
+	require.NoError(t, p.enqueue(1, "a", json.RawMessage("9"), true))
+	runPacer(t, p)
+	assert.Equal(t, []string{"a:9", "b:0", "a:0", "a:1", "a:2"}, waitSent(t, s, 5),
+		"urgent first within its queue, queues taken in turns")
+}
+
+func TestPacerRate(t *testing.T) {
+	s := &sink{}
+	p := newPacer(testLimits(func(l *Limits) { l.SignalRate, l.SignalBurst = 50, 5 }), NewMetrics(), s.send)
+	for i := range 15 {
+		require.NoError(t, p.enqueue(uint64(i%3), "v", json.RawMessage("1"), false))
+	}
+	runPacer(t, p)
+	waitSent(t, s, 15)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// 5 at once, then 10 more at 50/s: at least ~200 ms in all.
+	assert.GreaterOrEqual(t, s.at[14].Sub(s.at[0]), 150*time.Millisecond)
+}
+
+func TestPacerBounds(t *testing.T) {
+	m := NewMetrics()
+	p := newPacer(testLimits(func(l *Limits) { l.MaxOutgoing, l.MaxOutgoingPerViewer = 5, 3 }), m, (&sink{}).send)
+	for range 3 {
+		require.NoError(t, p.enqueue(1, "a", json.RawMessage("1"), false))
+	}
+	require.ErrorIs(t, p.enqueue(1, "a", json.RawMessage("1"), false), ErrSendQueueFull, "per viewer")
+	for range 2 {
+		require.NoError(t, p.enqueue(2, "b", json.RawMessage("1"), false))
+	}
+	require.ErrorIs(t, p.enqueue(3, "c", json.RawMessage("1"), false), ErrSendQueueFull, "in all")
+
+	p.close(1)
+	require.ErrorIs(t, p.enqueue(1, "a", json.RawMessage("1"), false), errKeyClosed, "nothing queued after close")
+	p.mu.Lock()
+	assert.Equal(t, 2, p.total)
+	p.mu.Unlock()
+	p.forget(1)
+	require.NoError(t, p.enqueue(1, "a", json.RawMessage("1"), false))
+}
+
+func TestPacerDropsClosedBeforeSending(t *testing.T) {
+	s := &sink{}
+	p := newPacer(testLimits(func(l *Limits) { l.SignalRate, l.SignalBurst = 1, 1 }), NewMetrics(), s.send)
+	require.NoError(t, p.enqueue(1, "a", json.RawMessage("1"), false))
+	require.NoError(t, p.enqueue(2, "gone", json.RawMessage("1"), false))
+	runPacer(t, p)
+	waitSent(t, s, 1)
+	p.close(2) // the viewer left while its signal waited for a token
+	require.NoError(t, p.enqueue(1, "a", json.RawMessage("2"), false))
+	assert.Equal(t, []string{"a:1", "a:2"}, waitSent(t, s, 2))
+}
+
+func TestPacerSendError(t *testing.T) {
+	s := &sink{err: errors.New("connection gone")}
+	p := newPacer(testLimits(nil), NewMetrics(), s.send)
+	require.NoError(t, p.enqueue(1, "a", json.RawMessage("1"), false))
+	require.ErrorContains(t, p.run(context.Background()), "connection gone")
 }

@@ -7,28 +7,22 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"golang.org/x/time/rate"
 
 	"echtzeit/signaling/protocol"
-)
-
-// Errors that end a session.
-var (
-	// ErrPeerFailed means the PeerConnection failed (ICE or DTLS) or was closed by
-	// the remote side.
-	ErrPeerFailed = errors.New("peer connection failed")
-	// ErrViewerLeft means the viewer left the room (Room/Leave).
-	ErrViewerLeft = errors.New("viewer left")
 )
 
 // streamRetryDelay is the wait before a failed source is started again while the
 // viewer is still connected.
 const streamRetryDelay = 2 * time.Second
 
-// signalFunc sends a signal payload to the session's viewer.
-type signalFunc func(ctx context.Context, payload json.RawMessage) error
+// signalFunc queues a signal payload for the session's viewer; urgent ones go
+// before the viewer's other queued signals. It never blocks (the pacer sends).
+type signalFunc func(payload json.RawMessage, urgent bool) error
 
 // Events in a session's mailbox.
 type (
@@ -39,10 +33,14 @@ type (
 		gen int
 		err error
 	}
+	setupDeadline  struct{}
+	gatherDeadline struct{ gen int } // Limits.GatherWindow after a local description
 )
 
 // session is one WebRTC PeerConnection to one viewer (thesis §4.6.2, state 2). One
-// goroutine (run) owns all its fields; pion's callbacks only post to the mailbox.
+// goroutine (run) owns all its fields; pion's callbacks, timers and the source
+// only post events to the mailbox. The negotiation half (negotiation.go) and the
+// stream half (stream.go) are methods of the same goroutine.
 type session struct {
 	viewer  protocol.ParticipantID
 	offerer bool // the camera was in the room first and offers (§4.4.2)
@@ -52,6 +50,7 @@ type session struct {
 	signal  signalFunc
 	log     *slog.Logger
 	metrics *Metrics
+	limits  Limits
 	// degradation is what the stream gives up below the bitrate its format
 	// needs (degrade.go).
 	degradation Degradation
@@ -65,9 +64,12 @@ type session struct {
 	sender    *webrtc.RTPSender
 	track     *webrtc.TrackLocalStaticSample
 	format    Format
-	remoteSet bool
-	pending   []webrtc.ICECandidateInit
 	connected bool
+	up        atomic.Bool // connected, for the registry's goroutine
+	setup     *time.Timer
+	requests  *rate.Limiter
+
+	negotiation // negotiation.go
 
 	keyFrames    chan struct{}
 	streamGen    int
@@ -82,6 +84,7 @@ type session struct {
 
 type sessionConfig struct {
 	viewer  protocol.ParticipantID
+	tag     string // the viewer's log tag (logIDs)
 	offerer bool
 	api     *API
 	src     EncodedSource
@@ -90,6 +93,7 @@ type sessionConfig struct {
 	signal  signalFunc
 	log     *slog.Logger
 	metrics *Metrics
+	limits  Limits
 
 	degradation Degradation
 }
@@ -103,9 +107,11 @@ func newSession(cfg sessionConfig) *session {
 		srcName:   cfg.srcName,
 		format:    cfg.format,
 		signal:    cfg.signal,
-		log:       cfg.log.With("viewer", cfg.viewer),
+		log:       cfg.log.With("viewer", cfg.tag),
 		metrics:   cfg.metrics,
+		limits:    cfg.limits,
 		inbox:     newMailbox(),
+		requests:  rate.NewLimiter(rate.Limit(cfg.limits.RequestRate), cfg.limits.RequestBurst),
 		keyFrames: make(chan struct{}, 1),
 		started:   time.Now(),
 
@@ -113,22 +119,29 @@ func newSession(cfg sessionConfig) *session {
 	}
 }
 
-// deliver hands a signal from the viewer to the session; it never blocks.
-func (s *session) deliver(p protocol.Payload) { s.inbox.put(remoteSignal{p}) }
+// deliver hands a signal from the viewer to the session without blocking. It
+// reports false when the viewer's signals waiting in the mailbox are at
+// Limits.MaxQueuedSignals: the caller ends the session (ErrSignalFlood).
+func (s *session) deliver(p protocol.Payload) bool {
+	return s.inbox.putBounded(remoteSignal{p}, s.limits.MaxQueuedSignals)
+}
 
 // run sets up the PeerConnection and serves it until ctx is cancelled (the viewer
-// left, or the camera stops) or the connection fails. It always closes the
-// PeerConnection and stops the source before returning.
+// left, or the camera stops), the connection fails or the viewer breaks a bound.
+// It always closes the PeerConnection and stops the source before returning.
 func (s *session) run(ctx context.Context) (err error) {
 	s.ctx = ctx
 	defer func() { err = errors.Join(err, s.teardown()) }()
-	if err := s.setup(); err != nil {
+	// Once the session is cancelled its own errors are consequences (its
+	// signals are refused by the pacer): the cause is the reason.
+	ended := func(err error) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		return err
 	}
-	if s.offerer {
-		if err := s.offer(ctx); err != nil {
-			return err
-		}
+	if err := s.open(); err != nil {
+		return ended(err)
 	}
 	for {
 		select {
@@ -137,14 +150,16 @@ func (s *session) run(ctx context.Context) (err error) {
 		case <-s.inbox.ready:
 		}
 		for _, ev := range s.inbox.drain() {
-			if err := s.handle(ctx, ev); err != nil {
-				return err
+			if err := s.handle(ev); err != nil {
+				return ended(err)
 			}
 		}
 	}
 }
 
-func (s *session) setup() error {
+// open makes the PeerConnection, arms the setup deadline and, when the camera
+// offers, starts the offer.
+func (s *session) open() error {
 	pc, est, err := s.api.newPeerConnection(webrtc.Configuration{}, maxBitrate(s.format))
 	if err != nil {
 		return fmt.Errorf("new peer connection: %w", err)
@@ -166,12 +181,18 @@ func (s *session) setup() error {
 	s.rtcpWG.Add(1)
 	go s.readRTCP(s.sender)
 	s.metrics.SetPeerState(webrtc.PeerConnectionStateNew)
+	s.setup = time.AfterFunc(s.limits.SetupTimeout, func() { s.inbox.put(setupDeadline{}) })
+	if s.offerer {
+		return s.offer()
+	}
 	return nil
 }
 
 func (s *session) teardown() error {
-	if s.retry != nil {
-		s.retry.Stop()
+	for _, t := range []*time.Timer{s.retry, s.setup, s.gatherTimer} {
+		if t != nil {
+			t.Stop()
+		}
 	}
 	s.stopAdaptation()
 	s.stopStream()
@@ -186,14 +207,22 @@ func (s *session) teardown() error {
 	return err
 }
 
-func (s *session) handle(ctx context.Context, ev any) error {
+func (s *session) handle(ev any) error {
 	switch ev := ev.(type) {
 	case remoteSignal:
-		return s.handleSignal(ctx, ev.payload)
+		return s.handleSignal(ev.payload)
 	case localCandidate:
-		return s.sendCandidate(ctx, ev.c)
+		return s.localCandidate(ev.c)
+	case gatherDeadline:
+		if ev.gen == s.heldGen {
+			return s.sendHeldSDP("gather window over")
+		}
 	case peerState:
 		return s.handleState(ev.s)
+	case setupDeadline:
+		if !s.connected {
+			return fmt.Errorf("%w: %v after the session started", ErrSetupTimeout, s.limits.SetupTimeout)
+		}
 	case streamEnded:
 		s.streamStopped(ev)
 	case restartStream:
@@ -213,6 +242,8 @@ func (s *session) handleState(st webrtc.PeerConnectionState) error {
 	case webrtc.PeerConnectionStateConnected:
 		if !s.connected {
 			s.connected = true
+			s.up.Store(true)
+			s.setup.Stop()
 			s.log.Info("viewer connected", "format", s.format.String(), "after", time.Since(s.started).Round(time.Millisecond))
 			// A new encoder starts with a key frame, so the first frame the viewer
 			// gets after DTLS is up is decodable (FIELD-NOTES "slow first frame").

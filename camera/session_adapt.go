@@ -31,6 +31,10 @@ type sessionAdapt struct {
 	rates chan int // newest target for the running live encoder
 	timer *time.Timer
 
+	// queued is set while an estimateChanged waits in the mailbox: one is
+	// enough, since the session reads the current estimate (a viewer's
+	// feedback cannot grow the mailbox).
+	queued        atomic.Bool
 	delivered     atomic.Int64 // bytes the source wrote (its write callback)
 	lastDelivered int64
 	lastTick      time.Time
@@ -50,8 +54,12 @@ func (s *session) setupAdaptation(est cc.BandwidthEstimator) {
 	if est == nil {
 		return
 	}
-	inbox := s.inbox
-	est.OnTargetBitrateChange(func(int) { inbox.put(estimateChanged{}) })
+	inbox, queued := s.inbox, &s.ad.queued
+	est.OnTargetBitrateChange(func(int) {
+		if queued.CompareAndSwap(false, true) {
+			inbox.put(estimateChanged{})
+		}
+	})
 	s.ad.timer = time.AfterFunc(adaptTickEvery, func() { inbox.put(adaptTick{}) })
 }
 
@@ -89,6 +97,7 @@ func (s *session) streamFormat() Format {
 
 // onEstimate applies the current estimate.
 func (s *session) onEstimate() {
+	s.ad.queued.Store(false)
 	est := s.estimate()
 	if est <= 0 {
 		return

@@ -2,8 +2,10 @@ package camera
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,26 +78,54 @@ func (s *session) requestKeyFrame() {
 
 // handleRequest applies a viewer's format request to this session (SPEC §2): the
 // size and frame rate take effect by restarting the source, the codec by swapping
-// the track (both codecs are in every offer and answer this camera makes).
-func (s *session) handleRequest(ctx context.Context, r protocol.FormatRequest) error {
-	f, err := s.format.WithRequest(r)
-	if err == nil {
-		err = CheckFormat(s.src, f)
+// the track (both codecs are in every offer and answer this camera makes). A
+// refused request is answered at once with an unsupported-format signal that goes
+// before the viewer's other queued signals. Each accepted request restarts the
+// encoder, so a viewer may make only Limits.RequestRate of them per second.
+func (s *session) handleRequest(r protocol.FormatRequest) error {
+	if !s.requests.Allow() {
+		return fmt.Errorf("%w: more than %d at once or %v per second", ErrRequestLimit, s.limits.RequestBurst, s.limits.RequestRate)
 	}
+	f, err := checkRequest(s.src, s.format, r)
 	if err == nil && f.Codec != s.format.Codec && s.remoteSet && !s.negotiated(f.Codec) {
 		err = fmt.Errorf("%w: codec %s was not negotiated with this viewer", ErrUnsupportedFormat, f.Codec)
 	}
 	if err != nil {
-		s.log.Info("refusing format request", "request", r, "err", err)
-		payload, perr := protocol.EncodePayload(protocol.Payload{Error: &protocol.Error{Code: CodeUnsupportedFormat, Message: err.Error()}})
-		if perr != nil {
-			return perr
-		}
-		if serr := s.signal(ctx, payload); serr != nil {
-			return fmt.Errorf("send unsupported-format: %w", serr)
-		}
-		return nil
+		return s.refuse(err)
 	}
+	if r.Codec != "" && !s.remoteSet {
+		s.requestedCodec = f.Codec
+	}
+	return s.applyFormat(f)
+}
+
+// refuse tells the viewer that its request cannot be served.
+func (s *session) refuse(reason error) error {
+	// The reason quotes the viewer's request: debug only (issue #14).
+	s.log.Info("refusing format request")
+	s.log.Debug("refusing format request", "err", reason)
+	payload, err := refusalPayload(reason)
+	if err != nil {
+		return err
+	}
+	if err := s.signal(payload, true); err != nil {
+		return fmt.Errorf("send unsupported-format: %w", err)
+	}
+	return nil
+}
+
+// refusalPayload is the unsupported-format signal for reason, its message cut
+// to 200 bytes (it quotes the request, which may be large).
+func refusalPayload(reason error) (json.RawMessage, error) {
+	msg := reason.Error()
+	if len(msg) > 200 {
+		msg = strings.ToValidUTF8(msg[:200], "") + "…"
+	}
+	return protocol.EncodePayload(protocol.Payload{Error: &protocol.Error{Code: CodeUnsupportedFormat, Message: msg}})
+}
+
+// applyFormat switches the session to f, restarting a running stream.
+func (s *session) applyFormat(f Format) error {
 	if f == s.format {
 		return nil
 	}

@@ -45,6 +45,11 @@ func (s *pageSender) Start(ctx context.Context, t *mediaTrial) error {
 		"fps":    {strconv.Itoa(p.FPS)},
 		"codec":  {p.Codec.String()},
 	}
+	// The page asks before it shares its camera; the harness's sender says yes
+	// beforehand (DESIGN.md "The page's security").
+	if err := page.AllowAutoShare(ctx); err != nil {
+		return t.r.browserError(br, "let the sender page share its camera", err)
+	}
 	if err := page.Navigate(ctx, t.pageURL(q)); err != nil {
 		return t.r.browserError(br, "load sender page", err)
 	}

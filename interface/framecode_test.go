@@ -7,7 +7,9 @@ import (
 	"image"
 	"image/draw"
 	"image/png"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +18,9 @@ import (
 
 	"echtzeit/camera/framecode"
 	"echtzeit/harness/browser"
+	webui "echtzeit/interface"
 	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/signalingtest"
 )
 
 // TestFrameCodeJS runs the page's decoder (framecode.js) on frames drawn
@@ -150,7 +154,18 @@ func busyFrame(w, h int) *image.YCbCr {
 // (camera/framecode) are decoded by the page's JS, and frames encoded by the
 // JS test encoder are decoded by Go.
 func TestFrameCodeCrossCheck(t *testing.T) {
-	srv := startServer(t)
+	// The Go frames are served from the page's own origin: its policy loads
+	// images from nowhere else (no data: URLs).
+	var frames sync.Map // path → PNG
+	ui := webui.Handler()
+	srv := signalingtest.Start(t, signalingtest.WithStatic(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b, ok := frames.Load(r.URL.Path); ok {
+			w.Header().Set("Content-Type", "image/png")
+			_, _ = w.Write(b.([]byte))
+			return
+		}
+		ui.ServeHTTP(w, r)
+	})))
 	ctx := testContext(t, 180*time.Second)
 	page := openPage(ctx, t, srv, "/")
 
@@ -169,14 +184,16 @@ func TestFrameCodeCrossCheck(t *testing.T) {
 				OK               bool
 				Frame, CaptureMs int
 			}
+			path := fmt.Sprintf("/test-frame-%dx%d.png", w, h)
+			frames.Store(path, buf.Bytes())
 			g, err := browser.Eval[got](ctx, page, fmt.Sprintf(`(async () => {
 				const fc = await import("/framecode.js");
 				const img = new Image();
-				img.src = "data:image/png;base64,%s";
+				img.src = %q;
 				await img.decode();
 				const r = await new fc.FrameCodeReader().read(img, img.naturalWidth, img.naturalHeight);
 				return {OK: r.ok, Frame: r.frame ?? -1, CaptureMs: r.captureMs ?? -1};
-			})()`, base64.StdEncoding.EncodeToString(buf.Bytes())))
+			})()`, path))
 			require.NoError(t, err)
 			assert.Equal(t, got{true, int(code.Frame), int(code.CaptureMs)}, g)
 		})
@@ -241,7 +258,7 @@ func TestFrameCodeThroughWebRTC(t *testing.T) {
 	ctx := testContext(t, 180*time.Second)
 	room := protocol.NewRoomID()
 
-	sender := chromium.Page(t)
+	sender := senderPage(ctx, t)
 	require.NoError(t, sender.AddInitScript(ctx, fakeCameraWithCode))
 	require.NoError(t, sender.Navigate(ctx, srv.URL+roomPath(room, "&send=camera")))
 	viewer := openPage(ctx, t, srv, roomPath(room, ""))

@@ -33,11 +33,20 @@ func testContext(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// openPage opens a tab at srv's URL + path and waits until the page has its
-// participant ID (Hello).
-func openPage(ctx context.Context, t *testing.T, srv *signalingtest.Server, path string) *browser.Page {
+// senderPage opens a tab whose &send=camera shares at once, as the harness's
+// sender pages do (browser.AllowAutoShare); a person's page asks first.
+func senderPage(ctx context.Context, t *testing.T) *browser.Page {
 	t.Helper()
 	page := chromium.Page(t)
+	require.NoError(t, page.AllowAutoShare(ctx))
+	return page
+}
+
+// openPage opens a tab at srv's URL + path (sharing at once when path says
+// &send=camera) and waits until the page has its participant ID (Hello).
+func openPage(ctx context.Context, t *testing.T, srv *signalingtest.Server, path string) *browser.Page {
+	t.Helper()
+	page := senderPage(ctx, t)
 	require.NoError(t, page.Navigate(ctx, srv.URL+path))
 	require.NoError(t, page.WaitFor(ctx, "window.echtzeit && window.echtzeit.snapshot().id !== null", 20*time.Second, dump))
 	return page

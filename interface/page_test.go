@@ -102,7 +102,7 @@ func TestPlainHTTP(t *testing.T) {
 	srv := signalingtest.Start(t, signalingtest.WithStatic(webui.Handler()), signalingtest.WithPlain())
 	require.True(t, strings.HasPrefix(srv.URL, "http://"), srv.URL)
 	ctx := testContext(t, 150*time.Second)
-	page := chromium.Page(t)
+	page := senderPage(ctx, t)
 	require.NoError(t, page.AddInitScript(ctx, trackSockets))
 	room := protocol.NewRoomID()
 	require.NoError(t, page.Navigate(ctx, srv.URL+roomPath(room, "&send=camera&width=320&height=240")))

@@ -34,7 +34,7 @@ func TestViewerJoinsDuringGetUserMedia(t *testing.T) {
 			srv := startServer(t)
 			ctx := testContext(t, 180*time.Second)
 			room := protocol.NewRoomID()
-			sender := chromium.Page(t)
+			sender := senderPage(ctx, t)
 			require.NoError(t, sender.AddInitScript(ctx, heldCamera))
 			senderURL := srv.URL + roomPath(room, "&send=camera&width=320&height=240")
 

@@ -69,7 +69,9 @@ func TestOffline(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		for _, m := range external.FindAllString(string(b), -1) {
+		// An SVG's namespace is a name, not a place the browser loads from.
+		text := strings.ReplaceAll(string(b), `xmlns="http://www.w3.org/2000/svg"`, "")
+		for _, m := range external.FindAllString(text, -1) {
 			t.Errorf("%s refers to another host: %s", path, m)
 		}
 		return nil

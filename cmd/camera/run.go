@@ -55,6 +55,7 @@ type options struct {
 	congestion     string
 	degradation    string
 	codecSet       bool
+	maxViewers     int
 }
 
 const usage = `Usage: camera [flags]
@@ -112,11 +113,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
 	fs.StringVar(&o.congestion, "congestion-control", "gcc", "gcc (estimate the bandwidth, adapt bitrate, size and frame rate) or off (always the format's bitrate)")
 	fs.StringVar(&o.degradation, "degradation", "balanced", "below the bitrate a format needs, lower: balanced (size, then size and frame rate), maintain-framerate (size only), maintain-resolution (frame rate only) or disabled (neither)")
+	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	}
+	if o.maxViewers < 1 {
+		return o, fmt.Errorf("--max-viewers %d: want at least 1", o.maxViewers)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "codec" {
@@ -302,10 +307,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if created {
+	if created { // the one place the room ID is printed (DESIGN.md "Hostile peers")
 		fmt.Fprintf(stdout, "New room ID %s (stored in %s)\nViewer link: %s\n", room, path, link)
 	}
-	logger.Info("camera starting", "room", room, "viewer_link", link, "source", o.source)
 
 	api, err := camera.NewAPI(camera.APIOptions{
 		ICELoopback: o.iceLoopback, SignalingURL: o.signaling, Logger: logger.With("part", "webrtc"),
@@ -328,6 +332,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Degradation: degradation,
 		Logger:      logger,
 		Metrics:     metrics,
+		Limits:      camera.Limits{MaxSessions: o.maxViewers},
 	})
 	if err != nil {
 		return err

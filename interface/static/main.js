@@ -12,7 +12,15 @@ window.echtzeit = app.api();
 ui.bind(app);
 if (chartEnabled()) mountChart(window.echtzeit, document.getElementById("stats"));
 
-if (params.send) app.shareCamera({ width: params.width, height: params.height, fps: params.fps }).catch(() => {});
+if (params.send) {
+  const share = () => app.shareCamera({ width: params.width, height: params.height, fps: params.fps }).catch(() => {});
+  // A link alone never turns on a visitor's camera: the person confirms first.
+  // Only test harnesses skip that, by defining window.__echtzeitAutoShare = true
+  // before the page's scripts run (a DevTools init script), which no link, frame
+  // or other site can do (DESIGN.md "The page's security").
+  if (window.__echtzeitAutoShare === true) share();
+  else ui.confirmShare(params.room).then((yes) => yes && share());
+}
 if (params.requestRaw !== null) {
   if (params.request) app.request({ ...params.request, codec: params.codec });
   else app.showError({ code: "bad-request-parameter", message: `request=${params.requestRaw} is not WIDTHxHEIGHT@FPS` });

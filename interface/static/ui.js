@@ -154,6 +154,27 @@ export class UI {
     if (this.app) this.render(this.app);
   }
 
+  /**
+   * Asks the person whether to share the camera into room, as a link's
+   * send=camera wants (DESIGN.md "The page's security"). Resolves true when
+   * they press "Share my camera", false for "Don't share" or Escape.
+   */
+  confirmShare(room) {
+    const dialog = $("share-confirm");
+    $("share-confirm-room").textContent = room || "–";
+    return new Promise((resolve) => {
+      const done = (yes) => {
+        dialog.onclose = null;
+        if (dialog.open) dialog.close();
+        resolve(yes);
+      };
+      $("share-confirm-yes").onclick = () => done(true);
+      $("share-confirm-no").onclick = () => done(false);
+      dialog.onclose = () => done(false);
+      dialog.showModal();
+    });
+  }
+
   showLocal(stream) {
     this.localVideo.srcObject = stream;
     this.localVideo.hidden = false;
