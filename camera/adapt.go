@@ -95,7 +95,9 @@ const (
 	rateStep = 0.03
 	// A restart-mode source is restarted when the target has moved by
 	// restartFactor from the rate it runs at, for restartHold, and not
-	// sooner than restartInterval after its last start.
+	// sooner than restartInterval after its last restart; the first restart
+	// of a stream only waits for the hold (the stream started before there
+	// was an estimate).
 	restartFactor   = 1.5
 	restartHold     = time.Second
 	restartInterval = 5 * time.Second
@@ -132,6 +134,7 @@ type adaptation struct {
 	applied  int       // live: the rate the encoder has
 	started  int       // restart: the rate the source was started with
 	startAt  time.Time // restart: when it was started
+	restarts int       // restart: adaptation restarts of the stream
 	movedAt  time.Time // restart: since when the target is restartFactor away
 	pref     Degradation
 	supports func(Format) error
@@ -147,6 +150,7 @@ func newAdaptation(mode Adaptation, f Format, pref Degradation, supports func(Fo
 func (a *adaptation) setBase(f Format) {
 	a.base, a.maxRate = f, maxBitrate(f)
 	a.target = a.maxRate
+	a.restarts = 0
 	if a.mode == AdaptationLive {
 		a.deg = newDegrader(f, a.maxRate, a.pref, a.supports)
 		a.fresh = true
@@ -209,7 +213,8 @@ func (a *adaptation) onEstimate(now time.Time, estimate int) adaptStep {
 		if a.movedAt.IsZero() {
 			a.movedAt = now
 		}
-		if now.Sub(a.movedAt) >= restartHold && now.Sub(a.startAt) >= restartInterval {
+		if now.Sub(a.movedAt) >= restartHold && (a.restarts == 0 || now.Sub(a.startAt) >= restartInterval) {
+			a.restarts++
 			return adaptStep{restart: "bitrate"}
 		}
 	}

@@ -94,17 +94,21 @@ func TestAdaptationRestart(t *testing.T) {
 
 	assert.Equal(t, adaptStep{}, a.onEstimate(at(time.Second), 1_500_000), "1.35 M from 2 M is not a large move")
 	assert.Equal(t, adaptStep{}, a.onEstimate(at(2*time.Second), 800_000), "a large move starts the hold")
-	assert.Equal(t, adaptStep{}, a.onEstimate(at(3*time.Second), 800_000), "held, but not 5 s since the start")
-	assert.Equal(t, adaptStep{restart: "bitrate"}, a.onEstimate(at(5*time.Second), 800_000))
-	g, _ = a.streamFormat(at(5*time.Second), 800_000)
+	assert.Equal(t, adaptStep{restart: "bitrate"}, a.onEstimate(at(3*time.Second), 800_000),
+		"the first restart waits only for the hold: the stream started without an estimate")
+	g, _ = a.streamFormat(at(3*time.Second), 800_000)
 	assert.Equal(t, 720_000, g.Bitrate, "the new process gets the target")
 	assert.Equal(t, 1280, g.Width, "a restart source keeps its size")
 
-	assert.Equal(t, adaptStep{}, a.onEstimate(at(6*time.Second), 2_000_000), "up: hold")
-	assert.Equal(t, adaptStep{}, a.onEstimate(at(8*time.Second), 2_000_000), "held, but not 5 s since the last start")
-	assert.Equal(t, adaptStep{}, a.onEstimate(at(9*time.Second), 1_000_000), "back near the rate: the hold ends")
-	assert.Equal(t, adaptStep{}, a.onEstimate(at(10*time.Second), 2_000_000))
-	assert.Equal(t, adaptStep{restart: "bitrate"}, a.onEstimate(at(11*time.Second), 2_000_000))
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(4*time.Second), 2_000_000), "up: hold")
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(6*time.Second), 2_000_000), "held, but not 5 s since the last restart")
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(7*time.Second), 1_000_000), "back near the rate: the hold ends")
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(8*time.Second), 2_000_000))
+	assert.Equal(t, adaptStep{restart: "bitrate"}, a.onEstimate(at(9*time.Second), 2_000_000))
+	g, _ = a.streamFormat(at(9*time.Second), 2_000_000)
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(11*time.Second), 600_000))
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(13*time.Second), 600_000), "held, but not 5 s since the last restart")
+	assert.Equal(t, adaptStep{restart: "bitrate"}, a.onEstimate(at(14*time.Second), 600_000))
 }
 
 func TestAdaptationNone(t *testing.T) {
