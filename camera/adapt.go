@@ -136,6 +136,8 @@ type adaptation struct {
 	startAt  time.Time // restart: when it was started
 	restarts int       // restart: adaptation restarts of the stream
 	movedAt  time.Time // restart: since when the target is restartFactor away
+	push     pushback  // live: the round-trip times (pushback.go)
+	estimate int       // the estimate last seen
 	pref     Degradation
 	supports func(Format) error
 }
@@ -157,6 +159,15 @@ func (a *adaptation) setBase(f Format) {
 	}
 }
 
+// rate is what the encoder gets at now: the target, less the queue pushback
+// of a live encoder.
+func (a *adaptation) rate(now time.Time) int {
+	if a.mode != AdaptationLive {
+		return a.target
+	}
+	return int(float64(a.target) * a.push.factor(now))
+}
+
 // streamFormat is the format to start a stream with at now, given the
 // estimate (0: none yet), and its degradation step: the first stream of a
 // format starts at the step that fits the target, later ones (after a step
@@ -167,6 +178,9 @@ func (a *adaptation) streamFormat(now time.Time, estimate int) (Format, int) {
 		return f, 0
 	}
 	a.target = targetFor(estimate, a.maxRate)
+	if estimate > 0 {
+		a.estimate = estimate
+	}
 	switch a.mode {
 	case AdaptationLive:
 		if a.fresh {
@@ -174,8 +188,8 @@ func (a *adaptation) streamFormat(now time.Time, estimate int) (Format, int) {
 			a.fresh = false
 		}
 		f = a.deg.format()
-		f.Bitrate = a.target
-		a.applied = a.target
+		f.Bitrate = a.rate(now)
+		a.applied = f.Bitrate
 		return f, a.deg.level
 	case AdaptationRestart:
 		f.Bitrate = a.target
@@ -190,6 +204,10 @@ func (a *adaptation) onEstimate(now time.Time, estimate int) adaptStep {
 		return adaptStep{}
 	}
 	a.target = targetFor(estimate, a.maxRate)
+	if a.estimate > 0 && estimate < a.estimate {
+		a.push.fell(now, float64(estimate) < dropShare*float64(a.estimate))
+	}
+	a.estimate = estimate
 	switch a.mode {
 	case AdaptationLive:
 		level := a.deg.level
@@ -200,9 +218,10 @@ func (a *adaptation) onEstimate(now time.Time, estimate int) adaptStep {
 			}
 			return adaptStep{restart: reason}
 		}
-		if d := float64(a.target - a.applied); d >= rateStep*float64(a.applied) || -d >= rateStep*float64(a.applied) {
-			a.applied = a.target
-			return adaptStep{rate: a.target}
+		rate := a.rate(now)
+		if d := float64(rate - a.applied); d >= rateStep*float64(a.applied) || -d >= rateStep*float64(a.applied) {
+			a.applied = rate
+			return adaptStep{rate: rate}
 		}
 	case AdaptationRestart:
 		moved := float64(a.target) >= restartFactor*float64(a.started) || float64(a.target)*restartFactor <= float64(a.started)

@@ -62,7 +62,8 @@ func TestAdaptationLive(t *testing.T) {
 
 	assert.Equal(t, adaptStep{}, a.onEstimate(at(100*time.Millisecond), 2_250_000), "under 3 %: no change")
 	assert.Equal(t, adaptStep{rate: 1_800_000}, a.onEstimate(at(200*time.Millisecond), 2_000_000))
-	assert.Equal(t, adaptStep{rate: 630_000}, a.onEstimate(at(300*time.Millisecond), 700_000), "the rate follows at once")
+	assert.Equal(t, adaptStep{rate: 315_000}, a.onEstimate(at(300*time.Millisecond), 700_000),
+		"the rate follows at once, halved for a second to drain the queue (a fall to 35 %)")
 	assert.Equal(t, adaptStep{}, a.onEstimate(at(800*time.Millisecond), 700_000))
 	assert.Equal(t, adaptStep{restart: "degrade"}, a.onEstimate(at(1300*time.Millisecond), 700_000), "below 720p's floor for a second")
 	g, level = a.streamFormat(at(1300*time.Millisecond), 700_000)
@@ -117,4 +118,40 @@ func TestAdaptationNone(t *testing.T) {
 	g, _ := a.streamFormat(time.Now(), 100_000)
 	assert.Equal(t, f, g, "a clip plays as it is")
 	assert.Equal(t, adaptStep{}, a.onEstimate(time.Now(), 100_000))
+}
+
+// TestAdaptationPushback: while the round-trip time is well above the lowest
+// one after a fall of the estimate, a live encoder gets less than the target;
+// the ladder still follows the target itself.
+func TestAdaptationPushback(t *testing.T) {
+	f := Format{Width: 640, Height: 360, FPS: 30, Codec: CodecVP8, Bitrate: 1_000_000}
+	a := newAdaptation(AdaptationLive, f, DegradationBalanced, nil)
+	t0 := time.Unix(1_700_000_000, 0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	g, _ := a.streamFormat(t0, 1_100_000)
+	assert.Equal(t, 990_000, g.Bitrate)
+	a.push.add(at(100*time.Millisecond), 150*time.Millisecond)
+	a.push.add(at(time.Second), 550*time.Millisecond) // 400 ms of queue
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(time.Second), 1_100_000), "no fall of the estimate: no pushback")
+	assert.Equal(t, adaptStep{rate: 630_000}, a.onEstimate(at(1100*time.Millisecond), 1_000_000), "a fall: 70 % of the target")
+	assert.Equal(t, 630_000, a.rate(at(1100*time.Millisecond)))
+	assert.Equal(t, 900_000, a.target, "the ladder sees the target")
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(2500*time.Millisecond), 1_000_000), "630 k is above 500 k: no step down")
+	a.push.add(at(3*time.Second), 160*time.Millisecond) // drained
+	assert.Equal(t, adaptStep{rate: 900_000}, a.onEstimate(at(3*time.Second), 1_000_000))
+}
+
+// TestAdaptationDrainsAfterADrop: when the estimate falls to less than half in
+// one step, the encoder gets half the target for a second (the queue the
+// overshoot built), then the whole target again.
+func TestAdaptationDrainsAfterADrop(t *testing.T) {
+	f := Format{Width: 640, Height: 360, FPS: 30, Codec: CodecVP8, Bitrate: 2_000_000}
+	a := newAdaptation(AdaptationLive, f, DegradationMaintainResolution, nil)
+	t0 := time.Unix(1_700_000_000, 0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	a.streamFormat(t0, 2_000_000)
+	assert.Equal(t, adaptStep{rate: 1_350_000}, a.onEstimate(at(300*time.Millisecond), 1_500_000), "a fall to 75 %: no drain")
+	assert.Equal(t, adaptStep{rate: 270_000}, a.onEstimate(at(400*time.Millisecond), 600_000), "to 40 %: half of the target")
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(1300*time.Millisecond), 600_000))
+	assert.Equal(t, adaptStep{rate: 540_000}, a.onEstimate(at(1400*time.Millisecond), 600_000), "a second later")
 }

@@ -231,6 +231,8 @@ func (s *session) handle(ev any) error {
 		s.onEstimate()
 	case adaptTick:
 		s.onAdaptTick()
+	case rttChanged:
+		s.onRTT()
 	}
 	return nil
 }

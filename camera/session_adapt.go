@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/rtcp"
 )
 
 // The adaptation half of a session (DESIGN.md "The camera adapts"): the
@@ -22,6 +23,8 @@ type (
 	estimateChanged struct{}
 	// adaptTick: time to look again (hold timers, encoder bitrate).
 	adaptTick struct{}
+	// rttChanged: a receiver report gave a round-trip time (sessionAdapt.rtt).
+	rttChanged struct{}
 )
 
 // sessionAdapt is the session's adaptation state.
@@ -35,6 +38,9 @@ type sessionAdapt struct {
 	// enough, since the session reads the current estimate (a viewer's
 	// feedback cannot grow the mailbox).
 	queued        atomic.Bool
+	rtt           atomic.Int64 // the latest round-trip time (ns), from readRTCP
+	rttQueued     atomic.Bool  // a rttChanged waits in the mailbox
+	rttSeeded     bool         // the pushback has the ICE round-trip time
 	delivered     atomic.Int64 // bytes the source wrote (its write callback)
 	lastDelivered int64
 	lastTick      time.Time
@@ -83,6 +89,7 @@ func (s *session) streamFormat() Format {
 	if s.ad.a.base != s.format {
 		s.ad.a.setBase(s.format)
 	}
+	s.seedRTT()
 	f, level := s.ad.a.streamFormat(time.Now(), s.estimate())
 	select { // the new encoder starts at f.Bitrate
 	case <-s.ad.rates:
@@ -90,7 +97,7 @@ func (s *session) streamFormat() Format {
 	}
 	s.metrics.SetStreaming(f, level)
 	if s.ad.a.mode != AdaptationNone {
-		s.metrics.SetTargetBitrate(s.ad.a.target)
+		s.metrics.SetTargetBitrate(f.Bitrate)
 	}
 	return f
 }
@@ -106,9 +113,10 @@ func (s *session) onEstimate() {
 	if s.streamCancel == nil || s.ad.a.base != s.format {
 		return // no stream, or one about to restart with a new format
 	}
-	step := s.ad.a.onEstimate(time.Now(), est)
+	now := time.Now()
+	step := s.ad.a.onEstimate(now, est)
 	if s.ad.a.mode != AdaptationNone {
-		s.metrics.SetTargetBitrate(s.ad.a.target)
+		s.metrics.SetTargetBitrate(s.ad.a.rate(now))
 	}
 	switch {
 	case step.restart != "":
@@ -134,4 +142,45 @@ func (s *session) onAdaptTick() {
 	}
 	s.onEstimate()
 	s.ad.timer.Reset(adaptTickEvery)
+}
+
+// receiverReport takes the round-trip times of a viewer's RTCP receiver
+// report (readRTCP's goroutine): it keeps the latest and posts one rttChanged.
+func (s *session) receiverReport(rr *rtcp.ReceiverReport) {
+	now := time.Now()
+	for _, r := range rr.Reports {
+		if rtt, ok := rttOf(now, r); ok {
+			s.ad.rtt.Store(int64(rtt))
+			if s.ad.rttQueued.CompareAndSwap(false, true) {
+				s.inbox.put(rttChanged{})
+			}
+		}
+	}
+}
+
+// onRTT feeds the latest round-trip time to the queue pushback.
+func (s *session) onRTT() {
+	s.ad.rttQueued.Store(false)
+	if s.ad.a == nil {
+		return
+	}
+	now, rtt := time.Now(), time.Duration(s.ad.rtt.Load())
+	s.ad.a.push.add(now, rtt)
+	s.log.Debug("round trip", "rtt", rtt.Round(time.Millisecond), "lowest", s.ad.a.push.lowest.Round(time.Millisecond), "pushback", s.ad.a.push.factor(now))
+	s.onEstimate()
+}
+
+// seedRTT gives the pushback the round-trip time ICE measured on the selected
+// candidate pair before any media: the first receiver reports come when the
+// first second's queue has already built up.
+func (s *session) seedRTT() {
+	if s.ad.rttSeeded || s.sender == nil || s.sender.Transport() == nil {
+		return
+	}
+	st, ok := s.sender.Transport().ICETransport().GetSelectedCandidatePairStats()
+	if !ok || st.CurrentRoundTripTime <= 0 {
+		return
+	}
+	s.ad.rttSeeded = true
+	s.ad.a.push.add(time.Now(), time.Duration(st.CurrentRoundTripTime*float64(time.Second)))
 }

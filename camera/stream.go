@@ -58,6 +58,8 @@ func (s *session) readRTCP(sender *webrtc.RTPSender) {
 			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				s.requestKeyFrame()
+			case *rtcp.ReceiverReport:
+				s.receiverReport(p)
 			case *rtcp.TransportLayerNack:
 				n := 0
 				for _, pair := range p.Nacks {
