@@ -19,7 +19,7 @@ check-deps: ## check (quietly) for the C compiler, pkg-config, libvpx and x264 t
 	@scripts/check-build-deps.sh
 
 .PHONY: build
-build: check-deps ## build signaling, camera and harness into bin/ (says what to install when a library is missing)
+build: check-deps ## build signaling, camera, gstsender and harness into bin/ (says what to install when a library is missing)
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 .PHONY: pi
@@ -36,7 +36,7 @@ experiment: deps build ## run the thesis's evaluation (SCENARIO=scenarios/thesis
 	scripts/netns.sh $(BIN)/harness run --bin $(BIN) $(SCENARIO)
 
 .PHONY: quick
-quick: deps build ## a smoke run of the harness (scenarios/quick.yaml, under a minute)
+quick: deps build ## a smoke run of every trial kind and figure (scenarios/quick.yaml, under three minutes)
 	scripts/netns.sh $(BIN)/harness run --bin $(BIN) scenarios/quick.yaml
 
 .PHONY: fmt

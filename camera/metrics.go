@@ -23,6 +23,7 @@ type Metrics struct {
 	framesSent     prometheus.Counter
 	framesDropped  prometheus.Counter
 	encodeSeconds  prometheus.Histogram
+	sendSeconds    prometheus.Histogram
 	bytesSent      prometheus.Counter
 	formatInfo     *prometheus.GaugeVec
 	peerState      *prometheus.GaugeVec
@@ -66,6 +67,11 @@ func NewMetrics() *Metrics {
 			Help:    "Time to encode one frame in software.",
 			Buckets: []float64{.001, .002, .005, .01, .015, .02, .03, .04, .05, .075, .1, .2, .5},
 		}),
+		sendSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "echtzeit_camera_send_seconds",
+			Help:    "Time to write one encoded frame to the WebRTC track: RTP packetisation, SRTP, the UDP sends.",
+			Buckets: []float64{.00005, .0001, .0002, .0005, .001, .002, .005, .01, .02, .05},
+		}),
 		bytesSent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "echtzeit_camera_bytes_sent_total",
 			Help: "Encoded bytes written to WebRTC tracks (payload, before RTP packetisation).",
@@ -84,7 +90,7 @@ func NewMetrics() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 		m.framesCaptured, m.framesEncoded, m.framesSent, m.framesDropped,
-		m.encodeSeconds, m.bytesSent, m.formatInfo, m.peerState,
+		m.encodeSeconds, m.sendSeconds, m.bytesSent, m.formatInfo, m.peerState,
 		m.sessions, m.sessionsStarted, m.sessionsEnded, m.sessionsDelayed, m.sessionsRefused,
 		m.signalsSent, m.signalsDropped, m.signalQueue,
 	)
@@ -193,6 +199,13 @@ func (m *Metrics) SampleSent(bytes int, picture bool) {
 		m.framesSent.Inc()
 	}
 	m.bytesSent.Add(float64(bytes))
+}
+
+// FrameWritten records that writing one frame to the track took d.
+func (m *Metrics) FrameWritten(d time.Duration) {
+	if m != nil {
+		m.sendSeconds.Observe(d.Seconds())
+	}
 }
 
 // SetFormat marks f from source as the format streamed now.

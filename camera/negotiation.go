@@ -125,7 +125,11 @@ func (s *session) handleSDP(d protocol.SessionDescription) error {
 	}
 	s.pending = nil
 	if desc.Type == webrtc.SDPTypeAnswer {
-		return s.checkCodec()
+		if err := s.checkCodec(); err != nil {
+			return err
+		}
+		s.warmStart()
+		return nil
 	}
 	answer, err := s.pc.CreateAnswer(nil)
 	if err != nil {
@@ -137,7 +141,11 @@ func (s *session) handleSDP(d protocol.SessionDescription) error {
 	if err := s.holdLocal(); err != nil {
 		return err
 	}
-	return s.checkCodec()
+	if err := s.checkCodec(); err != nil {
+		return err
+	}
+	s.warmStart()
+	return nil
 }
 
 // checkCodec falls back to the other codec when the viewer did not accept the

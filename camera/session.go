@@ -65,9 +65,12 @@ type session struct {
 	track     *webrtc.TrackLocalStaticSample
 	format    Format
 	connected bool
-	up        atomic.Bool // connected, for the registry's goroutine
-	setup     *time.Timer
-	requests  *rate.Limiter
+	// up: connected, for the registry's goroutine and the stream's: frames
+	// are written to the track only then (a warm-started stream's earlier
+	// frames are discarded).
+	up       atomic.Bool
+	setup    *time.Timer
+	requests *rate.Limiter
 
 	negotiation // negotiation.go
 
@@ -247,9 +250,15 @@ func (s *session) handleState(st webrtc.PeerConnectionState) error {
 			s.up.Store(true)
 			s.setup.Stop()
 			s.log.Info("viewer connected", "format", s.format.String(), "after", time.Since(s.started).Round(time.Millisecond))
-			// A new encoder starts with a key frame, so the first frame the viewer
-			// gets after DTLS is up is decodable (FIELD-NOTES "slow first frame").
-			s.startStream()
+			if s.streamCancel != nil {
+				// Warm (stream.go, warmStart): the encoder runs already; its
+				// next frame is a key frame, the first one the viewer gets
+				// (FIELD-NOTES "slow first frame").
+				s.requestKeyFrame()
+			} else {
+				// A new encoder starts with a key frame.
+				s.startStream()
+			}
 		}
 	case webrtc.PeerConnectionStateFailed:
 		return fmt.Errorf("%w: state %s", ErrPeerFailed, st)

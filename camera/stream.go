@@ -152,6 +152,19 @@ func (s *session) applyFormat(f Format) error {
 	return nil
 }
 
+// warmStart starts the source and its encoder once offer and answer are
+// done, while ICE and DTLS are still under way, for sources that make a key
+// frame on demand: their start-up (the encoder's set-up, the first frames)
+// is then over when the viewer connects, and the connection asks for a key
+// frame instead of waiting for a new encoder (about 140 ms at 1280×720 on a
+// busy 2-core machine). Frames before the connection are discarded (up).
+func (s *session) warmStart() {
+	if _, ok := s.src.(KeyFrameStreamer); !ok || s.streamCancel != nil || s.connected {
+		return
+	}
+	s.startStream()
+}
+
 // startStream runs the source into the track until stopStream.
 func (s *session) startStream() {
 	s.stopStream()
@@ -172,15 +185,22 @@ func (s *session) startStream() {
 	var once sync.Once
 	_, selfCounting := s.src.(FrameCounter)
 	write := func(sample media.Sample) error {
+		if !s.up.Load() {
+			return nil // warm start: not connected yet
+		}
 		picture := sample.Duration > 0
 		if picture && !selfCounting {
 			s.metrics.FrameCaptured()
 			s.metrics.FrameEncoded(0)
 		}
 		s.ad.delivered.Add(int64(len(sample.Data)))
+		writeStart := time.Now()
 		if err := track.WriteSample(sample); err != nil {
 			s.metrics.FramesDropped(1)
 			return fmt.Errorf("write sample: %w", err)
+		}
+		if picture {
+			s.metrics.FrameWritten(time.Since(writeStart))
 		}
 		s.metrics.SampleSent(len(sample.Data), picture)
 		once.Do(func() {

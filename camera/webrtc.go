@@ -80,6 +80,9 @@ type APIOptions struct {
 	NoCongestionControl bool
 	// Metrics count retransmissions; may be nil.
 	Metrics *Metrics
+	// ZeroPlayoutDelay asks the viewer to show frames without playout delay
+	// (playoutdelay.go).
+	ZeroPlayoutDelay bool
 }
 
 // NewAPI builds the pion API the camera's PeerConnections use: VP8 and H.264 only
@@ -115,6 +118,11 @@ func NewAPI(o APIOptions) (*API, error) {
 	}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	if o.ZeroPlayoutDelay {
+		if err := registerZeroPlayoutDelay(m, reg); err != nil {
+			return nil, fmt.Errorf("register playout delay: %w", err)
+		}
 	}
 	se := webrtc.SettingEngine{}
 	loop := decideLoopback(o.ICELoopback, "", false, nil)

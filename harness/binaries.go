@@ -30,3 +30,20 @@ func findBinary(binDir, name string) (string, error) {
 	}
 	return "", fmt.Errorf("%w: %s not found in %v (build it with `make build`, or pass --bin DIR)", ErrNoBinary, name, dirs)
 }
+
+// binary returns the path of a sender binary (findBinary), remembered for the
+// rest of the run.
+func (r *runner) binary(name string) (string, error) {
+	if p, ok := r.bins[name]; ok {
+		return p, nil
+	}
+	p, err := findBinary(r.cfg.BinDir, name)
+	if err != nil {
+		return "", err
+	}
+	if r.bins == nil {
+		r.bins = map[string]string{}
+	}
+	r.bins[name] = p
+	return p, nil
+}

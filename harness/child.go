@@ -27,10 +27,18 @@ type child struct {
 // internal/child). Its stdout and stderr go to the tail and to logger (as
 // "name: line" at info level).
 func startChild(name, path string, args []string, logger *slog.Logger) (*child, error) {
+	return startChildIn(nil, name, path, args, logger)
+}
+
+// startChildIn is startChild through a command prefix (nil: none), e.g.
+// "ip netns exec NAME", which executes the program in its own place: the
+// child's process ID is the program's.
+func startChildIn(prefix []string, name, path string, args []string, logger *slog.Logger) (*child, error) {
 	p, err := childproc.Start(childproc.Config{
 		Name:      name,
 		Path:      path,
 		Args:      args,
+		Prefix:    prefix,
 		TailLines: childTail,
 		OnLine:    func(line string) { logger.Info(name+": "+line, "component", name) },
 		Logger:    logger.With("component", name),
@@ -39,17 +47,6 @@ func startChild(name, path string, args []string, logger *slog.Logger) (*child, 
 		return nil, err
 	}
 	return &child{p}, nil
-}
-
-// startChildIn starts path with args through the command prefix (nil: as
-// it is), e.g. "ip netns exec NAME", which executes the program in its own
-// place: the child's process ID is the program's.
-func startChildIn(prefix []string, name, path string, args []string, logger *slog.Logger) (*child, error) {
-	if len(prefix) == 0 {
-		return startChild(name, path, args, logger)
-	}
-	all := append(append(append([]string{}, prefix[1:]...), path), args...)
-	return startChild(name, prefix[0], all, logger)
 }
 
 // Stop sends SIGTERM, waits up to stopGrace, then SIGKILLs the process group.

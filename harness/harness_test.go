@@ -41,7 +41,7 @@ func binaries(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", buildDir+string(os.PathSeparator), "./cmd/signaling", "./cmd/camera")
+		cmd := exec.Command("go", "build", "-o", buildDir+string(os.PathSeparator), "./cmd/signaling", "./cmd/camera", "./cmd/gstsender", "./cmd/harness")
 		cmd.Dir = ".."
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -112,6 +112,7 @@ trials:
     sources: [synthetic]
   - kind: browser-to-browser
     resolutions: [320x180]
+    sources: [fake, canvas]
   - kind: signaling-load
     participants: [2, 20]
     rate: 2
@@ -148,7 +149,8 @@ func TestRunEndToEnd(t *testing.T) {
 
 	trials, err := results.ReadTrials(filepath.Join(dir, results.FileTrials))
 	require.NoError(t, err)
-	require.Len(t, trials, 5)
+	require.Len(t, trials, 6)
+	quality := 0
 	for _, tr := range trials {
 		t.Run(tr.Name, func(t *testing.T) {
 			require.True(t, tr.OK, "failed: %s\n%s", tr.FailReason, tr.StderrTail)
@@ -169,12 +171,30 @@ func TestRunEndToEnd(t *testing.T) {
 			assert.Positive(t, tr.FPSMean)
 			assert.Positive(t, tr.FramesDecoded)
 			require.NotNil(t, tr.SetupMs)
-			prev := -1.0
+			require.NotNil(t, tr.SetupPageMs, "setup on the page's clock")
+			require.NotNil(t, tr.NavigationDelayMs)
 			for _, name := range phase.Setup() {
-				v := tr.Phases.Get(name)
-				require.NotNil(t, v, "phase %s", name)
-				assert.GreaterOrEqual(t, *v, prev, "phase %s before the one preceding it", name)
-				prev = *v
+				require.NotNil(t, tr.Phases.Get(name), "phase %s", name)
+			}
+			sum := 0.0
+			for _, seg := range phase.Segments() {
+				d, ok := seg.Duration(tr.Phases)
+				require.True(t, ok, seg.Name)
+				assert.GreaterOrEqual(t, d, 0.0, "segment %s", seg.Name)
+				sum += d
+			}
+			assert.InDelta(t, *tr.SetupPageMs, sum, 1e-6, "the segments add up to the page-clock setup")
+			require.NotNil(t, tr.Delays, "the latency's parts")
+			assert.NotNil(t, tr.Delays.JitterBufferMs)
+			assert.NotNil(t, tr.Delays.DecodeMs)
+			if tr.Params.Source == "synthetic" || tr.Params.Source == results.SourceCanvas {
+				require.NotNil(t, tr.LatencyP50Ms, "the frame code gives latency (%s)", tr.Params.Source)
+				require.NotNil(t, tr.LatencyMeanMs)
+				if tr.PSNRDb != nil {
+					quality++
+					assert.Greater(t, *tr.PSNRDb, 25.0, "PSNR against the regenerated reference")
+					assert.Greater(t, *tr.SSIM, 0.8)
+				}
 			}
 			assert.Positive(t, tr.Processes[results.ProcessBrowser].CPUPct, "browser CPU")
 			assert.Positive(t, tr.Processes[results.ProcessBrowser].PeakRSSBytes)
@@ -187,6 +207,8 @@ func TestRunEndToEnd(t *testing.T) {
 			if tr.Kind == results.KindCameraToBrowser {
 				assert.Equal(t, "camera-metrics", tr.Sender.Source)
 				assert.NotNil(t, tr.Sender.EncodeP50Ms)
+				assert.NotNil(t, tr.Delays.EncodeMs, "the camera's encode time")
+				assert.NotNil(t, tr.Delays.SendMs, "the camera's send time")
 				assert.Positive(t, tr.Processes[results.ProcessCamera].CPUPct, "camera CPU")
 				require.NotNil(t, tr.LatencyP50Ms, "the synthetic source's frame code gives latency")
 				assert.GreaterOrEqual(t, *tr.LatencyP50Ms, 0.0)
@@ -204,7 +226,8 @@ func TestRunEndToEnd(t *testing.T) {
 		perTrial[s.Trial][s.Process] = true
 	}
 	assert.True(t, perTrial[0][results.ProcessViewer] && perTrial[0][results.ProcessCamera] && perTrial[0][results.ProcessBrowser])
-	assert.True(t, perTrial[3][results.ProcessLoad] && perTrial[3][results.ProcessSignaling])
+	assert.True(t, perTrial[4][results.ProcessLoad] && perTrial[4][results.ProcessSignaling])
+	assert.Positive(t, quality, "at least one trial compared frames with their reference")
 
 	// The report is reproducible from the folder alone.
 	before, err := os.ReadFile(filepath.Join(dir, "report.md"))

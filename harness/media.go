@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/cgroup"
 	"echtzeit/harness/phase"
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
@@ -34,6 +35,8 @@ type mediaTrial struct {
 
 	sender  Sender
 	viewers []*viewer
+	// budget is the sender's CPU quota group, nil without one.
+	budget *cgroup.Group
 
 	// Series of the measurement window from the network's and the sender's
 	// rows, for the trial's figures.
@@ -74,6 +77,10 @@ func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
 	t.ep, t.probes = ep, t.r.newTracker(ep)
 	t.net.AddProbes(t.probes)
 
+	if err := t.setupBudget(); err != nil {
+		return err
+	}
+	defer t.logErr("remove cpu budget", func() error { return t.removeBudget(m) })
 	if t.sender, err = newSender(t); err != nil {
 		return err
 	}
@@ -120,7 +127,7 @@ func (t *mediaTrial) openViewers(ctx context.Context, n int, m *results.Measured
 		t.st.set("waiting for the first frame")
 		err = v.waitFirstFrame(ctx, t)
 		if i == 0 {
-			m.Phases, m.SetupMs = v.phases()
+			v.fillSetup(m)
 		}
 		if err != nil {
 			return err
@@ -220,7 +227,7 @@ func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats) {
 		// Setup phases again: the last snapshot has every phase of the session.
 		if last := v.series.last; last != nil && last.Session == v.setup.Session {
 			v.setup = *last
-			m.Phases, m.SetupMs = v.phases()
+			v.fillSetup(m)
 		}
 		v.series.fill(m)
 	}
@@ -230,6 +237,12 @@ func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats) {
 		}
 	}
 	m.Sender = sender
+	if sender != nil && (sender.EncodeMeanMs != nil || sender.SendMeanMs != nil) {
+		if m.Delays == nil {
+			m.Delays = &results.Delays{}
+		}
+		m.Delays.EncodeMs, m.Delays.SendMs = sender.EncodeMeanMs, sender.SendMeanMs
+	}
 	if mean, err := stats.Mean(t.linkKbps); err == nil {
 		m.LinkKbps = &mean
 	}
@@ -280,9 +293,18 @@ func (t *mediaTrial) browser(ctx context.Context, s side, fps int) (*browser.Bro
 	return br, err
 }
 
-// startProcess starts a part's program on a side of the trial's network.
+// startProcess starts a part's program on a side of the trial's network; a
+// sender-side program runs under the trial's CPU budget, if any.
 func (t *mediaTrial) startProcess(s side, name, path string, args []string) (*child, error) {
-	return startChildIn(t.net.Prefix(s), name, path, args, t.r.logger)
+	proc, err := startChildIn(t.net.Prefix(s), name, path, args, t.r.logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.joinBudget(s, proc); err != nil {
+		_ = proc.Stop()
+		return nil, err
+	}
+	return proc, nil
 }
 
 func (t *mediaTrial) closeViewers() {

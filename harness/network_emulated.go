@@ -20,7 +20,6 @@ import (
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
 	"echtzeit/harness/scenario"
-	childproc "echtzeit/internal/child"
 )
 
 // coreSignalingPort is where the signaling server listens in a trial's core
@@ -255,7 +254,7 @@ func (n *emulatedNetwork) Check() error {
 	}
 	select {
 	case <-f.Done():
-		return &partError{part: results.ProcessForwarder, reason: "forwarder exited: " + childproc.ExitText(f.Err()), tail: tailLines(f.Stderr(), 20)}
+		return &partError{part: results.ProcessForwarder, reason: "forwarder exited: " + f.ExitText(), tail: tailLines(f.Stderr(), 20)}
 	default:
 		return nil
 	}

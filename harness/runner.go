@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/cgroup"
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
 	"echtzeit/harness/scenario"
@@ -80,7 +81,12 @@ type runner struct {
 	// network is the current trial's Params.Network, for its samples.csv rows.
 	network string
 
-	signalingBin, cameraBin string
+	signalingBin string
+	// bins are the sender binaries found so far, by name (binary).
+	bins map[string]string
+	// cgroups is where CPU budgets are created; found on first use.
+	cgroups   *cgroup.Controller
+	cgroupErr error
 	// metricsHTTP reads plain-HTTP /metrics endpoints (the camera's).
 	metricsHTTP *http.Client
 }
@@ -133,6 +139,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	for _, w := range env.Warnings {
 		logger.Warn(w)
 	}
+	r.sweepCgroups()
 	r.samples, err = results.OpenSampleWriter(filepath.Join(dir, results.FileSamples))
 	if err != nil {
 		return nil, err

@@ -40,8 +40,9 @@ var errNoCounters = errors.New("the sender has no counters to read")
 // senderKinds maps params.sender to the constructor of that kind of sender:
 // adding a sender kind is one file with a Sender and one line here.
 var senderKinds = map[string]func(t *mediaTrial) Sender{
-	results.SenderEchtzeit: newCameraSender,
-	results.SenderChromium: newPageSender,
+	results.SenderEchtzeit:  newCameraSender,
+	results.SenderChromium:  newPageSender,
+	results.SenderGStreamer: newGStreamerSender,
 }
 
 // newSender returns the trial's sender.
@@ -64,6 +65,22 @@ type senderReading struct {
 	// bytesSent counts the bytes sent; target is the congestion control's
 	// target bitrate in bit/s, NaN when the sender reports none.
 	bytesSent, target float64
+	// Sums (seconds) and counts of the encode and send times, for their
+	// means over the window; zero when the sender has none.
+	encodeSum, encodeCount float64
+	sendSum, sendCount     float64
+}
+
+// meanMs returns the mean in ms of a (sum seconds, count) pair over the
+// window between two readings; nil when nothing was counted.
+func meanMs(sumA, countA, sumB, countB float64) *float64 {
+	dc := countB - countA
+	ds := sumB - sumA
+	if dc <= 0 || ds < 0 {
+		return nil
+	}
+	ms := ds / dc * 1000
+	return &ms
 }
 
 // senderRow is the sender's samples.csv row for the interval between two
@@ -98,6 +115,8 @@ func senderStats(a, b senderReading) *results.SenderStats {
 			s.BitrateKbps = &kbps
 		}
 	}
+	s.EncodeMeanMs = meanMs(a.encodeSum, a.encodeCount, b.encodeSum, b.encodeCount)
+	s.SendMeanMs = meanMs(a.sendSum, a.sendCount, b.sendSum, b.sendCount)
 	if len(b.encode) > 0 {
 		d := probe.BucketDelta(a.encode, b.encode)
 		if v, ok := probe.HistogramQuantile(0.5, d); ok {

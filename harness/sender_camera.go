@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,14 +22,35 @@ func newCameraSender(t *mediaTrial) Sender {
 	if t.r.sc.Camera.Remote {
 		return &remoteCamera{}
 	}
-	return &cameraSender{}
+	return &cameraSender{bin: "camera", process: results.ProcessCamera, extraArgs: cameraArgs}
 }
 
-// cameraSender is bin/camera as a child process of the harness.
+// cameraSender is a sender program with the camera's flags (bin/camera, or
+// bin/gstsender) as a child process of the harness.
 type cameraSender struct {
+	bin     string // binary name in the bin folder
+	process string // its name in trials.jsonl's processes
+	// extraArgs are the flags of this program beyond the camera's common ones.
+	extraArgs func(ctx context.Context, t *mediaTrial) ([]string, error)
+
 	proc       *child
 	metricsURL string
 	http       *http.Client
+}
+
+// cameraArgs are bin/camera's flags beyond the common ones: the scenario's
+// camera.args, and a generated clip for the pass-through file source.
+func cameraArgs(ctx context.Context, t *mediaTrial) ([]string, error) {
+	args := slices.Clone(t.r.sc.Camera.Args)
+	if t.sp.Params.Source == sourceFile && !slices.Contains(args, "--file") {
+		t.st.set("encoding the pass-through clip")
+		clip, err := t.r.passthroughClip(ctx, t.sp.Params.Width, t.sp.Params.Height, t.sp.Params.FPS)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "--file", clip)
+	}
+	return args, nil
 }
 
 func (c *cameraSender) Start(ctx context.Context, t *mediaTrial) error {
@@ -37,13 +59,17 @@ func (c *cameraSender) Start(ctx context.Context, t *mediaTrial) error {
 	// Rooms left over from an earlier trial (if waitIdle gave up) must not
 	// count as the camera's.
 	baseRooms, _ := t.ep.gauge(ctx, contract.MetricSignalingRooms)
-	t.st.set("starting the camera")
-	if err := c.start(t); err != nil {
+	extra, err := c.extraArgs(ctx, t)
+	if err != nil {
 		return err
 	}
-	t.probes.Add(probe.Target{Name: results.ProcessCamera, PID: c.proc.PID()})
-	t.st.set("waiting for the camera to join its room")
-	err := c.proc.waitUntil(ctx, 100*time.Millisecond, func(ctx context.Context) bool {
+	t.st.set("starting the " + c.process)
+	if err := c.start(t, extra); err != nil {
+		return err
+	}
+	t.probes.Add(probe.Target{Name: c.process, PID: c.proc.PID()})
+	t.st.set("waiting for the " + c.process + " to join its room")
+	err = c.proc.waitUntil(ctx, 100*time.Millisecond, func(ctx context.Context) bool {
 		n, err := t.ep.gauge(ctx, contract.MetricSignalingRooms)
 		return err == nil && n > baseRooms
 	})
@@ -53,15 +79,12 @@ func (c *cameraSender) Start(ctx context.Context, t *mediaTrial) error {
 	return nil
 }
 
-// start starts bin/camera with the trial's format and a free /metrics port.
-func (c *cameraSender) start(t *mediaTrial) error {
+// start starts the program with the trial's format and a free /metrics port.
+func (c *cameraSender) start(t *mediaTrial, extra []string) error {
 	r := t.r
-	if r.cameraBin == "" {
-		path, err := findBinary(r.cfg.BinDir, "camera")
-		if err != nil {
-			return err
-		}
-		r.cameraBin = path
+	path, err := r.binary(c.bin)
+	if err != nil {
+		return err
 	}
 	port, err := freePort()
 	if err != nil {
@@ -90,10 +113,10 @@ func (c *cameraSender) start(t *mediaTrial) error {
 	if r.sc.Camera.Bitrate > 0 {
 		args = append(args, flag(contract.CameraFlagBitrate), strconv.Itoa(r.sc.Camera.Bitrate))
 	}
-	args = append(args, r.sc.Camera.Args...)
-	proc, err := t.startProcess(senderSide, results.ProcessCamera, r.cameraBin, args)
+	args = append(args, extra...)
+	proc, err := t.startProcess(senderSide, c.process, path, args)
 	if err != nil {
-		return &partError{part: results.ProcessCamera, reason: err.Error()}
+		return &partError{part: c.process, reason: err.Error()}
 	}
 	c.proc, c.http = proc, t.net.HTTPClient(senderSide)
 	c.metricsURL = "http://" + metricsAddr + "/metrics"
@@ -118,7 +141,7 @@ func (c *cameraSender) Stop() error {
 		return nil
 	}
 	if err := c.proc.Stop(); err != nil {
-		return fmt.Errorf("stop camera: %w", err)
+		return fmt.Errorf("stop %s: %w", c.process, err)
 	}
 	return nil
 }
@@ -133,7 +156,7 @@ func (c *cameraSender) failure(cause error) error {
 		}
 	}
 	if c.proc.Exited() {
-		return &partError{part: results.ProcessCamera, reason: c.proc.ExitReason(), tail: tailLines(c.proc.Tail(), 20)}
+		return &partError{part: c.process, reason: c.proc.ExitReason(), tail: tailLines(c.proc.Tail(), 20)}
 	}
 	return cause
 }
@@ -195,6 +218,8 @@ func readCameraMetrics(ctx context.Context, client *http.Client, url string) (se
 		captured: m[contract.MetricCameraCaptured], encoded: m[contract.MetricCameraEncoded],
 		sent: m[contract.MetricCameraSent], dropped: m[contract.MetricCameraDropped],
 		encode:    probe.Buckets(m, contract.MetricCameraEncode),
+		encodeSum: m[contract.MetricCameraEncode+"_sum"], encodeCount: m[contract.MetricCameraEncode+"_count"],
+		sendSum: m[contract.MetricCameraSend+"_sum"], sendCount: m[contract.MetricCameraSend+"_count"],
 		bytesSent: m[contract.MetricCameraBytesSent], target: target,
 	}, nil
 }

@@ -14,8 +14,9 @@ import (
 	"echtzeit/harness/results"
 )
 
-// pageSender is a Chromium page that shares Chromium's fake camera into the
-// room (the thesis's browser-to-browser measurement, §5).
+// pageSender is a Chromium page that shares Chromium's fake camera (source
+// fake: the thesis's browser-to-browser measurement, §5) or the page's
+// canvas test pattern with the frame code (source canvas) into the room.
 type pageSender struct {
 	proc probe.Proc
 	br   *browser.Browser
@@ -38,8 +39,12 @@ func (s *pageSender) Start(ctx context.Context, t *mediaTrial) error {
 		return t.r.browserError(br, "open sender page", err)
 	}
 	s.page = page
+	send := "camera"
+	if p.Source == results.SourceCanvas {
+		send = "canvas"
+	}
 	q := url.Values{
-		"send":   {"camera"},
+		"send":   {send},
 		"width":  {strconv.Itoa(p.Width)},
 		"height": {strconv.Itoa(p.Height)},
 		"fps":    {strconv.Itoa(p.FPS)},
@@ -83,12 +88,18 @@ func (s *pageSender) Counters(ctx context.Context) (senderReading, error) {
 	if target <= 0 {
 		target = math.NaN()
 	}
-	return senderReading{
+	r := senderReading{
 		at: time.UnixMilli(int64(out.Timestamp)), source: "page",
 		encoded: out.FramesEncoded, sent: out.FramesSent,
 		width: int(out.FrameWidth), height: int(out.FrameHeight),
 		bytesSent: out.BytesSent, target: target,
-	}, nil
+		encodeSum: out.TotalEncodeTime, encodeCount: out.FramesEncoded,
+		sendSum: out.TotalPacketSendDelay, sendCount: out.PacketsSent,
+	}
+	if c := snap.Canvas; c != nil {
+		r.captured, r.dropped = float64(c.Frames), float64(c.Skipped)
+	}
+	return r, nil
 }
 
 func (s *pageSender) Stop() error {

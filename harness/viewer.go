@@ -3,6 +3,8 @@ package harness
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strconv"
 	"time"
 
 	"echtzeit/harness/browser"
@@ -23,6 +25,7 @@ type viewerSeries struct {
 	fps         []float64 // one value per interval inside the window
 	jitter      []float64
 	latency     []float64 // frame-code latencies of frames decoded inside the window
+	psnr, ssim  []float64 // picture quality of the frames sampled inside the window
 	rtt         []float64 // candidate-pair round-trip times inside the window
 	measuring   bool
 	// frameCode is true when the sender draws the frame code: only then are
@@ -99,6 +102,10 @@ func (v *viewerSeries) add(s browser.Snapshot, now time.Time) results.Sample {
 			v.latency = append(v.latency, newLat...)
 		}
 	}
+	if v.measuring {
+		p, q := newQuality(v.prev, s)
+		v.psnr, v.ssim = append(v.psnr, p...), append(v.ssim, q...)
+	}
 	v.prev = &s
 	v.last = &s
 	return row
@@ -120,6 +127,24 @@ func newLatencies(prev *browser.Snapshot, cur browser.Snapshot) []float64 {
 		return nil
 	}
 	return vals[len(vals)-n:]
+}
+
+// newQuality returns the PSNR and SSIM values the page added since prev:
+// the last (frames − prev.frames) of its recent values.
+func newQuality(prev *browser.Snapshot, cur browser.Snapshot) (psnr, ssim []float64) {
+	q := cur.Quality
+	if q == nil {
+		return nil, nil
+	}
+	n := q.Frames
+	if prev != nil && prev.Quality != nil && prev.Session == cur.Session && q.Frames >= prev.Quality.Frames {
+		n = q.Frames - prev.Quality.Frames
+	}
+	n = min(n, len(q.PSNRDb), len(q.SSIM))
+	if n <= 0 {
+		return nil, nil
+	}
+	return q.PSNRDb[len(q.PSNRDb)-n:], q.SSIM[len(q.SSIM)-n:]
 }
 
 // counter is one getStats() counter reading at its report's timestamp (Unix ms).
@@ -159,6 +184,7 @@ func (v *viewerSeries) fill(tr *results.Measured) {
 				}
 				tr.PacketLossPct = lossPct(w, in)
 			}
+			tr.Delays = receiverDelays(w, in)
 		}
 	}
 	if p5, err := stats.Percentile(v.fps, 5); err == nil {
@@ -178,9 +204,59 @@ func (v *viewerSeries) fill(tr *results.Measured) {
 	if len(v.latency) > 0 {
 		p50, _ := stats.Percentile(v.latency, 50)
 		p95, _ := stats.Percentile(v.latency, 95)
-		tr.LatencyP50Ms, tr.LatencyP95Ms = &p50, &p95
+		mean, _ := stats.Mean(v.latency)
+		tr.LatencyP50Ms, tr.LatencyP95Ms, tr.LatencyMeanMs = &p50, &p95, &mean
 		tr.LatencySamples = len(v.latency)
 	}
+	if len(v.psnr) > 0 {
+		mean, _ := stats.Mean(v.psnr)
+		p5, _ := stats.Percentile(v.psnr, 5)
+		ssim, _ := stats.Mean(v.ssim)
+		tr.PSNRDb, tr.PSNRP5Db, tr.SSIM = &mean, &p5, &ssim
+		tr.QualityFrames = len(v.psnr)
+		tr.PSNRDbCI, tr.SSIMCI = seriesCI(v.psnr), seriesCI(v.ssim)
+	}
+}
+
+// seriesCI is the 95 % interval of the mean of a series of (correlated)
+// values: a moving-block bootstrap; nil with fewer than two values.
+func seriesCI(xs []float64) *[2]float64 {
+	iv, err := stats.BootstrapMean(xs, stats.BootstrapOptions{Block: stats.SeriesBlock(len(xs))})
+	if err != nil || !iv.HasCI() {
+		return nil
+	}
+	return &[2]float64{iv.Lo, iv.Hi}
+}
+
+// receiverDelays are the receiver's parts of the latency between two
+// readings of its inbound stats (means per frame over the window, ms).
+func receiverDelays(a, b *browser.Inbound) *results.Delays {
+	d := &results.Delays{
+		AssemblyMs:            meanMs(a.TotalAssemblyTime, a.FramesAssembledFromMultiplePackets, b.TotalAssemblyTime, b.FramesAssembledFromMultiplePackets),
+		JitterBufferMs:        meanMs(a.JitterBufferDelay, a.JitterBufferEmittedCount, b.JitterBufferDelay, b.JitterBufferEmittedCount),
+		JitterBufferTargetMs:  meanMs(a.JitterBufferTargetDelay, a.JitterBufferEmittedCount, b.JitterBufferTargetDelay, b.JitterBufferEmittedCount),
+		JitterBufferMinimumMs: meanMs(a.JitterBufferMinimumDelay, a.JitterBufferEmittedCount, b.JitterBufferMinimumDelay, b.JitterBufferEmittedCount),
+		DecodeMs:              meanMs(a.TotalDecodeTime, a.FramesDecoded, b.TotalDecodeTime, b.FramesDecoded),
+		ProcessingMs:          meanMs(a.TotalProcessingDelay, a.FramesDecoded, b.TotalProcessingDelay, b.FramesDecoded),
+	}
+	if b.RTTMs > 0 {
+		half := b.RTTMs / 2
+		d.NetworkMs = &half
+	}
+	if *d == (results.Delays{}) {
+		return nil
+	}
+	return d
+}
+
+// qualityEvery: the viewer page compares every qualityEvery-th received
+// frame with its reference (3 a second at 30 fps).
+const qualityEvery = 10
+
+// hasFrameCode reports whether a source draws the synthetic frame code (and
+// pattern): the camera's synthetic source and the page's canvas source.
+func hasFrameCode(source string) bool {
+	return source == "synthetic" || source == results.SourceCanvas
 }
 
 // viewer is one viewer page of a media trial and the series of its snapshots.
@@ -201,10 +277,18 @@ func (t *mediaTrial) openViewer(ctx context.Context, br *browser.Browser, i int)
 		return nil, t.r.browserError(br, "open viewer page", err)
 	}
 	v := &viewer{index: i, br: br, page: page, series: newViewerSeries(t.sp.Index, t.start)}
-	v.series.frameCode = t.sp.Params.Source == "synthetic" // only the synthetic source draws the frame code
-	t.probes.Sample(ctx, t.r.now())                        // CPU baseline
+	v.series.frameCode = hasFrameCode(t.sp.Params.Source)
+	q := t.sender.ViewerQuery()
+	if v.series.frameCode {
+		// Compare every qualityEvery-th frame with the pattern it shows.
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("quality", strconv.Itoa(qualityEvery))
+	}
+	t.probes.Sample(ctx, t.r.now()) // CPU baseline
 	v.navStart = t.r.now()
-	if err := page.Navigate(ctx, t.pageURL(t.sender.ViewerQuery())); err != nil {
+	if err := page.Navigate(ctx, t.pageURL(q)); err != nil {
 		return v, t.r.browserError(br, "load viewer page", err)
 	}
 	return v, nil
@@ -221,20 +305,42 @@ func (v *viewer) waitFirstFrame(ctx context.Context, t *mediaTrial) error {
 	return err
 }
 
-// phases returns the setup phases in ms from the start of setup and the time
-// to the first frame (nil when none arrived).
-func (v *viewer) phases() (phase.Times, *float64) {
-	return phasesFrom(v.setup.Phases, v.navStart)
+// fillSetup writes the setup figures of the viewer's setup snapshot into m.
+func (v *viewer) fillSetup(m *results.Measured) {
+	st := setupFrom(v.setup.Phases, v.navStart)
+	m.Phases, m.SetupMs, m.SetupPageMs, m.NavigationDelayMs = st.phases, st.harnessMs, st.pageMs, st.navDelayMs
 }
 
-// phasesFrom converts the page's Unix-ms phases to ms from the start of setup:
-// the page's navigation time, or navStart (the harness's clock) when the page
-// has none.
-func phasesFrom(p phase.Times, navStart time.Time) (phase.Times, *float64) {
-	origin := float64(navStart.UnixNano()) / 1e6
+// setupTimes are a session's setup figures on both clocks.
+type setupTimes struct {
+	// phases are ms from the page's navigation (performance.timeOrigin).
+	phases phase.Times
+	// pageMs is the first frame on the page's clock, harnessMs on the
+	// harness's (from navStart); navDelayMs the page's navigation start
+	// after navStart. nil when not reached or not known.
+	pageMs, harnessMs, navDelayMs *float64
+}
+
+// setupFrom converts the page's Unix-ms phases to ms from its navigation and
+// the first frame to both clocks. Without the page's navigation time the
+// harness's navStart is the origin of the phases, and there is no
+// page-clock figure.
+func setupFrom(p phase.Times, navStart time.Time) setupTimes {
+	start := float64(navStart.UnixNano()) / 1e6
+	var st setupTimes
+	origin := start
 	if nav := p.Get(phase.Navigation); nav != nil {
 		origin = *nav
+		d := *nav - start
+		st.navDelayMs = &d
 	}
-	out := p.Shift(origin)
-	return out, out.Get(phase.FirstFrame)
+	st.phases = p.Shift(origin)
+	if ff := p.Get(phase.FirstFrame); ff != nil {
+		h := *ff - start
+		st.harnessMs = &h
+		if st.navDelayMs != nil {
+			st.pageMs = st.phases.Get(phase.FirstFrame)
+		}
+	}
+	return st
 }

@@ -19,7 +19,13 @@
 //     the signaling server's CPU and RSS against the number of participants
 //     with the thesis's "< 1 % at 50 users" point;
 //   - one table per trial kind listing every trial, failed ones included, and
-//     the failures with their reasons.
+//     the failures with their reasons;
+//   - for trials over emulated networks ("Networks"): per sender profile a
+//     table of the senders side by side, a verdict in words (with how fast a
+//     sender recovered from a drop and a rise of the link's capacity), and a
+//     time-series plot per trial (series-<index>.png) against the capacity.
+//     The thesis comparison and the per-resolution plots use only the trials
+//     without an emulated network or over lan.
 //
 // Resolutions are ordered by pixel count and shown on a categorical axis.
 package reports

@@ -43,7 +43,10 @@ func ExampleRender() {
 	// report.html true
 	// fps-vs-resolution.png true
 	// setup-time.png true
+	// setup-breakdown.png true
 	// cpu-vs-resolution.png true
 	// latency-vs-resolution.png true
+	// latency-breakdown.png true
+	// quality-vs-resolution.png true
 	// signaling-load.png true
 }

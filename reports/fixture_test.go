@@ -22,6 +22,11 @@ var writeFixture = flag.Bool("write-fixture", false, "rewrite testdata/run-fixtu
 
 const fixtureDir = "testdata/run-fixture"
 
+// fixtureDirB is the same model with known changes (fixtureChanges), for
+// harness compare's tests: a regression of the VP8 camera at 1280×720 and an
+// improvement of the H.264 camera's latency.
+const fixtureDirB = "testdata/run-fixture-b"
+
 // fixtureScenario is the scenario the fixture pretends to have run.
 const fixtureScenario = `# Hand-made fixture for the reports tests (see README.md): a smaller thesis.yaml
 # with three repeats so the plots show distributions.
@@ -40,7 +45,7 @@ trials:
   - kind: browser-to-browser
     resolutions: [160x90, 640x360, 720x480, 1280x720]
     codecs: [vp8]
-    sources: [fake]
+    sources: [fake, canvas]
     fps: [30]
   - kind: signaling-load
     participants: [2, 50, 500]
@@ -60,8 +65,23 @@ trials:
 // -write-fixture.
 func TestWriteFixture(t *testing.T) {
 	if !*writeFixture {
-		t.Skip("run with -write-fixture to rewrite " + fixtureDir)
+		t.Skip("run with -write-fixture to rewrite " + fixtureDir + " and " + fixtureDirB)
 	}
+	writeFixtureRun(t, fixtureDir, false)
+	writeFixtureRun(t, fixtureDirB, true)
+}
+
+// Known changes of run-fixture-b against run-fixture (harness compare's
+// tests check that it finds exactly these).
+const (
+	fixtureBFPSFactor      = 0.75 // camera VP8 at 1280×720: fps × 0.75
+	fixtureBCPUFactor      = 1.3  // and its camera CPU × 1.3
+	fixtureBJitterBufferMs = 25   // camera H.264: 25 ms less in the jitter buffer
+)
+
+// writeFixtureRun writes the model's run folder into dir; changed applies
+// the known changes of run B.
+func writeFixtureRun(t *testing.T, fixtureDir string, changed bool) {
 	// Remove the raw files only: README.md stays.
 	for _, name := range []string{results.FileScenario, results.FileEnvironment, results.FileTrials, results.FileSamples, results.FileLog} {
 		if err := os.Remove(filepath.Join(fixtureDir, name)); err != nil && !os.IsNotExist(err) {
@@ -78,11 +98,15 @@ func TestWriteFixture(t *testing.T) {
 	ptr := func(v float64) *float64 { return &v }
 
 	start := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
+	commit := "0000000000000000000000000000000000000000"
+	if changed {
+		start, commit = start.Add(time.Hour), "1111111111111111111111111111111111111111"
+	}
 	env := results.Environment{
 		Scenario: "fixture", ScenarioFile: "scenarios/fixture.yaml", StartTime: start,
 		Hostname: "fixture-host", CPUModel: "AMD EPYC", Cores: 2, Kernel: "6.18.44",
 		OS: "linux", Arch: "amd64", MemTotalBytes: 24684092 * 1024, GoVersion: "go1.26.8",
-		ChromiumVersion: "Chromium 156.0.8078.108", GitCommit: "0000000000000000000000000000000000000000",
+		ChromiumVersion: "Chromium 156.0.8078.108", GitCommit: commit,
 		Binaries: map[string]string{"camera": "bin/camera", "signaling": "bin/signaling"},
 		Warnings: []string{"fixture: numbers are synthetic, not measured"},
 	}
@@ -112,6 +136,9 @@ func TestWriteFixture(t *testing.T) {
 		{results.KindBrowserToBrowser, "vp8", "fake",
 			func(px float64) float64 { return 30 - 0.5*px/px720p },
 			nil},
+		{results.KindBrowserToBrowser, "vp8", "canvas",
+			func(px float64) float64 { return 30 - 1.5*px/px720p },
+			nil},
 	}
 	resList := []resolution{{160, 90}, {640, 360}, {720, 480}, {1280, 720}}
 	for _, s := range senders {
@@ -121,13 +148,16 @@ func TestWriteFixture(t *testing.T) {
 				tr := results.Trial{
 					Index: index, Kind: s.kind,
 					Name: fmt.Sprintf("%s %s %s %s 30fps #%d", s.kind, res, s.codec, s.source, rep),
-					Params: results.Params{Width: res.W, Height: res.H, Resolution: res.String(), Codec: s.codec,
+					Params: results.Params{Width: res.W, Height: res.H, Resolution: res.String(), Codec: s.codec, Sender: senderKind(s.kind),
 						Source: s.source, FPS: 30, Participants: 2, Repeat: rep},
 					WarmupS: 2, MeasureS: 5, Start: now,
 				}
 				failCam := s.kind == results.KindCameraToBrowser && s.codec == "h264" && res.W == 1280 && rep == 2
 				failBrowser := s.kind == results.KindBrowserToBrowser && res.W == 640 && rep == 3
+				regressed := changed && s.kind == results.KindCameraToBrowser && s.codec == "vp8" && res.W == 1280
+				improved := changed && s.kind == results.KindCameraToBrowser && s.codec == "h264"
 				base := 60 + 40*rng.Float64()
+				tr.Phases.Set(phase.PageLoaded, ptr(round(base-12, 1)))
 				tr.Phases.Set(phase.WSOpen, ptr(round(base, 1)))
 				tr.Phases.Set(phase.Hello, ptr(round(base+4, 1)))
 				tr.Phases.Set(phase.Joined, ptr(round(base+9, 1)))
@@ -147,10 +177,13 @@ func TestWriteFixture(t *testing.T) {
 					answer := round(offer+15+noise(5), 1)
 					ice := round(answer+60+noise(20), 1)
 					first := round(ice+120+px/px720p*150+noise(60), 1)
-					for ph, v := range map[phase.Phase]float64{phase.Offer: offer, phase.Answer: answer, phase.ICEConnected: ice, phase.FirstFrame: first} {
+					dtls := round(ice+8+noise(3), 1)
+					for ph, v := range map[phase.Phase]float64{phase.Offer: offer, phase.Answer: answer, phase.ICEConnected: ice,
+						phase.DTLSConnected: dtls, phase.FirstFrame: first} {
 						tr.Phases.Set(ph, ptr(v))
 					}
-					tr.SetupMs = ptr(first)
+					nav := round(9+noise(3), 1)
+					tr.SetupPageMs, tr.NavigationDelayMs, tr.SetupMs = ptr(first), ptr(nav), ptr(round(first+nav, 1))
 				}
 
 				cpuSender := 0.0
@@ -162,6 +195,21 @@ func TestWriteFixture(t *testing.T) {
 					cpuBrowser = 25 + 60*px/px720p // both pages in one Chromium
 				}
 				fps := s.fps(px)
+				if regressed {
+					fps *= fixtureBFPSFactor
+					cpuSender *= fixtureBCPUFactor
+				}
+				// The latency's parts (ms per frame): H.264 waits longer in the
+				// jitter buffer (its frame sizes vary more).
+				codeSource := s.source == "synthetic" || s.source == "canvas"
+				encode, jb, decode := 3+9*px/px720p, 12+8*px/px720p, 2+5*px/px720p
+				if s.codec == "h264" {
+					encode, jb, decode = 5+12*px/px720p, 38+30*px/px720p, 2+4*px/px720p
+					if improved {
+						jb -= fixtureBJitterBufferMs
+					}
+				}
+				latMean := encode + 0.3 + 0.05 + jb + decode + 14
 				var fpsSeries []float64
 				var lat []float64
 				// Two warm-up rows, then five measured seconds.
@@ -177,8 +225,8 @@ func TestWriteFixture(t *testing.T) {
 						v.FramesDropped = 0
 						v.BitrateKbps = round(300+2200*px/px720p+noise(80), 1)
 						v.PacketLossPct, v.JitterMs = 0, round(2+noise(1), 2)
-						if s.source == "synthetic" {
-							v.LatencyMs = round(35+45*px/px720p+noise(8), 1)
+						if codeSource {
+							v.LatencyMs = round(latMean-2+noise(6), 1)
 							lat = append(lat, v.LatencyMs)
 						}
 						require.NoError(t, sw.Write(v))
@@ -223,6 +271,22 @@ func TestWriteFixture(t *testing.T) {
 					if len(lat) > 0 {
 						p50, p95 := pct(lat, 50), pct(lat, 95)
 						tr.LatencyP50Ms, tr.LatencyP95Ms, tr.LatencySamples = ptr(round(p50, 1)), ptr(round(p95+15, 1)), 150
+						tr.LatencyMeanMs = ptr(round(latMean+noise(2), 1))
+						tr.Delays = &results.Delays{
+							EncodeMs: ptr(round(encode+noise(0.5), 2)), SendMs: ptr(round(0.3+noise(0.05), 2)), NetworkMs: ptr(0.05),
+							AssemblyMs: ptr(round(0.4+noise(0.1), 2)), JitterBufferMs: ptr(round(jb+noise(2), 2)),
+							JitterBufferTargetMs: ptr(round(jb+3, 2)), JitterBufferMinimumMs: ptr(round(jb+3, 2)),
+							DecodeMs: ptr(round(decode+noise(0.3), 2)), ProcessingMs: ptr(round(jb+decode+0.4+noise(0.3), 2)),
+						}
+						// Picture quality falls with the pixels per bit; H.264 a little better.
+						q := 36 - 4*px/px720p + noise(0.6)
+						if s.codec == "h264" {
+							q += 1.5
+						}
+						tr.PSNRDb, tr.PSNRP5Db, tr.SSIM = ptr(round(q, 2)), ptr(round(q-2.5, 2)), ptr(round(0.97-0.03*px/px720p+noise(0.004), 4))
+						tr.QualityFrames = 15
+						tr.PSNRDbCI = &[2]float64{round(q-0.4, 2), round(q+0.4, 2)}
+						tr.SSIMCI = &[2]float64{round(*tr.SSIM-0.002, 4), round(*tr.SSIM+0.002, 4)}
 					}
 					tr.Processes = map[string]results.ProcessStats{
 						results.ProcessBrowser:   {CPUPct: round(cpuBrowser+noise(2), 1), CPUPeakPct: round(cpuBrowser*1.2, 1), PeakRSSBytes: int64(380e6 + 120e6*px/px720p), Samples: 5, Source: "proc"},
@@ -286,6 +350,13 @@ func TestWriteFixture(t *testing.T) {
 	require.NoError(t, results.WriteEnvironment(filepath.Join(fixtureDir, results.FileEnvironment), env))
 	require.NoError(t, os.WriteFile(filepath.Join(fixtureDir, results.FileLog), []byte(
 		"time=2026-11-25T22:00:00.000Z level=INFO msg=\"fixture run folder, written by TestWriteFixture\"\n"), 0o644))
+}
+
+func senderKind(k results.Kind) string {
+	if k == results.KindBrowserToBrowser {
+		return results.SenderChromium
+	}
+	return results.SenderEchtzeit
 }
 
 func meanP5(xs []float64) (float64, float64) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"echtzeit/harness/cgroup"
 	"echtzeit/harness/results"
 	"echtzeit/harness/stats"
 	"echtzeit/internal/contract"
@@ -51,18 +52,57 @@ func resolutions(ts []results.Trial) []resolution {
 
 // sender is who streamed in a media trial: a series of the plots.
 type sender struct {
-	kind   results.Kind
-	codec  contract.Codec
-	source string
-	remote bool
+	kind    results.Kind
+	program string // params.sender of camera trials: "echtzeit" or "gstreamer"
+	codec   contract.Codec
+	source  string
+	cpu     string // the CPU budget, "" without one
+	remote  bool
 }
 
 func senderOf(t results.Trial) sender {
-	s := sender{kind: t.Kind, codec: t.Params.Codec, remote: t.Remote}
+	s := sender{kind: t.Kind, codec: t.Params.Codec, remote: t.Remote, cpu: t.Params.CPU, source: t.Params.Source}
 	if t.Kind == results.KindCameraToBrowser {
-		s.source = t.Params.Source
+		s.program = t.Params.Sender
+		if s.program == "" {
+			s.program = results.SenderEchtzeit // runs from before the senders axis
+		}
 	}
 	return s
+}
+
+// programOrder puts the echtzeit camera before the GStreamer sender.
+func programOrder(p string) int {
+	if p == results.SenderGStreamer {
+		return 1
+	}
+	return 0
+}
+
+// budgetOrder puts no budget and host first, then larger quotas before
+// smaller ones.
+func budgetOrder(a, b string) int {
+	rank := func(s string) (int, float64) {
+		switch s {
+		case "":
+			return 0, 0
+		case "host":
+			return 1, 0
+		}
+		if bg, err := cgroup.ParseBudget(s, nil); err == nil {
+			return 2, -bg.Cores
+		}
+		return 3, 0
+	}
+	ra, ca := rank(a)
+	rb, cb := rank(b)
+	if c := cmp.Compare(ra, rb); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(ca, cb); c != 0 {
+		return c
+	}
+	return cmp.Compare(a, b)
 }
 
 func codecOrder(c contract.Codec) int {
@@ -74,6 +114,12 @@ func codecOrder(c contract.Codec) int {
 
 func compareSender(a, b sender) int {
 	if c := cmp.Compare(kindOrder(a.kind), kindOrder(b.kind)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(programOrder(a.program), programOrder(b.program)); c != 0 {
+		return c
+	}
+	if c := budgetOrder(a.cpu, b.cpu); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(codecOrder(a.codec), codecOrder(b.codec)); c != 0 {
@@ -105,7 +151,7 @@ func kindOrder(k results.Kind) int {
 func codecName(c contract.Codec) string { return c.Label() }
 
 // senderSet is the senders of a run with their labels. A label names the
-// source only when the run has cameras with different sources.
+// source only when the run has senders of that kind with different sources.
 type senderSet struct {
 	list   []sender
 	labels map[sender]string
@@ -113,28 +159,40 @@ type senderSet struct {
 
 func sendersOf(ts []results.Trial) senderSet {
 	var set senderSet
-	sources := map[string]bool{}
+	sources, budgets := map[results.Kind]map[string]bool{}, map[string]bool{}
 	for _, t := range ts {
 		s := senderOf(t)
 		if !slices.Contains(set.list, s) {
 			set.list = append(set.list, s)
 		}
 		if t.Kind == results.KindCameraToBrowser {
-			sources[s.source] = true
+			budgets[s.cpu] = true
 		}
+		if sources[t.Kind] == nil {
+			sources[t.Kind] = map[string]bool{}
+		}
+		sources[t.Kind][s.source] = true
 	}
 	slices.SortFunc(set.list, compareSender)
 	set.labels = make(map[sender]string, len(set.list))
 	for _, s := range set.list {
 		parts := []string{"camera"}
-		if s.kind == results.KindBrowserToBrowser {
+		switch {
+		case s.kind == results.KindBrowserToBrowser:
 			parts[0] = "browser"
+		case s.program == results.SenderGStreamer:
+			parts[0] = "GStreamer"
 		}
 		if s.codec != "" {
 			parts = append(parts, codecName(s.codec))
 		}
-		if len(sources) > 1 && s.source != "" {
+		// The source only when the run has senders of this kind with
+		// different sources (camera synthetic/rpicam, browser fake/canvas).
+		if len(sources[s.kind]) > 1 && s.source != "" {
 			parts = append(parts, s.source)
+		}
+		if s.cpu != "" && (s.cpu != "host" || len(budgets) > 1) {
+			parts = append(parts, "cpu "+s.cpu)
 		}
 		if s.remote {
 			parts = append(parts, "(remote)")
@@ -271,7 +329,7 @@ func processNames(ts []results.Trial) []string {
 			seen[name] = true
 		}
 	}
-	fixed := []string{results.ProcessCamera, results.ProcessBrowser, results.ProcessSignaling, results.ProcessHarness}
+	fixed := []string{results.ProcessCamera, results.ProcessGStreamer, results.ProcessBrowser, results.ProcessSignaling, results.ProcessHarness}
 	var out, rest []string
 	for _, n := range fixed {
 		if seen[n] {

@@ -252,19 +252,26 @@ func stepSentence(t results.Trial, label string, samples []results.Sample) strin
 		return ""
 	}
 	var parts []string
-	after := func(v float64, found bool) string {
-		if !found {
-			return "not within the window"
-		}
-		return "after " + f1(v) + " s"
-	}
 	if rec.dropped {
-		parts = append(parts, fmt.Sprintf("after the drop to %s kbit/s at %s s its latency was below %d ms %s",
-			f0(rec.dropTo), f0(rec.dropAt), stepLatencyMs, after(rec.latencyBack, rec.latencyFound)))
+		s := fmt.Sprintf("the capacity fell to %s kbit/s at %s s", f0(rec.dropTo), f0(rec.dropAt))
+		switch {
+		case !rec.hasLatency:
+			s += " (no latency: the sender draws no frame code)"
+		case rec.latencyFound:
+			s += fmt.Sprintf(" and the latency was below %d ms again %s s later", stepLatencyMs, f1(rec.latencyBack))
+		default:
+			s += fmt.Sprintf(" and the latency did not come back below %d ms", stepLatencyMs)
+		}
+		parts = append(parts, s)
 	}
 	if rec.rose {
-		parts = append(parts, fmt.Sprintf("after the rise to %s kbit/s at %s s its bitrate reached %.0f %% of the link %s",
-			f0(rec.riseTo), f0(rec.riseAt), stepBitrateShare*100, after(rec.bitrateBack, rec.bitrateFound)))
+		s := fmt.Sprintf("it rose to %s kbit/s at %s s and the received bitrate reached %s kbit/s", f0(rec.riseTo), f0(rec.riseAt), f0(rec.bitrateGoal))
+		if rec.bitrateFound {
+			s += fmt.Sprintf(" %s s later", f1(rec.bitrateBack))
+		} else {
+			s += " not before the trial ended"
+		}
+		parts = append(parts, s)
 	}
 	return fmt.Sprintf("Trial #%d (%s at %s): %s.", t.Index, label, resolutionOf(t).text(), strings.Join(parts, "; "))
 }
@@ -274,15 +281,20 @@ type recovery struct {
 	dropped, rose              bool
 	dropAt, dropTo             float64
 	riseAt, riseTo             float64
+	hasLatency                 bool    // the viewer measured latency at all
 	latencyBack, bitrateBack   float64 // seconds after the change
 	latencyFound, bitrateFound bool
+	// bitrateGoal is what the received bitrate must reach after the rise:
+	// stepBitrateShare of the new capacity, or 90 % of what it was before
+	// the drop when that is less (a sender that never needed the link).
+	bitrateGoal float64
 }
 
 // stepRecovery finds the first halving and the first doubling of the link's
 // capacity in trial's link rows and how long the viewer took to recover:
-// latency below stepLatencyMs after the drop, received bitrate above
-// stepBitrateShare of the capacity after the rise. Rows are a second apart,
-// so the times are good to about a second.
+// latency below stepLatencyMs after the drop, received bitrate back to the
+// goal after the rise. Rows are a second apart, so the times are good to
+// about a second.
 func stepRecovery(trial int, samples []results.Sample) recovery {
 	var links, viewers []results.Sample
 	for _, s := range samples {
@@ -300,10 +312,19 @@ func stepRecovery(trial int, samples []results.Sample) recovery {
 	for i := 1; i < len(links); i++ {
 		prev, cur := links[i-1].LinkKbps, links[i].LinkKbps
 		if !rec.dropped && cur <= prev/2 {
-			rec.dropped, rec.dropAt, rec.dropTo = true, links[i].T, lowest(links[i:])
+			rec.dropped, rec.dropAt, rec.dropTo = true, links[i].T, settled(links[i:], true)
 		}
 		if rec.dropped && !rec.rose && links[i].T > rec.dropAt && cur >= prev*2 {
-			rec.rose, rec.riseAt, rec.riseTo = true, links[i].T, cur
+			rec.rose, rec.riseAt, rec.riseTo = true, links[i].T, settled(links[i:], false)
+		}
+	}
+	var before []float64
+	for _, v := range viewers {
+		if !math.IsNaN(v.LatencyMs) {
+			rec.hasLatency = true
+		}
+		if rec.dropped && v.T < rec.dropAt && v.T >= rec.dropAt-5 && !math.IsNaN(v.BitrateKbps) {
+			before = append(before, v.BitrateKbps)
 		}
 	}
 	if rec.dropped {
@@ -315,8 +336,12 @@ func stepRecovery(trial int, samples []results.Sample) recovery {
 		}
 	}
 	if rec.rose {
+		rec.bitrateGoal = stepBitrateShare * rec.riseTo
+		if m, ok := mean(before); ok {
+			rec.bitrateGoal = math.Min(rec.bitrateGoal, 0.9*m)
+		}
 		for _, v := range viewers {
-			if v.T > rec.riseAt && !math.IsNaN(v.BitrateKbps) && v.BitrateKbps >= stepBitrateShare*rec.riseTo {
+			if v.T > rec.riseAt && !math.IsNaN(v.BitrateKbps) && v.BitrateKbps >= rec.bitrateGoal {
 				rec.bitrateBack, rec.bitrateFound = v.T-rec.riseAt, true
 				break
 			}
@@ -325,16 +350,22 @@ func stepRecovery(trial int, samples []results.Sample) recovery {
 	return rec
 }
 
-// lowest is the smallest capacity from the first row on until it rises again.
-func lowest(rows []results.Sample) float64 {
-	lo := rows[0].LinkKbps
+// settled is the capacity the link settles at from the first row on: the
+// lowest after a drop (falling), the highest after a rise, up to the next
+// change of half or more the other way.
+func settled(rows []results.Sample, falling bool) float64 {
+	v := rows[0].LinkKbps
 	for _, r := range rows[1:] {
-		if r.LinkKbps > lo*1.5 {
+		if falling && r.LinkKbps > v*1.5 || !falling && r.LinkKbps < v/1.5 {
 			break
 		}
-		lo = math.Min(lo, r.LinkKbps)
+		if falling {
+			v = math.Min(v, r.LinkKbps)
+		} else {
+			v = math.Max(v, r.LinkKbps)
+		}
 	}
-	return lo
+	return v
 }
 
 // networkSection adds "Networks": per sender profile a table of the senders

@@ -58,7 +58,24 @@ func TestStepRecovery(t *testing.T) {
 	assert.True(t, rec.latencyFound)
 	assert.Equal(t, 3.0, rec.latencyBack)
 	assert.True(t, rec.bitrateFound)
+	assert.Equal(t, 3500.0, rec.bitrateGoal, "70 % of 5 Mbit/s (below 90 % of the 4 Mbit/s before the drop)")
 	assert.Equal(t, 4.0, rec.bitrateBack)
+	assert.True(t, rec.hasLatency)
+
+	// A sender that never needed the link: the goal is 90 % of its bitrate
+	// before the drop; without frame codes there is no latency.
+	var small []results.Sample
+	for _, s := range stepSamples(5) {
+		if s.Process == results.ProcessViewer {
+			s.BitrateKbps, s.LatencyMs = math.Min(s.BitrateKbps, 800), math.NaN()
+		}
+		small = append(small, s)
+	}
+	rec = stepRecovery(5, small)
+	assert.Equal(t, 720.0, rec.bitrateGoal)
+	assert.False(t, rec.hasLatency)
+	assert.True(t, rec.bitrateFound)
+	assert.Equal(t, 1.0, rec.bitrateBack)
 
 	flat := stepRecovery(1, []results.Sample{{Trial: 1, Process: results.ProcessLink, T: 1, LinkKbps: 768}, {Trial: 1, Process: results.ProcessLink, T: 2, LinkKbps: 768}})
 	assert.False(t, flat.dropped || flat.rose)
@@ -136,7 +153,8 @@ func TestRenderNetworks(t *testing.T) {
 		"| camera VP8 | 1280x720 | 1/1 | 11.0 |",
 		"| browser VP8 | 1280x720 | 1/1 | 24.0 |",
 		"Over 3g, usable: browser VP8 at 1280×720 (24.0 fps). Not usable: camera VP8 at 1280×720: 11.0 fps is below 15, latency p95 1800 ms, sends 182 % of the link.",
-		"Trial #3 (camera VP8 at 1280×720): after the drop to 1000 kbit/s at 10 s its latency was below 200 ms after 3.0 s; after the rise to 5000 kbit/s at 20 s its bitrate reached 70 % of the link after 4.0 s.",
+		"Trial #3 (camera VP8 at 1280×720): the capacity fell to 1000 kbit/s at 10 s and the latency was below 200 ms again 3.0 s later; " +
+			"it rose to 5000 kbit/s at 20 s and the received bitrate reached 3500 kbit/s 4.0 s later.",
 		"](series-1.png)", "](series-3.png)",
 	} {
 		assert.Contains(t, net, want)

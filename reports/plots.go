@@ -29,7 +29,7 @@ const (
 )
 
 // PlotFiles lists every plot Render may write, in the report's order.
-var PlotFiles = []string{PlotFPS, PlotSetup, PlotCPU, PlotLatency, PlotSignaling}
+var PlotFiles = []string{PlotFPS, PlotSetup, PlotSetupBreakdown, PlotCPU, PlotLatency, PlotLatencyBreakdown, PlotQuality, PlotSignaling}
 
 // Plot size: 8 × 5 inches at 96 dpi (768 × 480 pixels); the signaling plot
 // has two panels and is 8 × 8 inches (768 × 768).
@@ -187,7 +187,9 @@ func headroom(p *plot.Plot, maxY float64, legendRows int) {
 // renderPlots draws every plot of the run, in the report's order.
 func renderPlots(r *run) ([]plotResult, error) {
 	var out []plotResult
-	for _, make := range []func(*run) (plotResult, error){fpsPlot, setupPlot, cpuPlot, latencyPlot, signalingPlot} {
+	for _, make := range []func(*run) (plotResult, error){
+		fpsPlot, setupPlot, setupBreakdownPlot, cpuPlot, latencyPlot, latencyBreakdownPlot, qualityPlot, signalingPlot,
+	} {
 		res, err := make(r)
 		if err != nil {
 			return nil, fmt.Errorf("plot %s: %w", res.file, err)
@@ -403,13 +405,13 @@ func setupPlot(r *run) (plotResult, error) {
 	}
 	rs := resolutions(media)
 	p := newPlot("Stream setup time of every repeat (line: median)",
-		"requested resolution (ordered by pixel count)", "setup: viewer navigation → first frame (ms)")
+		"requested resolution (ordered by pixel count)", "setup: viewer navigation → first frame, page clock (ms)")
 	pos := categorical(p, rs)
 	set := sendersOf(media)
 	top, rows := 0.0, 0
 	for i, s := range set.list {
 		// Every repeat that reached its first frame, failed or not.
-		medians, points := perResolution(ofSender(media, s), pos, offset(i, len(set.list)), setupMs, median)
+		medians, points := perResolution(ofSender(media, s), pos, offset(i, len(set.list)), setupPageOrHarness, median)
 		if len(points) == 0 {
 			continue
 		}
@@ -464,7 +466,7 @@ func (cs cpuSeries) style(set senderSet) series {
 	}
 	sr := series{label: set.labels[*cs.sender] + ": " + cs.proc,
 		color: plotutil.Color(slices.Index(set.list, *cs.sender)), shape: draw.CircleGlyph{}}
-	if cs.proc != results.ProcessCamera {
+	if cs.proc != results.ProcessCamera && cs.proc != results.ProcessGStreamer {
 		sr.shape, sr.dashes = draw.SquareGlyph{}, []vg.Length{vg.Points(6), vg.Points(3)}
 	}
 	return sr
@@ -476,7 +478,7 @@ func cpuPlot(r *run) (plotResult, error) {
 	var procs []string
 	for _, p := range processNames(media) {
 		// The plot shows the system's parts; the harness's own CPU stays in the tables.
-		if p == results.ProcessCamera || p == results.ProcessBrowser || p == results.ProcessSignaling {
+		if p == results.ProcessCamera || p == results.ProcessGStreamer || p == results.ProcessBrowser || p == results.ProcessSignaling {
 			procs = append(procs, p)
 		}
 	}

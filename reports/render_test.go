@@ -129,14 +129,21 @@ func TestRenderIsDeterministic(t *testing.T) {
 func TestRenderPlotsArePNGsWithContent(t *testing.T) {
 	dir := renderedRun(t, fixtureDir)
 	want := map[string]image.Point{
-		PlotFPS: {768, 480}, PlotSetup: {768, 480}, PlotCPU: {768, 480}, PlotLatency: {768, 480},
-		PlotSignaling: {768, 768},
+		PlotFPS: {768, 480}, PlotSetup: {768, 480}, PlotSetupBreakdown: {768, 480}, PlotCPU: {768, 480}, PlotLatency: {768, 480},
+		PlotLatencyBreakdown: {768, 480}, PlotQuality: {768, 768}, PlotSignaling: {768, 768},
 	}
 	for _, name := range PlotFiles {
 		t.Run(name, func(t *testing.T) {
 			img, err := png.Decode(bytes.NewReader(readFile(t, filepath.Join(dir, name))))
 			require.NoError(t, err)
-			assert.Equal(t, want[name], img.Bounds().Size())
+			size := img.Bounds().Size()
+			if name == PlotSetupBreakdown || name == PlotLatencyBreakdown {
+				// One bar per sender and resolution: the chart grows with them.
+				assert.Equal(t, want[name].X, size.X)
+				assert.GreaterOrEqual(t, size.Y, want[name].Y)
+			} else {
+				assert.Equal(t, want[name], size)
+			}
 			// Not blank: a good share of the pixels differ from white and the
 			// luma varies.
 			var n, dark int
@@ -218,7 +225,8 @@ func TestRenderWithoutSuccessfulTrials(t *testing.T) {
 	assert.Contains(t, md, `failed: camera exited: exit status 2 \| see stderr |`, "pipe escaped in the table")
 	assert.Contains(t, md, "```\nerror: no such device *video9*\n```", "stderr tail verbatim")
 	assert.Contains(t, md, "not measured in this run: every trial at 720×480 failed")
-	assert.Contains(t, md, "reproduced: 1 of 1 camera setups failed")
+	assert.Contains(t, md, "the echtzeit camera failed 1 of 1 setups")
+	assert.Contains(t, md, "| echtzeit camera | – | 0 of 1 | 0.0 | 0.0–79.3 | – | 1× camera exited: exit status 2")
 	assert.Contains(t, md, "not drawn")
 	assert.NoFileExists(t, filepath.Join(dir, PlotLatency))
 	// The fps plot still shows the failed trials.

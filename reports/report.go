@@ -90,17 +90,9 @@ func buildDocument(r *run, plots []plotResult) *document {
 		"CPU is of one core (100 %% = one core busy), read from /proc in clock ticks (10 ms), so a short window resolves about 0.1 %%.",
 		usuallyShare*100, nearTarget, collapseShare*100, idleRounding)})
 
-	d.add(heading{2, "Plots"})
-	for _, p := range plots {
-		if !slices.Contains(PlotFiles, p.file) {
-			continue // a trial's time series: under Networks
-		}
-		if p.png == nil {
-			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
-			continue
-		}
-		d.add(figure{file: p.file, alt: p.alt})
-	}
+	d.add(resultsSection(r)...)
+
+	plotsSection(d, plots)
 
 	d.add(heading{2, "Environment"})
 	d.add(environmentTable(r.env))
@@ -115,9 +107,9 @@ func buildDocument(r *run, plots []plotResult) *document {
 		}
 		d.add(heading{2, "Trials: " + k.String()})
 		if k == results.KindSignalingLoad {
-			d.add(loadTable(ts))
+			d.add(loadTable(r, ts))
 		} else {
-			d.add(mediaTable(ts))
+			d.add(mediaTable(r, ts))
 		}
 	}
 	if len(r.trials) == 0 {
@@ -128,12 +120,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 	}
 
 	networkSection(d, r, plots)
-
-	if media := r.media(); len(media) > 0 {
-		d.add(heading{2, "Setup phases"})
-		d.add(para{"Median milliseconds from the viewer's navigation to each phase, over the trials that reached it (n = trials that reached the first frame)."})
-		d.add(phaseTable(media))
-	}
+	d.add(mediaSections(r)...)
 
 	if t, ok := sampleTable(r); ok {
 		d.add(heading{2, "One-second frame rates"})
@@ -165,6 +152,56 @@ func buildDocument(r *run, plots []plotResult) *document {
 		d.add(heading{2, "Scenario"}, pre{string(r.scenario)})
 	}
 	return d
+}
+
+// mediaSections are the setup phases, where the setup time and the latency
+// go, the picture quality, the setup reliability and the senders under CPU
+// budgets, for runs with media trials.
+func mediaSections(r *run) []block {
+	media := r.media()
+	if len(media) == 0 {
+		return nil
+	}
+	bs := []block{
+		heading{2, "Setup phases"},
+		para{"Median milliseconds from the viewer's navigation (performance.timeOrigin, the page's clock) to each phase, over the trials that reached it (n = trials that reached the first frame)."},
+		phaseTable(media),
+	}
+	bs = append(bs, setupSection(r, media)...)
+	bs = append(bs, delaysSection(r, media)...)
+	bs = append(bs, qualitySection(r, media)...)
+	bs = append(bs, reliabilitySection(media)...)
+	return append(bs, budgetSection(r)...)
+}
+
+// resultsSection is every figure per sender and resolution with its
+// interval.
+func resultsSection(r *run) []block {
+	media := r.media()
+	if len(media) == 0 {
+		return nil
+	}
+	return []block{
+		heading{2, "Results with 95 % confidence intervals"},
+		para{"Per sender and resolution: how many trials set up (with the Wilson interval of that share), and the mean of each figure over the successful repeats."},
+		summaryTable(r, media), para{intervalNote()},
+	}
+}
+
+// plotsSection adds "Plots": the run's plots (PlotFiles), or why one was
+// not drawn. The trials' time series go under Networks.
+func plotsSection(d *document, plots []plotResult) {
+	d.add(heading{2, "Plots"})
+	for _, p := range plots {
+		if !slices.Contains(PlotFiles, p.file) {
+			continue
+		}
+		if p.png == nil {
+			d.add(para{fmt.Sprintf("%s: not drawn — %s.", p.alt, p.skipped)})
+			continue
+		}
+		d.add(figure{file: p.file, alt: p.alt})
+	}
 }
 
 func summaryLine(r *run) string {
@@ -268,39 +305,55 @@ func measuredOnly(t results.Trial, s string) string {
 	return s
 }
 
-func mediaTable(ts []results.Trial) table {
+func mediaTable(r *run, ts []results.Trial) table {
 	procs := processNames(ts)
-	head := []string{"#", "resolution", "codec", "source", "repeat", "result", "received", "fps mean", "fps p5",
-		"setup ms", "latency p50 / p95 ms", "kbit/s", "loss %", "freezes"}
+	// Sender and budget columns only for runs that vary them.
+	axes := slices.ContainsFunc(ts, func(t results.Trial) bool {
+		return t.Params.CPU != "" || t.Params.Sender == results.SenderGStreamer
+	})
+	head := []string{"#", "resolution", "codec", "source", "repeat", "result", "received", "fps mean [95 % CI] (n s)", "fps p5",
+		"setup ms page / harness", "latency p50 / p95 ms", "kbit/s", "loss %", "freezes"}
+	if axes {
+		head = slices.Insert(head, 4, "sender", "cpu")
+	}
 	networks := slices.ContainsFunc(ts, func(t results.Trial) bool { return t.Params.Network != "" })
+	netCol := -1
 	if networks {
+		netCol = len(head)
 		head = append(head, "network")
 	}
 	for _, p := range procs {
-		head = append(head, "CPU "+p+" %")
+		head = append(head, "CPU "+p+" % [95 % CI] (n s)")
 	}
 	for _, p := range procs {
 		head = append(head, "RSS "+p+" MiB")
 	}
 	right := make([]bool, len(head))
+	first := 7 // the first figure column
+	if axes {
+		first = 9
+	}
 	for i := range right {
-		right[i] = i == 0 || i == 4 || i >= 7
+		right[i] = i == 0 || i == first-3 || i >= first && i != netCol
 	}
 	var rows [][]string
 	for _, t := range ts {
 		row := []string{
 			strconv.Itoa(t.Index), resolutionOf(t).String(), orDash(codecName(t.Params.Codec)), orDash(t.Params.Source),
 			strconv.Itoa(t.Params.Repeat), result(t), received(t),
-			measuredOnly(t, f1(t.FPSMean)), measuredOnly(t, f1(t.FPSP5)),
-			fp(t.SetupMs, f0), latency(t),
+			measuredOnly(t, r.trialCell(t, mediaMetric("fps"))), measuredOnly(t, f1(t.FPSP5)),
+			fp(t.SetupPageMs, f0) + " / " + fp(t.SetupMs, f0), latency(t),
 			measuredOnly(t, f0(t.BitrateKbps)), measuredOnly(t, f2(t.PacketLossPct)),
 			measuredOnly(t, strconv.FormatInt(t.FreezeCount, 10)),
+		}
+		if axes {
+			row = slices.Insert(row, 4, orDash(t.Params.Sender), orDash(t.Params.CPU))
 		}
 		if networks {
 			row = append(row, networkOf(t))
 		}
 		for _, p := range procs {
-			row = append(row, processCPU(t, p))
+			row = append(row, r.trialCell(t, cpuMetric(p)))
 		}
 		for _, p := range procs {
 			row = append(row, processRSS(t, p))
@@ -323,12 +376,28 @@ func networkOf(t results.Trial) string {
 	return p.Network + "/" + p.ViewerNetwork
 }
 
-func processCPU(t results.Trial, name string) string {
-	p, ok := t.Processes[name]
-	if !ok || p.Samples == 0 {
+// trialCell is one trial's figure with the interval of its one-second
+// samples and their number: "29.9 [29.5–30.1] (8)".
+func (r *run) trialCell(t results.Trial, m metric) string {
+	v, ok := m.trial(t)
+	if !ok || !t.OK && m.key == "fps" {
 		return dash
 	}
-	return f1(p.CPUPct)
+	e := r.trialEstimate(t, m, v)
+	if !e.HasCI() {
+		return e.format(m.digits)
+	}
+	return fmt.Sprintf("%s (%d)", e.format(m.digits), e.N)
+}
+
+// cpuMetric is the CPU metric of a process.
+func cpuMetric(p string) metric {
+	for _, m := range mediaMetrics([]string{p}) {
+		if m.key == "cpu:"+p {
+			return m
+		}
+	}
+	return metric{}
 }
 
 func processRSS(t results.Trial, name string) string {
@@ -339,9 +408,9 @@ func processRSS(t results.Trial, name string) string {
 	return mib(p.PeakRSSBytes)
 }
 
-func loadTable(ts []results.Trial) table {
+func loadTable(r *run, ts []results.Trial) table {
 	head := []string{"#", "participants", "signals/s per client", "repeat", "result", "connected", "connect failures",
-		"rooms", "sent", "delivered", "lost", "delivered/s", "relay p50 / p95 ms", "CPU signaling %", "RSS signaling MiB"}
+		"rooms", "sent", "delivered", "lost", "delivered/s", "relay p50 / p95 ms", "CPU signaling % [95 % CI] (n s)", "RSS signaling MiB"}
 	right := make([]bool, len(head))
 	for i := range right {
 		right[i] = i != 4
@@ -357,20 +426,12 @@ func loadTable(ts []results.Trial) table {
 		} else {
 			row = append(row, dash, dash, dash, dash, dash, dash, dash, dash)
 		}
-		row = append(row, processCPU2(t, results.ProcessSignaling), processRSS(t, results.ProcessSignaling))
+		cpu := cpuMetric(results.ProcessSignaling)
+		cpu.digits = 2
+		row = append(row, r.trialCell(t, cpu), processRSS(t, results.ProcessSignaling))
 		rows = append(rows, row)
 	}
 	return table{head: head, rows: rows, right: right}
-}
-
-// processCPU2 is processCPU with two decimals, for the signaling server's
-// small figures.
-func processCPU2(t results.Trial, name string) string {
-	p, ok := t.Processes[name]
-	if !ok || p.Samples == 0 {
-		return dash
-	}
-	return f2(p.CPUPct)
 }
 
 func otherKinds(ts []results.Trial) []results.Trial {
@@ -451,11 +512,15 @@ func sampleTable(r *run) (table, bool) {
 		if err != nil {
 			continue
 		}
+		mean := f1(sum.Mean)
+		if iv, err := stats.BootstrapMean(perGroup[i], stats.BootstrapOptions{Block: stats.SeriesBlock(len(perGroup[i]))}); err == nil {
+			mean = estimate{Interval: iv}.format(1)
+		}
 		rows = append(rows, []string{set.labels[g.sender], g.res.String(), strconv.Itoa(sum.N),
-			f1(sum.Mean), f1(sum.Min), f1(sum.P5), f1(sum.P50), f1(sum.P95), f1(sum.Max)})
+			mean, f1(sum.Min), f1(sum.P5), f1(sum.P50), f1(sum.P95), f1(sum.Max)})
 	}
 	return table{
-		head:  []string{"sender", "resolution", "seconds", "mean", "min", "p5", "p50", "p95", "max"},
+		head:  []string{"sender", "resolution", "seconds", "mean [95 % CI]", "min", "p5", "p50", "p95", "max"},
 		rows:  rows,
 		right: []bool{false, false, true, true, true, true, true, true, true},
 	}, true

@@ -20,6 +20,8 @@ type run struct {
 	scenario []byte
 	// notes say what was missing or odd in the folder; they go into the report.
 	notes []string
+	// byTrial indexes samples by trial (built on first use, trialSamples).
+	byTrial map[int][]results.Sample
 }
 
 // loadRun reads the run folder dir. environment.json is required; a missing

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"echtzeit/harness/results"
@@ -65,7 +66,8 @@ func targetAt720x480(r *run, kind results.Kind, who string) comparison {
 			continue
 		}
 		measured++
-		part := fmt.Sprintf("%s: %.1f fps mean (%d of %d trials ok", label, m, len(ok), len(g.trials))
+		e, _ := r.summarize(ok, mediaMetric("fps"))
+		part := fmt.Sprintf("%s: %s fps mean (%d of %d trials ok", label, e.format(1), len(ok), len(g.trials))
 		if n := smallerThanRequested(ok); n > 0 {
 			// WebRTC senders may scale down under load; then the figure is not
 			// about 720×480 any more.
@@ -153,6 +155,9 @@ func piCameraCurve(r *run) comparison {
 		claim:  "Pi camera near 15 fps only at 160×90, collapsing above (§5)",
 		thesis: "≈ 15 fps at 160×90; drops sharply at every larger resolution (Raspberry Pi, GStreamer, 32-bit OS)",
 	}
+	if pi := piTrials(r); len(pi) > 0 {
+		return piBudgetCurve(r, c, pi)
+	}
 	ts := r.ofKind(results.KindCameraToBrowser)
 	set := sendersOf(ts)
 	gs := groups(ts)
@@ -235,6 +240,22 @@ func signalingCPU(r *run, keep func(results.Trial) bool) (cpu float64, n, all in
 	return m, len(vs), all
 }
 
+// signalingEstimate formats the signaling server's mean CPU over the
+// signaling-load trials that match keep with its 95 % interval.
+func (r *run) signalingEstimate(keep func(results.Trial) bool, cpu float64) string {
+	var ts []results.Trial
+	for _, t := range r.ofKind(results.KindSignalingLoad) {
+		if keep(t) {
+			ts = append(ts, t)
+		}
+	}
+	e, ok := r.summarize(ts, cpuMetric(results.ProcessSignaling))
+	if !ok {
+		return strconv.FormatFloat(cpu, 'f', 2, 64)
+	}
+	return e.format(2)
+}
+
 func (r *run) machine() string {
 	if r.env.CPUModel == "" {
 		return "this machine"
@@ -276,7 +297,7 @@ func signalingAt50(r *run) comparison {
 			}
 		}
 	}
-	c.measured = fmt.Sprintf("%.2f %% mean over %s at 50 participants (%s) on %s", cpu, plural(n, "trial"), strings.Join(rates, ", "), r.machine())
+	c.measured = fmt.Sprintf("%s %% mean over %s at 50 participants (%s) on %s", r.signalingEstimate(used, cpu), plural(n, "trial"), strings.Join(rates, ", "), r.machine())
 	if cpu < thesisSignalingMaxPct {
 		c.verdict = "reproduced"
 	} else {
@@ -317,58 +338,15 @@ func signalingIdle(r *run) comparison {
 		c.verdict = "not measured in this run: every idle signaling-load trial failed (see Failed trials)"
 		return c
 	}
-	c.measured = fmt.Sprintf("%.2f %% mean over %s", cpu, plural(n, source))
+	cpuText := strconv.FormatFloat(cpu, 'f', 2, 64)
+	if all > 0 && strings.HasPrefix(source, "signaling-load") {
+		cpuText = r.signalingEstimate(idle, cpu)
+	}
+	c.measured = fmt.Sprintf("%s %% mean over %s", cpuText, plural(n, source))
 	if cpu < idleRounding {
 		c.verdict = "reproduced"
 	} else {
 		c.verdict = fmt.Sprintf("not reproduced: %.2f %% rounds above 0.0 %%", cpu)
-	}
-	return c
-}
-
-func setupReliability(r *run) comparison {
-	c := comparison{
-		claim:  "Stream setup reliability (§5: GStreamer's setup \"considerably more unstable and unreliable\" than the browsers')",
-		thesis: "unreliable setup with the GStreamer camera; reliable between browsers; no rate given",
-	}
-	media := r.media()
-	if len(media) == 0 {
-		c.measured = "–"
-		c.verdict = "not measured in this run: no media trial"
-		return c
-	}
-	set := sendersOf(media)
-	var parts []string
-	failedCam, totalCam, failedBrowser := 0, 0, 0
-	for _, s := range set.list {
-		n, ok := 0, 0
-		for _, t := range media {
-			if senderOf(t) == s {
-				n++
-				if t.SetupMs != nil { // set up: the first frame arrived
-					ok++
-				}
-			}
-		}
-		parts = append(parts, fmt.Sprintf("%s: %d of %d set up (%.0f %%)", set.labels[s], ok, n, 100*float64(ok)/float64(n)))
-		if s.kind == results.KindCameraToBrowser {
-			failedCam += n - ok
-			totalCam += n
-		} else {
-			failedBrowser += n - ok
-		}
-	}
-	c.measured = strings.Join(parts, "; ")
-	switch {
-	case totalCam == 0:
-		c.verdict = "not measured in this run: no camera trial"
-	case failedCam == 0:
-		c.verdict = "not reproduced: every camera stream set up — this pion camera does not show GStreamer's unreliability"
-	default:
-		c.verdict = fmt.Sprintf("reproduced: %d of %d camera setups failed (see Failed trials)", failedCam, totalCam)
-	}
-	if failedBrowser > 0 {
-		c.verdict += fmt.Sprintf("; note: %s failed too", plural(failedBrowser, "browser-to-browser setup"))
 	}
 	return c
 }

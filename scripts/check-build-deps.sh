@@ -47,10 +47,18 @@ else
   ${pkgconfig} --exists x264 2>/dev/null || missing+=("libx264-dev|H.264 encoder: '${pkgconfig} --exists x264' fails")
 fi
 
+# The GStreamer sender (cmd/gstsender, camera/gstreamer) builds against GStreamer.
+if command -v "${pkgconfig%% *}" >/dev/null 2>&1; then
+  ${pkgconfig} --exists gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-rtp-1.0 gstreamer-sdp-1.0 2>/dev/null ||
+    missing+=("libgstreamer-plugins-base1.0-dev|GStreamer sender: gstreamer, app, video, rtp and sdp headers")
+  ${pkgconfig} --exists gstreamer-webrtc-1.0 2>/dev/null ||
+    missing+=("libgstreamer-plugins-bad1.0-dev|GStreamer sender: webrtcbin's headers")
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then exit 0; fi
 
 {
-  echo "The camera's software encoders need system packages that are missing:"
+  echo "The cgo parts (the camera's software encoders, the GStreamer sender) need system packages that are missing:"
   pkgs=()
   for m in "${missing[@]}"; do
     printf '  %-12s %s\n' "${m%%|*}" "${m#*|}"

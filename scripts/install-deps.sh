@@ -11,9 +11,16 @@
 #   ffmpeg              the stand-in rpicam-vid used by the camera's tests
 #   qemu-user-static    runs the arm64 (Raspberry Pi) camera build in the tests
 #   iproute2            'ip' for the private network namespace of the tests
+#   gstreamer1.0-*      the GStreamer webrtcbin sender (cmd/gstsender): webrtcbin,
+#                       dtls and srtp in -bad, libnice's ICE in -nice (-bad does
+#                       not pull it in), vp8enc and rtp payloaders in -good,
+#                       appsrc and videotestsrc in -base, x264enc in -ugly
+#   libgstreamer*-dev   headers for its cgo binding (camera/gstreamer)
 set -euo pipefail
 
-packages=(chromium libvpx-dev libx264-dev pkg-config gcc libc6-dev ffmpeg qemu-user-static iproute2)
+packages=(chromium libvpx-dev libx264-dev pkg-config gcc libc6-dev ffmpeg qemu-user-static iproute2
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev)
 if [ "$#" -gt 0 ]; then packages=("$@"); fi
 
 missing=()

@@ -64,7 +64,7 @@ func (s *Source) StreamRates(ctx context.Context, f camera.Format, keyFrames <-c
 	defer stop()
 
 	timed := &timedReader{r: reader}
-	enc, err := s.buildEncoder(timed, f)
+	enc, err := s.buildEncoder(timed, f, rates != nil)
 	if err != nil {
 		return codecError(f.Codec, err)
 	}
@@ -134,12 +134,14 @@ func (s *Source) clocked(e *frameEncoder, err error) (codec.ReadCloser, error) {
 	return e, nil
 }
 
-func (s *Source) buildEncoder(r video.Reader, f camera.Format) (codec.ReadCloser, error) {
+// buildEncoder opens f's encoder; adaptive says whether its bitrate will
+// follow the camera's estimate (the VBV's default, options.h264VBV).
+func (s *Source) buildEncoder(r video.Reader, f camera.Format, adaptive bool) (codec.ReadCloser, error) {
 	if f.Codec == camera.CodecVP8 && s.opts.vp8Tuned {
 		return s.clocked(newVP8Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.vp8Threads, s.opts.vp8CPUUsed))
 	}
 	if f.Codec == camera.CodecH264 && s.opts.h264Own {
-		return s.clocked(newH264Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.h264Threads, s.opts.h264Preset))
+		return s.clocked(newH264Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.h264Threads, s.opts.h264Preset, s.opts.h264VBV(f.FPS, adaptive)))
 	}
 	p := prop.Media{Video: prop.Video{Width: f.Width, Height: f.Height, FrameRate: float32(f.FPS), FrameFormat: frame.FormatI420}}
 	switch f.Codec {

@@ -15,7 +15,7 @@ package softenc
 //   int out_len, out_cap;
 // } h264enc;
 //
-// static int h264enc_open(h264enc **pe, int w, int h, int fps, int kbps, int kf, int threads, const char *preset) {
+// static int h264enc_open(h264enc **pe, int w, int h, int fps, int kbps, int vbv_kbit, int kf, int threads, const char *preset) {
 //   h264enc *e = calloc(1, sizeof(h264enc));
 //   if (!e) return -1;
 //   x264_param_t p;
@@ -31,7 +31,7 @@ package softenc
 //   p.rc.i_rc_method = X264_RC_ABR;
 //   p.rc.i_bitrate = kbps;
 //   p.rc.i_vbv_max_bitrate = kbps;
-//   p.rc.i_vbv_buffer_size = 2 * kbps / fps > 0 ? 2 * kbps / fps : 1; // two frames (see h264enc_set_rate)
+//   p.rc.i_vbv_buffer_size = vbv_kbit;
 //   p.b_repeat_headers = 1;
 //   p.b_annexb = 1;
 //   p.b_aud = 0;
@@ -68,18 +68,16 @@ package softenc
 //   return 0;
 // }
 //
-// // h264enc_set_rate changes the target bitrate (and the VBV with it) between
-// // two frames. The VBV holds two frames: with one, x264 undershoots its target
-// // by a quarter (640x360 at 300 kbit/s and 1.2 Mbit/s, TestBitrateFollowsTarget;
-// // 9 % with two).
-// static int h264enc_set_rate(h264enc *e, int kbps) {
+// // h264enc_set_rate changes the target bitrate and the VBV with it (the same
+// // time at the new bitrate) between two frames. With a VBV of one frame x264
+// // undershoots its target by a quarter, with two by 9 % (640x360 at 300 kbit/s
+// // and 1.2 Mbit/s, TestBitrateFollowsTarget).
+// static int h264enc_set_rate(h264enc *e, int kbps, int vbv_kbit) {
 //   x264_param_t p;
 //   x264_encoder_parameters(e->h, &p);
-//   int fps = p.i_fps_den > 0 ? p.i_fps_num / p.i_fps_den : 30;
-//   if (fps < 1) fps = 1;
 //   p.rc.i_bitrate = kbps;
 //   p.rc.i_vbv_max_bitrate = kbps;
-//   p.rc.i_vbv_buffer_size = 2 * kbps / fps > 0 ? 2 * kbps / fps : 1;
+//   p.rc.i_vbv_buffer_size = vbv_kbit;
 //   return x264_encoder_reconfig(e->h, &p);
 // }
 //
@@ -93,23 +91,27 @@ import "C"
 import (
 	"fmt"
 	"image"
+	"time"
 	"unsafe"
 
 	"github.com/pion/mediadevices/pkg/io/video"
 )
 
 // newH264Encoder drives x264 directly: Constrained Baseline (what the camera's
-// SDP announces, profile-level-id 42e01f), "zerolatency" tune, ABR with a
-// two-frame VBV (the bitrate changes live through x264_encoder_reconfig),
-// x264's log quiet but for errors. mediadevices' x264 encoder
+// SDP announces, profile-level-id 42e01f), "zerolatency" tune, ABR with a VBV
+// of vbv at the bitrate (options.h264VBV; the bitrate changes live through
+// x264_encoder_reconfig, the VBV keeping its time), x264's log quiet but for
+// errors. mediadevices' x264 encoder
 // hard-codes the High profile, leaves the frame rate unset and logs statistics
 // to stderr. Each frame is an Annex-B access unit, with SPS and PPS before
 // every IDR picture.
-func newH264Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads int, preset string) (*frameEncoder, error) {
+func newH264Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads int, preset string, vbv time.Duration) (*frameEncoder, error) {
 	cp := C.CString(preset)
 	defer C.free(unsafe.Pointer(cp))
+	vbvKbit := func(kbps int) int { return max(1, int(int64(kbps)*vbv.Milliseconds()/1000)) }
+	kbps := max(1, bitrate/1000)
 	var e *C.h264enc
-	if rc := C.h264enc_open(&e, C.int(w), C.int(h), C.int(fps), C.int(max(1, bitrate/1000)), C.int(keyInterval), C.int(threads), cp); rc != 0 {
+	if rc := C.h264enc_open(&e, C.int(w), C.int(h), C.int(fps), C.int(kbps), C.int(vbvKbit(kbps)), C.int(keyInterval), C.int(threads), cp); rc != 0 {
 		return nil, fmt.Errorf("x264 encoder init failed (%d)", int(rc))
 	}
 	encode := func(y *image.YCbCr, pts int64, key bool) ([]byte, error) {
@@ -125,7 +127,8 @@ func newH264Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads int
 		return C.GoBytes(unsafe.Pointer(e.out), e.out_len), nil
 	}
 	setRate := func(bitrate int) error {
-		if rc := C.h264enc_set_rate(e, C.int(max(1, bitrate/1000))); rc < 0 {
+		kbps := max(1, bitrate/1000)
+		if rc := C.h264enc_set_rate(e, C.int(kbps), C.int(vbvKbit(kbps))); rc < 0 {
 			return fmt.Errorf("x264_encoder_reconfig failed (%d)", int(rc))
 		}
 		return nil

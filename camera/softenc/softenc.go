@@ -35,10 +35,46 @@ type options struct {
 	h264Own     bool
 	h264Preset  string
 	h264Threads int
+	h264VBVSize time.Duration // 0: DefaultH264VBV, or two frames when adapting
 
 	// clock, when set, stamps the frames for the own encoders instead of
 	// time.Now (tests: an encoder that sees exactly the nominal frame rate).
 	clock func() time.Time
+}
+
+// DefaultH264VBV is the default x264 rate-control buffer (VBV) in time at
+// the target bitrate. A long buffer lets key frames be large (up to a second
+// of bits) while the synthetic pattern's P-frames are small; the receiver's
+// jitter buffer grows with that spread of frame sizes. A short one
+// (WithH264VBV, --h264-vbv) evens the sizes out, but x264's ABR then
+// undershoots the target bitrate (measured: three frames at 1280×720 gave half
+// of it), so the default stays one second (issue #13's measurements) for a
+// stream at a fixed bitrate. A stream whose bitrate follows the camera's
+// bandwidth estimate (StreamRates with rates) defaults to two frames instead:
+// there a key frame of a second's bits would fill a thin link's queue for a
+// second, and the estimate, not the buffer, keeps the bitrate near the link's
+// (x264 undershoots a two-frame target by about 9 %, TestBitrateFollowsTarget).
+const DefaultH264VBV = time.Second
+
+// h264VBV is the VBV of a stream at fps frames per second; adaptive says
+// whether its bitrate follows the estimate.
+func (o options) h264VBV(fps int, adaptive bool) time.Duration {
+	if o.h264VBVSize > 0 {
+		return o.h264VBVSize
+	}
+	if adaptive {
+		return 2 * time.Second / time.Duration(max(1, fps))
+	}
+	return DefaultH264VBV
+}
+
+// WithH264VBV sets x264's rate-control buffer to d at the target bitrate: how
+// far a frame may exceed its share of the bitrate. A long buffer lets key
+// frames and busy frames be large (better pictures, uneven frame sizes:
+// the receiver's jitter buffer waits longer); a short one keeps every frame
+// near the average size.
+func WithH264VBV(d time.Duration) Option {
+	return func(o *options) { o.h264VBVSize = d }
 }
 
 // Option tunes the encoders.

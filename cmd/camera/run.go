@@ -52,10 +52,13 @@ type options struct {
 	vp8Threads     int
 	h264Encoder    string
 	h264Preset     string
+	h264VBV        time.Duration
+	zeroPlayout    bool
 	congestion     string
 	degradation    string
 	codecSet       bool
 	maxViewers     int
+	bench          benchOptions
 }
 
 const usage = `Usage: camera [flags]
@@ -111,9 +114,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
+	fs.DurationVar(&o.h264VBV, "h264-vbv", 0, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264 (0: 1s at a fixed bitrate, two frames while the bitrate follows the bandwidth estimate): shorter = more even frame sizes (a shorter jitter buffer at the viewer) but a bitrate below the target")
+	fs.BoolVar(&o.zeroPlayout, "zero-playout-delay", false, "ask viewers to show frames without playout delay (RTP playout-delay extension, min = max = 0): less latency, less smoothing")
 	fs.StringVar(&o.congestion, "congestion-control", "gcc", "gcc (estimate the bandwidth, adapt bitrate, size and frame rate) or off (always the format's bitrate)")
 	fs.StringVar(&o.degradation, "degradation", "balanced", "below the bitrate a format needs, lower: balanced (size, then size and frame rate), maintain-framerate (size only), maintain-resolution (frame rate only) or disabled (neither)")
 	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
+	registerBenchmarkFlags(fs, &o.bench)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -234,7 +240,10 @@ func (o options) encoderOptions() ([]softenc.Option, error) {
 		if !slices.Contains(softenc.H264Presets, o.h264Preset) {
 			return nil, fmt.Errorf("--h264-preset %q: want one of %s", o.h264Preset, strings.Join(softenc.H264Presets, ", "))
 		}
-		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0))
+		if o.h264VBV != 0 && (o.h264VBV < time.Millisecond || o.h264VBV > 10*time.Second) {
+			return nil, fmt.Errorf("--h264-vbv %s: want 0 (automatic) or 1ms…10s", o.h264VBV)
+		}
+		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0), softenc.WithH264VBV(o.h264VBV))
 	case "mediadevices":
 	default:
 		return nil, fmt.Errorf("--h264-encoder %q: want x264 or mediadevices", o.h264Encoder)
@@ -295,6 +304,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !o.codecSet {
 		o.codec = src.Codec() // pass-through sources bring their codec
 	}
+	if o.bench.enabled {
+		return runBenchmark(ctx, o.bench, src, o.source, o.format(), metrics, stdout)
+	}
 	clientOpts, err := o.clientOptions(logger.With("part", "signaling"))
 	if err != nil {
 		return err
@@ -312,8 +324,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	api, err := camera.NewAPI(camera.APIOptions{
-		ICELoopback: o.iceLoopback, SignalingURL: o.signaling, Logger: logger.With("part", "webrtc"),
-		NoCongestionControl: o.congestion == "off", Metrics: metrics,
+		ICELoopback: o.iceLoopback, SignalingURL: o.signaling, ZeroPlayoutDelay: o.zeroPlayout,
+		Logger: logger.With("part", "webrtc"), NoCongestionControl: o.congestion == "off", Metrics: metrics,
 	})
 	if err != nil {
 		return err
@@ -324,15 +336,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Room:          room,
 		Source:        src,
 		SourceName:    o.source,
-		Format: camera.Format{
-			Width: o.width, Height: o.height, FPS: o.fps, Codec: o.codec,
-			Bitrate: o.bitrate, KeyframeInterval: o.keyframeInt,
-		},
-		API:         api,
-		Degradation: degradation,
-		Logger:      logger,
-		Metrics:     metrics,
-		Limits:      camera.Limits{MaxSessions: o.maxViewers},
+		Format:        o.format(),
+		API:           api,
+		Degradation:   degradation,
+		Logger:        logger,
+		Metrics:       metrics,
+		Limits:        camera.Limits{MaxSessions: o.maxViewers},
 	})
 	if err != nil {
 		return err

@@ -26,7 +26,8 @@ func commands() []command {
 	return []command{
 		{"run", "FILE [--out DIR] [--bin DIR]", "run the scenario FILE, write a run folder\n(default reports/runs/<UTC time>-<name>/)\nand render its report", runCmd},
 		{"validate", "FILE", "check a scenario; print every mistake with\nits line, or the trials and estimated time", validateCmd},
-		{"report", "DIR", "(re)render report.md/report.html of a run folder", reportCmd},
+		{"report", "DIR | --all [RUNS]", "(re)render report.md/report.html of a run folder,\nor of every run under RUNS (default reports/runs)\nand its index.html", reportCmd},
+		{"compare", "[--fail-on-regression] RUN_A RUN_B", "compare run B with baseline run A: per figure\nA, B, change, better/worse/no change", compareCmd},
 		{"link", "--network NAME (--check | --left CMD --right CMD)", "measure an emulated access link, or run two\ncommands on either side of it (needs root)", linkCmd},
 	}
 }

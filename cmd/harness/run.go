@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"echtzeit/harness"
@@ -23,7 +24,7 @@ folder, then report.md and report.html. Prints a progress line on stderr, a
 summary table at the end and the report's path on stdout.
 
 Flags:`, stderr)
-	out := fs.String("out", "", "run folder to write (default reports/runs/<UTC time>-<scenario name>)")
+	out := fs.String("out", "", "run folder to write (default reports/runs/<UTC time>-<scenario name>, listed in reports/runs/index.html)")
 	bin := fs.String("bin", "", "folder with the signaling and camera binaries (default: next to this binary, then ./bin)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -57,11 +58,20 @@ Flags:`, stderr)
 	if err != nil {
 		return err
 	}
+	// The runs' index (reports/runs/index.html) lists this run too; a run
+	// written elsewhere with --out leaves the folder around it alone.
+	var indexErr error
+	if *out == "" {
+		indexErr = reports.RenderIndex(filepath.Dir(filepath.Clean(o.Dir)))
+	}
 	if o.RenderErr != nil {
 		fmt.Fprintf(stdout, "run folder: %s\n", o.Dir)
 		return fmt.Errorf("render report: %w", o.RenderErr)
 	}
 	fmt.Fprintf(stdout, "report: %s\n", o.ReportPath())
+	if indexErr != nil {
+		return fmt.Errorf("runs index: %w", indexErr)
+	}
 	if o.Interrupted {
 		return errors.New("interrupted: the report covers the trials that ran")
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/chromedp/chromedp"
 
@@ -198,9 +197,22 @@ func WithWebRTCTesting() Option {
 // "ip netns exec NAME" to run it inside a network namespace. The prefix
 // must execute Chromium in its own place (exec), so that the process ID is
 // Chromium's; chromedp's pipe to DevTools (file descriptors 3 and 4) passes
-// through it. Chromium still gets SIGKILL when this process dies.
+// through it.
 func WithCommandPrefix(prefix ...string) Option {
 	return func(c *config) { c.prefix = prefix }
+}
+
+// prefixCommand puts prefix (if any) in front of chromedp's command.
+func prefixCommand(cmd *exec.Cmd, prefix []string) {
+	if len(prefix) == 0 {
+		return
+	}
+	path, err := exec.LookPath(prefix[0])
+	if err != nil {
+		path = prefix[0] // Start reports it
+	}
+	cmd.Args = append(append([]string{}, prefix...), cmd.Args...)
+	cmd.Path = path
 }
 
 // WithHeadful runs Chromium with a visible window (needs a display). The
@@ -267,9 +279,7 @@ func Launch(ctx context.Context, opts ...Option) (*Browser, error) {
 		w = io.MultiWriter(b.output, cfg.output)
 	}
 	allocOpts := append(cfg.allocatorOptions(dir, w), chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
-		if len(cfg.prefix) > 0 {
-			prefixCommand(cfg.prefix)(cmd)
-		}
+		prefixCommand(cmd, cfg.prefix)
 		child.Configure(cmd)
 		b.cmd.Store(cmd)
 	}))
@@ -398,22 +408,4 @@ func (b *Browser) closed() bool { return b.ctx.Err() != nil }
 func envBool(name string) bool {
 	v, err := strconv.ParseBool(os.Getenv(name))
 	return err == nil && v
-}
-
-// prefixCommand puts prefix in front of chromedp's command. ModifyCmdFunc
-// replaces chromedp's own process options, so the parent-death signal is set
-// here again.
-func prefixCommand(prefix []string) func(*exec.Cmd) {
-	return func(cmd *exec.Cmd) {
-		path, err := exec.LookPath(prefix[0])
-		if err != nil {
-			path = prefix[0] // Start reports it
-		}
-		cmd.Args = append(append([]string{}, prefix...), cmd.Args...)
-		cmd.Path = path
-		if cmd.SysProcAttr == nil {
-			cmd.SysProcAttr = &syscall.SysProcAttr{}
-		}
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	}
 }

@@ -24,6 +24,30 @@ type Snapshot struct {
 	Outbound  *Outbound   `json:"outbound"`
 	Derived   Derived     `json:"derived"`
 	FrameCode FrameCode   `json:"frameCode"`
+	// Canvas counts the frames of the canvas test pattern the page sends
+	// (send=canvas); nil otherwise.
+	Canvas *CanvasStats `json:"canvas,omitempty"`
+	// Quality holds the picture quality of sampled received frames
+	// (quality=N); nil otherwise.
+	Quality *Quality `json:"quality,omitempty"`
+}
+
+// CanvasStats counts the canvas source's frames: drawn, and frame slots
+// skipped because the page was late.
+type CanvasStats struct {
+	Frames  int `json:"frames"`
+	Skipped int `json:"skipped"`
+}
+
+// Quality is the page's picture-quality sampler (quality.js): frames
+// compared with their reference, frames sampled but not compared (no code,
+// an unreadable pixel format, the worker busy), and the recent values (up to
+// 300 each, oldest first; PSNR in dB).
+type Quality struct {
+	Frames  int       `json:"frames"`
+	Skipped int       `json:"skipped"`
+	PSNRDb  []float64 `json:"psnrDb"`
+	SSIM    []float64 `json:"ssim"`
 }
 
 // SnapshotError is the last Error shown to the person.
@@ -51,6 +75,16 @@ type Inbound struct {
 	Codec                 string  `json:"codec"`
 	RTTMs                 float64 `json:"rttMs"`
 	DecoderImplementation string  `json:"decoderImplementation"`
+	// Where the receiver's time goes (W3C webrtc-stats, RTCInboundRtpStreamStats):
+	// sums in seconds over the frames counted beside them.
+	TotalDecodeTime                    float64 `json:"totalDecodeTime"`
+	TotalProcessingDelay               float64 `json:"totalProcessingDelay"`
+	JitterBufferDelay                  float64 `json:"jitterBufferDelay"`
+	JitterBufferTargetDelay            float64 `json:"jitterBufferTargetDelay"`
+	JitterBufferMinimumDelay           float64 `json:"jitterBufferMinimumDelay"`
+	JitterBufferEmittedCount           float64 `json:"jitterBufferEmittedCount"`
+	TotalAssemblyTime                  float64 `json:"totalAssemblyTime"`
+	FramesAssembledFromMultiplePackets float64 `json:"framesAssembledFromMultiplePackets"`
 }
 
 // Outbound holds the raw counters of the sent video (outbound-rtp).
@@ -63,6 +97,10 @@ type Outbound struct {
 	FramesPerSecond float64 `json:"framesPerSecond"`
 	BytesSent       float64 `json:"bytesSent"`
 	Codec           string  `json:"codec"`
+	// Where the sender's time goes (RTCOutboundRtpStreamStats), seconds.
+	TotalEncodeTime      float64 `json:"totalEncodeTime"`
+	TotalPacketSendDelay float64 `json:"totalPacketSendDelay"`
+	PacketsSent          float64 `json:"packetsSent"`
 	// TargetBitrate is the encoder's target in bit/s as the sender's
 	// congestion control sets it (outbound-rtp targetBitrate), 0 if unknown.
 	TargetBitrate float64 `json:"targetBitrate"`

@@ -33,7 +33,7 @@ func TestServeRejectsBadConfig(t *testing.T) {
 func TestStartNeedsAReadyLine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, err := Start(ctx, []string{"sh", "-c", "cat >/dev/null & echo hello; wait"}, nil, Config{}, nil)
+	_, err := Start(ctx, []string{"sh", "-c", "read cfg; echo hello; cat >/dev/null"}, nil, Config{}, nil)
 	assert.ErrorContains(t, err, `unexpected first line "hello"`)
 	_, err = Start(ctx, []string{"sh", "-c", "echo broken >&2; exit 3"}, nil, Config{}, nil)
 	require.Error(t, err)

@@ -10,69 +10,64 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"echtzeit/internal/child"
 )
 
 // Timeouts of a forwarder process.
 const (
 	readyTimeout = 10 * time.Second
 	stopGrace    = 3 * time.Second
+	stderrLines  = 20
 )
 
-// Process is a running forwarder process.
+// Process is a running forwarder process (internal/child: its own process
+// group, SIGKILL when this program dies, the end of its stderr kept).
 type Process struct {
-	cmd   *exec.Cmd
+	proc  *child.Process
 	stdin io.WriteCloser
 
-	mu     sync.Mutex // guards stdin writes and last
-	last   *Report
-	stderr strings.Builder // guarded by mu; bounded by tailBytes
+	mu   sync.Mutex // guards stdin writes and last
+	last *Report
 
 	start time.Time // the link clock's zero, from the ready line
 	sched string    // how its threads are scheduled, from the ready line
-
-	done chan struct{} // closed when the process has exited and its output is read
-	err  error         // of Wait, valid after done
+	read  chan struct{}
 }
-
-const tailBytes = 8 << 10
 
 // Start starts the forwarder program argv (e.g. the harness binary with the
 // argument "link-forward") with the extra environment env, hands it cfg and
 // waits until its devices exist. Every Report it writes goes to onReport
-// (may be nil), from one goroutine, in order. The process gets SIGKILL when
-// this one dies.
+// (may be nil), from one goroutine, in order.
 func Start(ctx context.Context, argv, env []string, cfg Config, onReport func(Report)) (*Process, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("no forwarder command")
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(cmd.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	stdin, err := cmd.StdinPipe()
+	p := &Process{read: make(chan struct{})}
+	proc, err := child.Start(child.Config{
+		Name: "forwarder", Path: argv[0], Args: argv[1:], Env: env,
+		PipeStdout: true, TailLines: stderrLines,
+		Prepare: func(cmd *exec.Cmd) error {
+			var err error
+			p.stdin, err = cmd.StdinPipe()
+			return err
+		},
+	})
 	if err != nil {
-		return nil, fmt.Errorf("forwarder stdin: %w", err)
+		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("forwarder stdout: %w", err)
-	}
-	p := &Process{cmd: cmd, stdin: stdin, done: make(chan struct{})}
-	cmd.Stderr = tailWriter{p}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start forwarder %s: %w", argv[0], err)
-	}
+	p.proc = proc
 	readyc := make(chan error, 1)
-	go p.readOutput(stdout, readyc, onReport)
+	go p.readOutput(proc.Stdout(), readyc, onReport)
 
 	data, err := json.Marshal(cfg)
-	if err == nil {
-		_, err = stdin.Write(append(data, '\n'))
-	}
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("send forwarder config: %w", err), p.Stop())
+		return nil, errors.Join(fmt.Errorf("forwarder config: %w", err), p.Stop())
 	}
+	// A write error means the process is gone: its exit (from readyc) says
+	// more than the broken pipe.
+	_, writeErr := p.stdin.Write(append(data, '\n'))
 	t := time.NewTimer(readyTimeout)
 	defer t.Stop()
 	select {
@@ -82,6 +77,9 @@ func Start(ctx context.Context, argv, env []string, cfg Config, onReport func(Re
 	case <-t.C:
 		err = fmt.Errorf("not ready after %s", readyTimeout)
 	}
+	if err == nil && writeErr != nil {
+		err = fmt.Errorf("send config: %w", writeErr)
+	}
 	if err != nil {
 		stopErr := p.Stop()
 		return nil, errors.Join(fmt.Errorf("forwarder: %w (stderr: %s)", err, strings.TrimSpace(p.Stderr())), stopErr)
@@ -89,7 +87,9 @@ func Start(ctx context.Context, argv, env []string, cfg Config, onReport func(Re
 	return p, nil
 }
 
-func (p *Process) readOutput(stdout io.Reader, readyc chan<- error, onReport func(Report)) {
+func (p *Process) readOutput(stdout io.ReadCloser, readyc chan<- error, onReport func(Report)) {
+	defer close(p.read)
+	defer func() { _ = stdout.Close() }()
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	first := true
@@ -116,12 +116,10 @@ func (p *Process) readOutput(stdout io.Reader, readyc chan<- error, onReport fun
 			onReport(r)
 		}
 	}
-	_, _ = io.Copy(io.Discard, stdout)
-	p.err = p.cmd.Wait()
 	if first {
-		readyc <- fmt.Errorf("exited before it was ready: %v", p.err)
+		<-p.proc.Done()
+		readyc <- fmt.Errorf("exited before it was ready: %s", p.proc.ExitText())
 	}
-	close(p.done)
 }
 
 func clip(s string) string {
@@ -138,13 +136,14 @@ func (p *Process) LinkStart() time.Time { return p.start }
 func (p *Process) Scheduling() string { return p.sched }
 
 // PID is the forwarder's process ID (for its CPU).
-func (p *Process) PID() int { return p.cmd.Process.Pid }
+func (p *Process) PID() int { return p.proc.PID() }
 
 // Done is closed when the process has exited.
-func (p *Process) Done() <-chan struct{} { return p.done }
+func (p *Process) Done() <-chan struct{} { return p.proc.Done() }
 
-// Err is how the process ended; valid after Done.
-func (p *Process) Err() error { return p.err }
+// ExitText says how the process ended ("exit status 1", "signal: killed");
+// valid after Done.
+func (p *Process) ExitText() string { return p.proc.ExitText() }
 
 // Last returns the latest Report, nil before the first.
 func (p *Process) Last() *Report {
@@ -153,12 +152,8 @@ func (p *Process) Last() *Report {
 	return p.last
 }
 
-// Stderr returns the end of what the process wrote to stderr.
-func (p *Process) Stderr() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
-}
+// Stderr returns the last lines the process wrote to stderr.
+func (p *Process) Stderr() string { return p.proc.Tail() }
 
 // StartSchedule starts the held schedules of the links now.
 func (p *Process) StartSchedule() error {
@@ -170,33 +165,24 @@ func (p *Process) StartSchedule() error {
 	return nil
 }
 
-// Stop ends the process: it closes its input (it writes a last Report and
-// exits), and kills it if it has not exited after a grace period.
+// Stop ends the process: it closes its input (the forwarder writes a last
+// Report and exits), and after a grace period stops it with SIGTERM, then
+// SIGKILL (internal/child).
 func (p *Process) Stop() error {
 	p.mu.Lock()
-	_ = p.stdin.Close()
+	if p.stdin != nil {
+		_ = p.stdin.Close()
+	}
 	p.mu.Unlock()
+	t := time.NewTimer(stopGrace)
+	defer t.Stop()
 	select {
-	case <-p.done:
-		return nil
-	case <-time.After(stopGrace):
+	case <-p.proc.Done():
+	case <-t.C:
+		if err := p.proc.Stop(stopGrace); err != nil {
+			return fmt.Errorf("forwarder did not exit after its input ended: %w", err)
+		}
 	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
-	return fmt.Errorf("forwarder did not exit within %s after its input ended; killed", stopGrace)
-}
-
-// tailWriter keeps the end of the process's stderr.
-type tailWriter struct{ p *Process }
-
-func (w tailWriter) Write(b []byte) (int, error) {
-	w.p.mu.Lock()
-	defer w.p.mu.Unlock()
-	s := w.p.stderr.String() + string(b)
-	if len(s) > tailBytes {
-		s = s[len(s)-tailBytes:]
-	}
-	w.p.stderr.Reset()
-	w.p.stderr.WriteString(s)
-	return len(b), nil
+	<-p.read
+	return nil
 }

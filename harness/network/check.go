@@ -29,21 +29,23 @@ const (
 
 // Probe sizes and pacing of the self-check.
 const (
-	probeHeader   = 21
-	smallPayload  = 24   // UDP payload of delay and loss probes (52 bytes of IP)
-	largePayload  = 1200 // UDP payload of rate probes (1228 bytes of IP)
-	ipUDPOverhead = 28   // IPv4 and UDP headers: rates count IP bytes, as the link does
-	maxSmallPPS   = 5000
-	smallShare    = 0.4  // delay probes use at most this share of the rate (no queueing)
-	rateOverdrive = 1.25 // rate probes offer this much of the rate (a full queue)
-	rateFor       = 2 * time.Second
-	rateHead      = 250 * time.Millisecond
-	unlimitedRate = 20e6 // offered to an unlimited direction to show its throughput
-	maxSmallFor   = 8 * time.Second
-	minSmallFor   = 2 * time.Second
-	pacingTick    = time.Millisecond
-	smallBurst    = 4   // overdue small probes sent at once after a stall
-	clockTicksHz  = 100 // USER_HZ of /proc/PID/stat
+	probeHeader    = 21
+	smallPayload   = 24   // UDP payload of delay and loss probes (52 bytes of IP)
+	largePayload   = 1200 // UDP payload of rate probes (1228 bytes of IP)
+	ipUDPOverhead  = 28   // IPv4 and UDP headers: rates count IP bytes, as the link does
+	maxSmallPPS    = 5000
+	smallShare     = 0.4  // delay probes use at most this share of the rate (no queueing)
+	rateOverdrive  = 1.25 // rate probes offer this much of the rate (a full queue)
+	rateFor        = 2 * time.Second
+	rateHead       = 250 * time.Millisecond
+	unlimitedRate  = 20e6 // offered to an unlimited direction to show its throughput
+	maxSmallFor    = 8 * time.Second
+	minSmallFor    = 2 * time.Second
+	pacingTick     = time.Millisecond
+	recvBuffer     = 32 << 20 // bytes of the probe receiver's socket buffer
+	smallBurst     = 4        // overdue small probes sent at once after a stall
+	unlimitedBurst = 32       // the same on an unlimited link
+	clockTicksHz   = 100      // USER_HZ of /proc/PID/stat
 )
 
 // Probe phases.
@@ -207,7 +209,9 @@ func (t *Topology) checkDirection(ctx context.Context, p link.Params, from, to *
 	n := int(pps * dur.Seconds())
 	burst := smallBurst
 	if rate == 0 {
-		burst = 0 // nothing queues on an unlimited link
+		// Nothing queues on an unlimited link, but a burst of thousands
+		// would overflow the TUN device's queue in front of the forwarder.
+		burst = unlimitedBurst
 	}
 	sent, err := tx.send(ctx, rx.run, phaseSmall, n, smallPayload, pps, burst, 0)
 	if err != nil {
@@ -300,10 +304,9 @@ func newReceiver(to *Side) (*receiver, error) {
 		_ = conn.Close()
 		return nil, errors.New("probe receiver: not a UDP socket")
 	}
-	_ = uc.SetReadBuffer(8 << 20)
-	if err := enableTimestamps(uc); err != nil {
+	if err := setSocket(uc); err != nil {
 		_ = conn.Close()
-		return nil, fmt.Errorf("probe receiver: SO_TIMESTAMPNS: %w", err)
+		return nil, fmt.Errorf("probe receiver: socket options: %w", err)
 	}
 	var id [4]byte
 	_, _ = rand.Read(id[:])
@@ -359,8 +362,11 @@ func kernelTime(oob []byte) time.Time {
 	return time.Now()
 }
 
-// enableTimestamps asks the kernel to stamp each received datagram.
-func enableTimestamps(c *net.UDPConn) error {
+// setSocket asks the kernel to stamp each received datagram, and gives the
+// socket a receive buffer of recvBuffer past net.core.rmem_max (root), so
+// that a receiving goroutine kept from running on a busy machine loses no
+// probe (a few hundred small datagrams fill the default buffer).
+func setSocket(c *net.UDPConn) error {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return err
@@ -368,6 +374,11 @@ func enableTimestamps(c *net.UDPConn) error {
 	var serr error
 	err = rc.Control(func(fd uintptr) {
 		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+		if serr == nil {
+			if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, recvBuffer) != nil {
+				_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, recvBuffer)
+			}
+		}
 	})
 	return errors.Join(err, serr)
 }

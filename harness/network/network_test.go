@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,12 +41,45 @@ func TestMain(m *testing.M) {
 	case os.Getenv(envBuildHang) != "":
 		buildAndHang(os.Getenv(envBuildHang))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if harnessBin != "" {
+		_ = os.RemoveAll(filepath.Dir(harnessBin))
+	}
+	os.Exit(code)
 }
 
-// testForwarder is the forwarder command of the tests: this test binary.
+// testConfig uses this test binary as the forwarder.
 func testConfig(name string, sides ...SideConfig) Config {
 	return Config{Name: name, Sides: sides, Forwarder: []string{os.Args[0]}, ForwarderEnv: []string{envForwarder + "=1"}}
+}
+
+var (
+	harnessOnce sync.Once
+	harnessBin  string
+	harnessErr  error
+)
+
+// harnessForwarder returns the forwarder command of the real harness binary,
+// built once without the race detector: the self-check measures the
+// forwarder as it runs in experiments (under -race this test binary is
+// several times slower per packet).
+func harnessForwarder(t *testing.T) []string {
+	t.Helper()
+	harnessOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "echtzeit-network-test-")
+		if err != nil {
+			harnessErr = err
+			return
+		}
+		harnessBin = filepath.Join(dir, "harness")
+		cmd := exec.Command("go", "build", "-o", harnessBin, "./cmd/harness")
+		cmd.Dir = filepath.Join("..", "..")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			harnessErr = fmt.Errorf("go build ./cmd/harness: %w\n%s", err, out)
+		}
+	})
+	require.NoError(t, harnessErr)
+	return []string{harnessBin, "link-forward"}
 }
 
 func requireRoot(t *testing.T) {
@@ -168,6 +203,7 @@ func TestCheckWithinTolerances(t *testing.T) {
 			defer cancel()
 			cfg := testConfig("tchk", SideConfig{Name: "left", Profile: p}, SideConfig{Name: "right"})
 			cfg.HoldSchedule = true
+			cfg.Forwarder, cfg.ForwarderEnv = harnessForwarder(t), nil
 			topo, err := Build(ctx, cfg)
 			require.NoError(t, err)
 			defer func() { require.NoError(t, topo.Close()); assertGone(t, topo) }()

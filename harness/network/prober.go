@@ -35,6 +35,9 @@ func newProber(nsPath string, to netip.AddrPort) (*prober, error) {
 			return err
 		}
 		p.fd = fd
+		if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 4<<20) == nil {
+			return nil
+		}
 		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4<<20)
 	})
 	if err != nil {

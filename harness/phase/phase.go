@@ -16,25 +16,32 @@ type Phase int
 const (
 	Unknown Phase = iota
 	Navigation
+	// PageLoaded: the page's modules are loaded and its script runs.
+	PageLoaded
 	WSOpen
 	Hello
 	Joined
 	Offer
 	Answer
+	// ICEConnected: the first ICE candidate pair works.
 	ICEConnected
+	// DTLSConnected: the PeerConnection is connected (ICE and the DTLS
+	// handshake done); media can flow.
+	DTLSConnected
 	FirstFrame
 	count // number of phases + 1 (Unknown)
 )
 
 // names are the JSON and JavaScript names, indexed by Phase.
 var names = [count]string{
-	Unknown: "unknown", Navigation: "navigation", WSOpen: "wsOpen", Hello: "hello", Joined: "joined",
-	Offer: "offer", Answer: "answer", ICEConnected: "iceConnected", FirstFrame: "firstFrame",
+	Unknown: "unknown", Navigation: "navigation", PageLoaded: "pageLoaded", WSOpen: "wsOpen", Hello: "hello",
+	Joined: "joined", Offer: "offer", Answer: "answer", ICEConnected: "iceConnected",
+	DTLSConnected: "dtlsConnected", FirstFrame: "firstFrame",
 }
 
 // All returns every phase in order, Navigation first: the page's list.
 func All() []Phase {
-	return []Phase{Navigation, WSOpen, Hello, Joined, Offer, Answer, ICEConnected, FirstFrame}
+	return []Phase{Navigation, PageLoaded, WSOpen, Hello, Joined, Offer, Answer, ICEConnected, DTLSConnected, FirstFrame}
 }
 
 // Setup returns the steps of the setup in order (All without Navigation): the

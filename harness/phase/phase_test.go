@@ -31,7 +31,7 @@ func TestParseAndString(t *testing.T) {
 	}
 	assert.Equal(t, "unknown", Phase(99).String())
 	assert.Equal(t, Navigation, All()[0])
-	assert.Equal(t, []Phase{WSOpen, Hello, Joined, Offer, Answer, ICEConnected, FirstFrame}, Setup())
+	assert.Equal(t, []Phase{PageLoaded, WSOpen, Hello, Joined, Offer, Answer, ICEConnected, DTLSConnected, FirstFrame}, Setup())
 }
 
 func TestTimesJSON(t *testing.T) {
@@ -40,11 +40,11 @@ func TestTimesJSON(t *testing.T) {
 		set  map[Phase]float64
 		want string
 	}{
-		{"empty", nil, `{"wsOpen":null,"hello":null,"joined":null,"offer":null,"answer":null,"iceConnected":null,"firstFrame":null}`},
+		{"empty", nil, `{"pageLoaded":null,"wsOpen":null,"hello":null,"joined":null,"offer":null,"answer":null,"iceConnected":null,"dtlsConnected":null,"firstFrame":null}`},
 		{"some", map[Phase]float64{WSOpen: 10, FirstFrame: 300.5},
-			`{"wsOpen":10,"hello":null,"joined":null,"offer":null,"answer":null,"iceConnected":null,"firstFrame":300.5}`},
+			`{"pageLoaded":null,"wsOpen":10,"hello":null,"joined":null,"offer":null,"answer":null,"iceConnected":null,"dtlsConnected":null,"firstFrame":300.5}`},
 		{"navigation", map[Phase]float64{Navigation: 1.7e12, Hello: 1.7e12 + 3},
-			`{"navigation":1700000000000,"wsOpen":null,"hello":1700000000003,"joined":null,"offer":null,"answer":null,"iceConnected":null,"firstFrame":null}`},
+			`{"navigation":1700000000000,"pageLoaded":null,"wsOpen":null,"hello":1700000000003,"joined":null,"offer":null,"answer":null,"iceConnected":null,"dtlsConnected":null,"firstFrame":null}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,4 +93,42 @@ func TestTimesSetGetShiftLast(t *testing.T) {
 	// Get returns a copy: changing it does not change the times.
 	*ts.Get(WSOpen) = 0
 	assert.Equal(t, 1100.0, *ts.Get(WSOpen))
+}
+
+func TestSegments(t *testing.T) {
+	// Milliseconds from navigation, as a trial records them.
+	var ts Times
+	for p, v := range map[Phase]float64{PageLoaded: 120, WSOpen: 130, Hello: 135, Joined: 140, Offer: 150, Answer: 170,
+		ICEConnected: 185, DTLSConnected: 200, FirstFrame: 260} {
+		ts.Set(p, ptr(v))
+	}
+	var names []string
+	sum := 0.0
+	for _, s := range Segments() {
+		d, ok := s.Duration(ts)
+		require.True(t, ok, s.Name)
+		names = append(names, s.Name)
+		sum += d
+	}
+	assert.Equal(t, []string{"page load", "signaling", "ICE + DTLS", "first frame"}, names)
+	assert.Equal(t, 260.0, sum, "the segments add up to the setup time")
+	d, _ := Segments()[0].Duration(ts)
+	assert.Equal(t, 120.0, d)
+
+	// On the page's clock (Unix ms, navigation set) the same durations.
+	abs := Times{}
+	abs.Set(Navigation, ptr(1e12))
+	for _, p := range Setup() {
+		if v := ts.Get(p); v != nil {
+			abs.Set(p, ptr(1e12+*v))
+		}
+	}
+	for _, s := range Segments() {
+		a, _ := s.Duration(abs)
+		r, _ := s.Duration(ts)
+		assert.Equal(t, r, a, s.Name)
+	}
+	ts.Set(DTLSConnected, nil)
+	_, ok := Segments()[2].Duration(ts)
+	assert.False(t, ok, "a bound not reached")
 }

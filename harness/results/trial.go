@@ -48,14 +48,22 @@ func (k Kind) String() string { return string(k) }
 
 // Senders of the media kinds (Params.Sender).
 const (
-	SenderEchtzeit = "echtzeit" // the camera program (bin/camera, or a remote one)
-	SenderChromium = "chromium" // a Chromium page sharing its (fake) camera
+	SenderEchtzeit  = "echtzeit"  // the camera program (bin/camera, or a remote one)
+	SenderChromium  = "chromium"  // a Chromium page sharing its (fake) camera
+	SenderGStreamer = "gstreamer" // the thesis's webrtcbin sender (bin/gstsender)
+)
+
+// Sources of the Chromium sender (Params.Source of browser-to-browser trials).
+const (
+	SourceFake   = "fake"   // Chromium's fake camera (--use-fake-device-for-media-stream)
+	SourceCanvas = "canvas" // the page's canvas test pattern with the frame code (send=canvas)
 )
 
 // Names of the processes measured per trial (keys of Trial.Processes and values of
 // Sample.Process).
 const (
 	ProcessCamera    = "camera"
+	ProcessGStreamer = "gstsender" // bin/gstsender, the GStreamer sender
 	ProcessSignaling = "signaling"
 	ProcessBrowser   = "browser" // Chromium summed over its whole process tree
 	ProcessHarness   = "harness"
@@ -91,10 +99,17 @@ type Params struct {
 	// Codec is "vp8" or "h264" (empty for signaling-load).
 	Codec contract.Codec `json:"codec,omitempty"`
 	// Sender is what sent the video (media kinds): SenderEchtzeit (the camera
-	// program, or a remote camera) or SenderChromium (a Chromium page).
+	// program, or a remote camera), SenderGStreamer (the GStreamer webrtcbin
+	// sender) or SenderChromium (a Chromium page).
 	Sender string `json:"sender,omitempty"`
-	// Source is the camera source (synthetic, v4l2, rpicam, file) or "fake" for
-	// Chromium's fake camera.
+	// CPU is the sender process's CPU budget as the scenario names it ("host",
+	// "pi4", "0.5"; absent without a cpu axis) and CPUCores its quota in cores
+	// of this machine (absent for "host": no quota).
+	CPU      string   `json:"cpu,omitempty"`
+	CPUCores *float64 `json:"cpuCores,omitempty"`
+	// Source is the camera source (synthetic, v4l2, rpicam, file), or for a
+	// Chromium sender SourceFake (its fake camera) or SourceCanvas (the
+	// page's test pattern with the frame code).
 	Source string `json:"source,omitempty"`
 	// FPS is the requested frame rate.
 	FPS int `json:"fps,omitempty"`
@@ -150,6 +165,11 @@ type SenderStats struct {
 	// interpolated in the echtzeit_camera_encode_seconds buckets).
 	EncodeP50Ms *float64 `json:"encodeP50Ms,omitempty"`
 	EncodeP95Ms *float64 `json:"encodeP95Ms,omitempty"`
+	// EncodeMeanMs and SendMeanMs: mean time to encode one frame, and to
+	// hand it to the network (camera: echtzeit_camera_send_seconds; page:
+	// totalPacketSendDelay per packet).
+	EncodeMeanMs *float64 `json:"encodeMeanMs,omitempty"`
+	SendMeanMs   *float64 `json:"sendMeanMs,omitempty"`
 	// Width and Height are the encoded frame size (page only).
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
@@ -159,6 +179,19 @@ type SenderStats struct {
 	// camera's echtzeit_camera_target_bitrate_bps).
 	BitrateKbps       *float64 `json:"bitrateKbps,omitempty"`
 	TargetBitrateKbps *float64 `json:"targetBitrateKbps,omitempty"`
+}
+
+// BudgetStats are the cgroup figures of a sender under a CPU quota, from the
+// sender's start to its stop (cpu.stat).
+type BudgetStats struct {
+	// Cgroup is the hierarchy version ("v1" or "v2").
+	Cgroup string `json:"cgroup"`
+	// Periods is the number of CFS periods (100 ms) in which the group ran,
+	// Throttled those in which it used up its quota, ThrottledMs the time its
+	// threads were held back.
+	Periods     int64   `json:"periods"`
+	Throttled   int64   `json:"throttled"`
+	ThrottledMs float64 `json:"throttledMs"`
 }
 
 // SignalingLoad are the figures of a signaling-load trial.
@@ -233,12 +266,17 @@ type Trial struct {
 // Measured are the figures a trial measured: those of the viewer, the sender
 // and the processes of a media trial, or those of a signaling-load trial.
 type Measured struct {
-	// Phases and SetupMs: setup time; Phases are milliseconds from the start of
-	// setup (the viewer page's navigation) for every phase.Setup() step, null
-	// when not reached; SetupMs is the time to the first decoded frame, nil if
-	// none arrived.
+	// Phases and SetupMs: setup time; Phases are milliseconds on the viewer
+	// page's clock from its navigation (performance.timeOrigin) for every
+	// phase.Setup() step, null when not reached; SetupMs is the time on the
+	// harness's clock from its navigation request to the first decoded
+	// frame, nil if none arrived (Breakdown.SetupPageMs: the same on the
+	// page's clock).
 	Phases  phase.Times `json:"phases"`
 	SetupMs *float64    `json:"setupMs"`
+
+	// Breakdown: page-clock setup, the latency's parts, picture quality.
+	Breakdown
 
 	// FPSMean and FPSP5 are the receiver's frames per second over the
 	// measurement window (from framesDecoded deltas per second), mean and 5th
@@ -281,6 +319,10 @@ type Measured struct {
 
 	// Processes maps a process name (Process* constants) to its CPU and memory.
 	Processes map[string]ProcessStats `json:"processes,omitempty"`
+
+	// CPUBudget is the sender's cgroup over the whole trial, when it ran under
+	// a quota.
+	CPUBudget *BudgetStats `json:"cpuBudget,omitempty"`
 
 	// Signaling holds the figures of a signaling-load trial.
 	Signaling *SignalingLoad `json:"signaling,omitempty"`

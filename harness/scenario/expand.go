@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"echtzeit/harness/cgroup"
 	"echtzeit/harness/results"
+	"echtzeit/internal/contract"
 )
 
 // Spec is one trial to run: a point of a block's sweep.
@@ -32,6 +34,12 @@ func (sp Spec) Name() string {
 	if p.Chart != nil && !*p.Chart {
 		name += " no-chart"
 	}
+	if p.Sender == results.SenderGStreamer {
+		name += " " + p.Sender
+	}
+	if p.CPU != "" {
+		name += " cpu " + p.CPU
+	}
 	if p.Network != "" {
 		name += " over " + p.Network
 		if p.ViewerNetwork != DefaultViewerNetwork {
@@ -55,9 +63,9 @@ func (sp Spec) Estimate() time.Duration {
 }
 
 // Expand returns the scenario's trials in run order: block by block; within a
-// block repeat by repeat (so drift spreads over all parameters), then sender
-// network, viewer network, codec, source, resolution, frame rate and chart
-// (participants for signaling-load).
+// block repeat by repeat (so drift spreads over all parameters), then sender,
+// sender network, viewer network, CPU budget, codec, source, resolution,
+// frame rate and chart (participants for signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -73,27 +81,10 @@ func (s *Scenario) Expand() []Spec {
 				}
 				continue
 			}
-			nets, viewerNets := networkAxes(b)
-			for _, net := range nets {
-				for _, vnet := range viewerNets {
-					for _, c := range b.Codecs {
-						for _, src := range b.Sources {
-							for _, res := range b.Resolutions {
-								for _, f := range b.FPS {
-									for _, chart := range b.Charts {
-										sp := base
-										sp.Params = results.Params{
-											Width: res.Width, Height: res.Height, Resolution: res.String(),
-											Codec: c, Sender: sender(kind), Source: src, FPS: f, Participants: 2,
-											Chart: &chart, Repeat: r, Network: net, ViewerNetwork: vnet,
-										}
-										out = append(out, sp)
-									}
-								}
-							}
-						}
-					}
-				}
+			for _, p := range s.mediaParams(b, r) {
+				sp := base
+				sp.Params = p
+				out = append(out, sp)
 			}
 		}
 	}
@@ -112,10 +103,65 @@ func Estimate(specs []Spec) time.Duration {
 	return d
 }
 
-// sender is the sender of a media kind's trials.
-func sender(k results.Kind) string {
-	if k == results.KindBrowserToBrowser {
-		return results.SenderChromium
+// mediaParams are a media block's trials of repeat r: every combination of
+// its axes, the first axis varying slowest.
+func (s *Scenario) mediaParams(b Block, r int) []results.Params {
+	ps := []results.Params{{Participants: 2, Repeat: r}}
+	ps = cross(ps, senders(b), func(p *results.Params, v string) { p.Sender = v })
+	nets, viewerNets := networkAxes(b)
+	ps = cross(ps, nets, func(p *results.Params, n string) { p.Network = n })
+	ps = cross(ps, viewerNets, func(p *results.Params, n string) { p.ViewerNetwork = n })
+	ps = cross(ps, s.budgets(b), func(p *results.Params, bg cgroup.Budget) {
+		p.CPU = bg.Name
+		if bg.Limited() {
+			cores := bg.Cores
+			p.CPUCores = &cores
+		}
+	})
+	ps = cross(ps, b.Codecs, func(p *results.Params, c contract.Codec) { p.Codec = c })
+	ps = cross(ps, b.Sources, func(p *results.Params, src string) { p.Source = src })
+	ps = cross(ps, b.Resolutions, func(p *results.Params, res Resolution) {
+		p.Width, p.Height, p.Resolution = res.Width, res.Height, res.String()
+	})
+	ps = cross(ps, b.FPS, func(p *results.Params, f int) { p.FPS = f })
+	return cross(ps, b.Charts, func(p *results.Params, chart bool) { p.Chart = &chart })
+}
+
+// cross returns every p of ps once for each value of vs, set by set.
+func cross[T any](ps []results.Params, vs []T, set func(*results.Params, T)) []results.Params {
+	out := make([]results.Params, 0, len(ps)*len(vs))
+	for _, p := range ps {
+		for _, v := range vs {
+			q := p
+			set(&q, v)
+			out = append(out, q)
+		}
 	}
-	return results.SenderEchtzeit
+	return out
+}
+
+// senders are the senders of a media block's trials.
+func senders(b Block) []string {
+	if results.Kind(b.Kind) == results.KindBrowserToBrowser {
+		return []string{results.SenderChromium}
+	}
+	if len(b.Senders) == 0 {
+		return []string{results.SenderEchtzeit}
+	}
+	return b.Senders
+}
+
+// budgets are the CPU budgets of a media block's trials: one without a name
+// (no cpu axis) when the block has none. Validate has checked them.
+func (s *Scenario) budgets(b Block) []cgroup.Budget {
+	if len(b.CPU) == 0 {
+		return []cgroup.Budget{{}}
+	}
+	out := make([]cgroup.Budget, 0, len(b.CPU))
+	for _, name := range b.CPU {
+		if bg, err := cgroup.ParseBudget(name, s.CPUFactors); err == nil {
+			out = append(out, bg)
+		}
+	}
+	return out
 }

@@ -55,6 +55,10 @@ type Scenario struct {
 	SampleInterval Duration  `yaml:"sample-interval"`
 	Signaling      Signaling `yaml:"signaling"`
 	Camera         Camera    `yaml:"camera"`
+	// CPUFactors overrides the per-core speed factor of named CPU budgets
+	// (board name → factor relative to one core of this machine), e.g. from
+	// camera --benchmark run on the board and here (DESIGN.md "CPU budgets").
+	CPUFactors map[string]float64 `yaml:"cpu-factors"`
 	// Networks defines network profiles beside the built-in ones (package
 	// link): name → the same fields, plus trace and schedule.
 	Networks map[string]link.Spec `yaml:"networks"`
@@ -110,6 +114,12 @@ type Block struct {
 	Codecs      []contract.Codec `yaml:"codecs"`
 	Sources     []string         `yaml:"sources"`
 	FPS         []int            `yaml:"fps"`
+	// Senders are the programs that stream camera-to-browser: "echtzeit" (the
+	// camera, default) and "gstreamer" (the thesis's webrtcbin sender).
+	Senders []string `yaml:"senders"`
+	// CPU are the CPU budgets of the sender process: "host" (no quota), a
+	// board ("pi4", "pi3", "pi4:1") or a number of cores ("0.5").
+	CPU []string `yaml:"cpu"`
 	// Charts are the pages' live chart settings to sweep (default [true]);
 	// [true, false] measures the page with and without it.
 	Charts []bool `yaml:"charts"`
@@ -336,12 +346,15 @@ func (s *Scenario) applyDefaults() {
 			if len(b.Sources) == 0 {
 				b.Sources = []string{"synthetic"}
 			}
+			if len(b.Senders) == 0 {
+				b.Senders = []string{results.SenderEchtzeit}
+			}
 		case results.KindBrowserToBrowser:
 			if len(b.Codecs) == 0 {
 				b.Codecs = []contract.Codec{contract.VP8}
 			}
 			if len(b.Sources) == 0 {
-				b.Sources = []string{"fake"}
+				b.Sources = []string{results.SourceFake}
 			}
 		case results.KindSignalingLoad:
 			if _, set := s.lines[p+"rate"]; !set {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"echtzeit/harness/cgroup"
 	"echtzeit/harness/results"
 	"echtzeit/internal/contract"
 	"echtzeit/signaling/protocol"
@@ -32,6 +33,9 @@ var (
 	nameRE        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	fingerprintRE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 	cameraSources = []string{"synthetic", "v4l2", "rpicam", "file"}
+	// gstreamerSources are the GStreamer sender's sources (cmd/gstsender).
+	gstreamerSources = []string{"synthetic", "videotestsrc"}
+	mediaSenders     = []string{results.SenderEchtzeit, results.SenderGStreamer}
 )
 
 // problems collects Validate's messages with the line of their key.
@@ -70,6 +74,7 @@ func (s *Scenario) Validate() error {
 	}
 	s.validateSignaling(p)
 	s.validateCamera(p)
+	s.validateCPUFactors(p)
 	s.resolveNetworks(p)
 	if len(s.Trials) == 0 {
 		p.add("trials", "must list at least one trial block")
@@ -214,13 +219,14 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 	}
 	for j, src := range b.Sources {
 		key := fmt.Sprintf("%s[%d]", at("sources"), j)
-		if kind == results.KindBrowserToBrowser && src != "fake" {
-			p.add(key, "must be fake (Chromium's fake camera) for browser-to-browser, got %q", src)
+		if kind == results.KindBrowserToBrowser && src != results.SourceFake && src != results.SourceCanvas {
+			p.add(key, "must be fake (Chromium's fake camera) or canvas (the page's test pattern) for browser-to-browser, got %q", src)
 		}
-		if kind == results.KindCameraToBrowser && !contains(cameraSources, src) {
-			p.add(key, "must be one of synthetic, v4l2, rpicam, file, got %q", src)
+		if kind == results.KindCameraToBrowser {
+			s.validateSource(p, key, src, b.Senders)
 		}
 	}
+	s.validateSenders(p, i, kind, b)
 	for j, f := range b.FPS {
 		if f < 1 || f > MaxFPS {
 			p.add(fmt.Sprintf("%s[%d]", at("fps"), j), "must be between 1 and %d, got %d", MaxFPS, f)
@@ -230,7 +236,7 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 
 func (s *Scenario) validateLoad(p *problems, i int, b Block) {
 	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
-	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "charts", "networks", "viewer-networks"} {
+	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "charts", "senders", "cpu", "networks", "viewer-networks"} {
 		if _, set := s.lines[at(key)]; set {
 			p.add(at(key), "does not apply to signaling-load trials")
 		}
@@ -250,6 +256,75 @@ func (s *Scenario) validateLoad(p *problems, i int, b Block) {
 	if b.SignalBytes < 16 || b.SignalBytes > MaxSignalBytes {
 		p.add(at("signal-bytes"), "must be between 16 and %d, got %d", MaxSignalBytes, b.SignalBytes)
 	}
+}
+
+// validateSource checks a camera-to-browser source against every sender of
+// the block.
+func (s *Scenario) validateSource(p *problems, key, src string, senders []string) {
+	for _, snd := range senders {
+		switch {
+		case snd == results.SenderGStreamer && !contains(gstreamerSources, src):
+			p.add(key, "must be synthetic or videotestsrc for the gstreamer sender, got %q", src)
+			return
+		case snd == results.SenderEchtzeit && !contains(cameraSources, src):
+			p.add(key, "must be one of synthetic, v4l2, rpicam, file for the echtzeit camera, got %q", src)
+			return
+		}
+	}
+}
+
+// validateSenders checks the senders and cpu axes of a media block.
+func (s *Scenario) validateSenders(p *problems, i int, kind results.Kind, b Block) {
+	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
+	if kind != results.KindCameraToBrowser {
+		for _, key := range []string{"senders", "cpu"} {
+			if _, set := s.lines[at(key)]; set {
+				p.add(at(key), "only applies to camera-to-browser trials")
+			}
+		}
+		return
+	}
+	for j, snd := range b.Senders {
+		key := fmt.Sprintf("%s[%d]", at("senders"), j)
+		switch {
+		case !contains(mediaSenders, snd):
+			p.add(key, "must be echtzeit or gstreamer, got %q", snd)
+		case snd == results.SenderGStreamer && s.Camera.Remote:
+			p.add(key, "gstreamer is started by the harness; it does not apply with 'camera.remote: true'")
+		}
+	}
+	if len(b.CPU) > 0 && s.Camera.Remote {
+		p.add(at("cpu"), "applies to a sender the harness starts, not with 'camera.remote: true'")
+	}
+	for j, name := range b.CPU {
+		if _, err := cgroup.ParseBudget(name, s.CPUFactors); err != nil {
+			p.add(fmt.Sprintf("%s[%d]", at("cpu"), j), "must be host, a number of cores like 0.5, or a board (%s, optionally :CORES), got %q", boardList(), name)
+		}
+	}
+}
+
+func (s *Scenario) validateCPUFactors(p *problems) {
+	for name, f := range s.CPUFactors {
+		key := "cpu-factors." + name
+		known := false
+		for _, b := range cgroup.Boards() {
+			known = known || b.Name == name
+		}
+		switch {
+		case !known:
+			p.add(key, "names no board (want one of %s)", boardList())
+		case !(f > 0 && f <= 64):
+			p.add(key, "must be a speed factor greater than 0 (one board core relative to one core here), got %g", f)
+		}
+	}
+}
+
+func boardList() string {
+	var names []string
+	for _, b := range cgroup.Boards() {
+		names = append(names, b.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 func isHTTPURL(s string) bool {

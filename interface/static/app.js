@@ -11,7 +11,7 @@ import { FrameCodeReader, FrameCodeStats } from "./framecode.js";
 /** Unix ms with sub-ms precision, on the page's monotonic clock. */
 const now = () => performance.timeOrigin + performance.now();
 
-const PHASES = ["navigation", "wsOpen", "hello", "joined", "offer", "answer", "iceConnected", "firstFrame"];
+const PHASES = ["navigation", "pageLoaded", "wsOpen", "hello", "joined", "offer", "answer", "iceConnected", "dtlsConnected", "firstFrame"];
 
 const ERROR_TEXT = {
   "room-full": "This room is full: it already has its participants.",
@@ -36,13 +36,20 @@ export class Echtzeit {
     this.error = null;
     this.phases = Object.fromEntries(PHASES.map((p) => [p, null]));
     this.phases.navigation = performance.timeOrigin;
-    this.connPhases = { wsOpen: null, hello: null };
+    this.phases.pageLoaded = now(); // the modules are loaded and run
+    this.connPhases = { pageLoaded: this.phases.pageLoaded, wsOpen: null, hello: null };
     this.inbound = null;
     this.outbound = null;
     this.derived = { fps: 0, bitrateKbps: 0, packetLossPct: 0 };
     this.lastReading = null;
     this.frameCode = new FrameCodeStats();
     this.reader = null;
+    this.quality = null; // QualitySampler with ?quality=N (every N-th frame)
+    if (params.quality > 0) {
+      import("./quality.js")
+        .then((m) => (this.quality = new m.QualitySampler(params.quality)))
+        .catch((e) => this.log("quality:", e.message));
+    }
 
     this.pc = null;
     this.remoteId = null;
@@ -60,17 +67,18 @@ export class Echtzeit {
 
     this.localStream = null;
     this.localStreamPromise = null;
+    this.canvasSource = null; // the test pattern when sending one (shareCanvas)
     this.formatRequest = null; // {width, height, fps, codec} sent to the other participant
     this.codec = params.codec || null;
 
     this.signaling = new Signaling(signalingURL(), {
       onConnecting: () => this.setState("connecting"),
-      onOpen: () => {
-        this.connPhases.wsOpen = now();
+      onOpen: (at) => {
+        this.connPhases.wsOpen = at ?? now();
         this.phases.wsOpen = this.connPhases.wsOpen;
         this.log("signaling socket open");
       },
-      onMessage: (msg) => this.enqueue(() => this.onMessage(msg)),
+      onMessage: (msg, at) => this.enqueue(() => this.onMessage(msg, at)),
       onClose: (ev) => this.enqueue(() => this.onSocketClosed(ev)),
     });
   }
@@ -124,11 +132,11 @@ export class Echtzeit {
 
   // ---- signaling messages (SPEC §2) -------------------------------------
 
-  async onMessage(msg) {
+  async onMessage(msg, at) {
     switch (msg.type) {
       case "Hello":
         this.id = msg.id;
-        this.connPhases.hello = now();
+        this.connPhases.hello = at ?? now();
         this.phases.hello = this.connPhases.hello;
         this.setState("connected");
         if (this.pendingRoom) {
@@ -271,9 +279,11 @@ export class Echtzeit {
     this.session++;
     for (const p of PHASES) this.phases[p] = null;
     this.phases.navigation = performance.timeOrigin;
+    this.phases.pageLoaded = this.connPhases.pageLoaded;
     this.phases.wsOpen = this.connPhases.wsOpen;
     this.phases.hello = this.connPhases.hello;
     this.frameCode.reset();
+    this.quality?.reset();
     this.inbound = null;
     this.outbound = null;
     this.derived = { fps: 0, bitrateKbps: 0, packetLossPct: 0 };
@@ -305,7 +315,9 @@ export class Echtzeit {
       this.ui.render(this);
     };
     pc.onconnectionstatechange = () => {
-      if (current()) this.log("peer connection", pc.connectionState);
+      if (!current()) return;
+      this.log("peer connection", pc.connectionState);
+      if (pc.connectionState === "connected") this.phases.dtlsConnected ??= now();
     };
     pc.ontrack = (ev) => {
       if (!current() || ev.track.kind !== "video") return;
@@ -514,6 +526,7 @@ export class Echtzeit {
           this.setState("streaming");
           this.log("first frame", meta.width, "x", meta.height);
         }
+        this.quality?.offer(video);
         this.reader ??= new FrameCodeReader();
         // read() takes the frame now (synchronously) and decodes it after a small copy.
         const seen = now();
@@ -603,6 +616,20 @@ export class Echtzeit {
     return this.join(room).then(() => room);
   }
 
+  /**
+   * Sends the synthetic test pattern with its frame code, drawn into a
+   * canvas (canvassource.js), instead of a camera; resolves with the track's
+   * settings.
+   */
+  shareCanvas({ width, height, fps } = {}) {
+    return this.shareStream(async () => {
+      const { CanvasSource } = await import("./canvassource.js");
+      this.canvasSource?.stop();
+      this.canvasSource = new CanvasSource({ width, height, fps });
+      return this.canvasSource.start();
+    });
+  }
+
   /** Shares this browser's camera; resolves with the track's settings. */
   shareCamera({ width, height, fps } = {}) {
     const constraints = (kind) => {
@@ -612,8 +639,6 @@ export class Echtzeit {
       if (fps) video.frameRate = { [kind]: Number(fps) };
       return { video: Object.keys(video).length ? video : true, audio: false };
     };
-    if (this.localStream) for (const t of this.localStream.getTracks()) t.stop();
-    this.localStream = null;
     // Exactly the asked format (what a measurement wants), else the closest
     // the camera has (what a person wants).
     const open = () =>
@@ -622,6 +647,15 @@ export class Echtzeit {
         this.log("camera cannot give exactly", width, height, fps, "- taking the closest format");
         return navigator.mediaDevices.getUserMedia(constraints("ideal"));
       });
+    this.canvasSource?.stop();
+    this.canvasSource = null;
+    return this.shareStream(open);
+  }
+
+  /** Sends the stream open() resolves with (replacing the one sent before). */
+  shareStream(open) {
+    if (this.localStream) for (const t of this.localStream.getTracks()) t.stop();
+    this.localStream = null;
     const p = open()
       .then((stream) => {
         const track = stream.getVideoTracks()[0];
@@ -673,6 +707,8 @@ export class Echtzeit {
       outbound: this.outbound ? { ...this.outbound } : null,
       derived: { ...this.derived },
       frameCode: this.frameCode.snapshot(),
+      canvas: this.canvasSource ? this.canvasSource.stats() : null,
+      quality: this.quality ? this.quality.snapshot() : null,
     };
   }
 
@@ -686,6 +722,7 @@ export class Echtzeit {
       leave: () => self.leave(),
       newRoom: () => self.newRoom(),
       shareCamera: (opts) => self.shareCamera(opts),
+      shareCanvas: (opts) => self.shareCanvas(opts),
       request: (opts) => self.request(opts),
       get pc() {
         return self.pc;
@@ -700,7 +737,7 @@ export class Echtzeit {
   }
 }
 
-/** URL parameters: room, send=camera, width, height, fps, request=WxH@F, codec. */
+/** URL parameters: room, send=camera|canvas, width, height, fps, request=WxH@F, codec, quality=N. */
 export function readParams(search = window.location.search) {
   const q = new URLSearchParams(search);
   const num = (k) => {
@@ -710,11 +747,13 @@ export function readParams(search = window.location.search) {
   return {
     room: q.get("room"),
     send: q.get("send") === "camera",
+    canvas: q.get("send") === "canvas",
     width: num("width"),
     height: num("height"),
     fps: num("fps"),
     request: q.has("request") ? parseFormat(q.get("request")) : null,
     requestRaw: q.get("request"),
     codec: (q.get("codec") || "").toLowerCase() || null,
+    quality: num("quality"),
   };
 }

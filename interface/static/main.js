@@ -21,6 +21,7 @@ if (params.send) {
   if (window.__echtzeitAutoShare === true) share();
   else ui.confirmShare(params.room).then((yes) => yes && share());
 }
+if (params.canvas) app.shareCanvas({ width: params.width, height: params.height, fps: params.fps }).catch(() => {});
 if (params.requestRaw !== null) {
   if (params.request) app.request({ ...params.request, codec: params.codec });
   else app.showError({ code: "bad-request-parameter", message: `request=${params.requestRaw} is not WIDTHxHEIGHT@FPS` });

@@ -4,18 +4,21 @@
 // text. When the socket drops it reconnects with exponential backoff and
 // jitter.
 
+import { signalingURL, takeEarlySocket } from "./earlysocket.js";
+
+export { signalingURL };
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function signalingURL(loc = window.location) {
-  const scheme = loc.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${loc.host}/ws`;
-}
+/** Unix ms of an event (Event.timeStamp is relative to performance.timeOrigin). */
+const eventTime = (ev) => performance.timeOrigin + ev.timeStamp;
 
 export class Signaling {
   /**
-   * hooks: onOpen(), onMessage(msg), onClose({code, reason, retryInMs}),
-   * onConnecting(attempt).
+   * hooks: onOpen(atMs), onMessage(msg, atMs), onClose({code, reason,
+   * retryInMs}), onConnecting(attempt). atMs is when the event happened
+   * (Unix ms): earlier than the call for the early socket's events.
    */
   constructor(url, hooks) {
     this.url = url;
@@ -24,6 +27,7 @@ export class Signaling {
     this.attempt = 0;
     this.timer = null;
     this.stopped = false;
+    this.triedEarly = false;
   }
 
   start() {
@@ -34,41 +38,57 @@ export class Signaling {
   connect() {
     this.timer = null;
     this.hooks.onConnecting?.(this.attempt);
-    let ws;
-    try {
-      ws = new WebSocket(this.url);
-    } catch (e) {
-      this.scheduleReconnect(0, String(e));
-      return;
+    // The first connection takes over the socket earlysocket.js opened.
+    const early = this.triedEarly ? null : takeEarlySocket(this.url);
+    this.triedEarly = true;
+    let ws = early?.ws;
+    if (!ws) {
+      try {
+        ws = new WebSocket(this.url);
+      } catch (e) {
+        this.scheduleReconnect(0, String(e));
+        return;
+      }
     }
     ws.binaryType = "arraybuffer";
     this.ws = ws;
-    ws.onopen = () => {
-      if (ws !== this.ws) return;
-      this.hooks.onOpen?.();
-    };
-    ws.onmessage = (ev) => {
-      if (ws !== this.ws) return;
-      let msg;
-      try {
-        const text = typeof ev.data === "string" ? ev.data : decoder.decode(ev.data);
-        msg = JSON.parse(text);
-      } catch (e) {
-        console.warn("signaling: dropped a message that is not JSON", e);
-        return;
-      }
-      if (msg === null || typeof msg !== "object" || typeof msg.type !== "string") {
-        console.warn("signaling: dropped a message without type", msg);
-        return;
-      }
-      if (msg.type === "Hello") this.attempt = 0;
-      this.hooks.onMessage(msg);
-    };
-    ws.onclose = (ev) => {
-      if (ws !== this.ws) return;
-      this.ws = null;
-      this.scheduleReconnect(ev.code, ev.reason);
-    };
+    ws.onopen = (ev) => this.opened(ws, eventTime(ev));
+    ws.onmessage = (ev) => this.received(ws, ev.data, eventTime(ev));
+    ws.onclose = (ev) => this.closed(ws, ev.code, ev.reason);
+    for (const ev of early?.events ?? []) {
+      if (ev.type === "open") this.opened(ws, ev.at);
+      else if (ev.type === "message") this.received(ws, ev.data, ev.at);
+      else if (ev.type === "close") this.closed(ws, ev.code, ev.reason);
+    }
+  }
+
+  opened(ws, at) {
+    if (ws !== this.ws) return;
+    this.hooks.onOpen?.(at);
+  }
+
+  received(ws, data, at) {
+    if (ws !== this.ws) return;
+    let msg;
+    try {
+      const text = typeof data === "string" ? data : decoder.decode(data);
+      msg = JSON.parse(text);
+    } catch (e) {
+      console.warn("signaling: dropped a message that is not JSON", e);
+      return;
+    }
+    if (msg === null || typeof msg !== "object" || typeof msg.type !== "string") {
+      console.warn("signaling: dropped a message without type", msg);
+      return;
+    }
+    if (msg.type === "Hello") this.attempt = 0;
+    this.hooks.onMessage(msg, at);
+  }
+
+  closed(ws, code, reason) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.scheduleReconnect(code, reason);
   }
 
   scheduleReconnect(code, reason) {

@@ -57,6 +57,15 @@ export async function readStats(pc) {
         codec: codecName(report, i.codecId),
         rttMs,
         decoderImplementation: i.decoderImplementation ?? "",
+        // Where the receiver's milliseconds go (seconds, summed over frames).
+        totalDecodeTime: num(i.totalDecodeTime),
+        totalProcessingDelay: num(i.totalProcessingDelay),
+        jitterBufferDelay: num(i.jitterBufferDelay),
+        jitterBufferTargetDelay: num(i.jitterBufferTargetDelay),
+        jitterBufferMinimumDelay: num(i.jitterBufferMinimumDelay),
+        jitterBufferEmittedCount: num(i.jitterBufferEmittedCount),
+        totalAssemblyTime: num(i.totalAssemblyTime),
+        framesAssembledFromMultiplePackets: num(i.framesAssembledFromMultiplePackets),
       }
     : null;
   const outbound = o
@@ -70,6 +79,10 @@ export async function readStats(pc) {
         bytesSent: num(o.bytesSent),
         codec: codecName(report, o.codecId),
         targetBitrate: num(o.targetBitrate),
+        // Where the sender's milliseconds go (seconds, summed).
+        totalEncodeTime: num(o.totalEncodeTime),
+        totalPacketSendDelay: num(o.totalPacketSendDelay),
+        packetsSent: num(o.packetsSent),
       }
     : null;
   return { inbound, outbound };

@@ -15,6 +15,7 @@ const (
 	MetricCameraSent       = "echtzeit_camera_frames_sent_total"
 	MetricCameraDropped    = "echtzeit_camera_frames_dropped_total"
 	MetricCameraEncode     = "echtzeit_camera_encode_seconds"
+	MetricCameraSend       = "echtzeit_camera_send_seconds"
 	MetricCameraBytesSent  = "echtzeit_camera_bytes_sent_total"
 	MetricCameraFormatInfo = "echtzeit_camera_format_info"
 	MetricCameraPeerState  = "echtzeit_camera_peer_state"
@@ -36,7 +37,7 @@ func SignalingMetrics() []string {
 func CameraMetrics() []string {
 	return []string{
 		MetricCameraCaptured, MetricCameraEncoded, MetricCameraSent, MetricCameraDropped,
-		MetricCameraEncode, MetricCameraBytesSent, MetricCameraFormatInfo, MetricCameraPeerState,
+		MetricCameraEncode, MetricCameraSend, MetricCameraBytesSent, MetricCameraFormatInfo, MetricCameraPeerState,
 		MetricCameraTargetBitrate,
 	}
 }
