@@ -2,6 +2,7 @@ package camera_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/camera"
+	"echtzeit/camera/passthrough"
 	"echtzeit/camera/softenc"
 	"echtzeit/camera/synthetic"
 	"echtzeit/internal/contract"
@@ -35,11 +37,25 @@ func gauges(t *testing.T, m *camera.Metrics) map[string]float64 {
 				}
 				continue
 			}
+			if f.GetName() == "echtzeit_camera_source_adapts" { // {source,mode}
+				out[f.GetName()+"{"+labelValue(s, "source")+","+labelValue(s, "mode")+"}"] = v
+				continue
+			}
 			out[f.GetName()] = v
 			break
 		}
 	}
 	return out
+}
+
+// labelValue is the value of s's label name ("" if it has none).
+func labelValue(s *dto.Metric, name string) string {
+	for _, l := range s.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }
 
 // TestEstimateOverLoopback: a pion viewer sends transport-wide congestion
@@ -66,6 +82,9 @@ func TestEstimateOverLoopback(t *testing.T) {
 	assert.LessOrEqual(t, g[contract.MetricCameraTargetBitrate], float64(camera.DefaultBitrate(f)), "never above the format's bitrate")
 	assert.Positive(t, g["echtzeit_camera_stream_width"])
 	assert.Positive(t, g["echtzeit_camera_stream_fps"])
+	assert.Equal(t, 1.0, g["echtzeit_camera_source_adapts{synthetic,live}"], "the source says it adapts")
+	assert.Positive(t, g["echtzeit_camera_encoder_configured_bitrate_bps"])
+	assert.LessOrEqual(t, g["echtzeit_camera_encoder_configured_bitrate_bps"], float64(camera.DefaultBitrate(f)))
 }
 
 // fixedSource hides everything but camera.EncodedSource: a source that cannot
@@ -79,23 +98,67 @@ func (s fixedSource) Stream(ctx context.Context, f camera.Format, write func(med
 }
 
 // TestSourceThatCannotAdapt: the estimate is there, but the camera says that
-// the source cannot follow it and gives no target.
+// the source cannot follow it (per source, and for the session) and gives no
+// target: a real clip (the file source), and a software encoder hidden
+// behind camera.EncodedSource, whose encoder keeps the format's bitrate.
 func TestSourceThatCannotAdapt(t *testing.T) {
+	clip := filepath.Join("..", "testdata", "media", "testsrc-160x120-15fps.ivf")
+	for _, tt := range []struct {
+		name string
+		f    camera.Format
+		src  func(t *testing.T, m *camera.Metrics) camera.EncodedSource
+		// configured is the encoder's configured bitrate, 0 for none (a clip
+		// has no encoder).
+		configured float64
+	}{
+		{
+			name: "file", f: camera.Format{Width: 160, Height: 120, FPS: 15, Codec: camera.CodecVP8},
+			src: func(t *testing.T, _ *camera.Metrics) camera.EncodedSource {
+				src, err := passthrough.NewFile(clip, testLogger(t))
+				require.NoError(t, err)
+				return src
+			},
+		},
+		{
+			name: "fixed", f: camera.Format{Width: 320, Height: 180, FPS: 30, Codec: camera.CodecVP8},
+			src: func(t *testing.T, m *camera.Metrics) camera.EncodedSource {
+				enc, err := softenc.New(synthetic.Source{}, camera.CodecVP8, testLogger(t), m, softenc.WithVP8Tuning(-6, 1))
+				require.NoError(t, err)
+				return fixedSource{enc}
+			},
+			configured: float64(camera.DefaultBitrate(camera.Format{Width: 320, Height: 180, FPS: 30})),
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := cannotAdapt(t, tt.f, tt.name, tt.src)
+			assert.Equal(t, 1.0, g["echtzeit_camera_adaptation_info{none}"])
+			assert.Equal(t, 0.0, g["echtzeit_camera_source_adapts{"+tt.name+",none}"], "the source says it cannot adapt")
+			assert.NotContains(t, g, contract.MetricCameraTargetBitrate)
+			assert.Equal(t, float64(tt.f.Width), g["echtzeit_camera_stream_width"])
+			if tt.configured > 0 {
+				assert.Equal(t, tt.configured, g["echtzeit_camera_encoder_configured_bitrate_bps"])
+			} else {
+				assert.NotContains(t, g, "echtzeit_camera_encoder_configured_bitrate_bps")
+			}
+		})
+	}
+}
+
+// cannotAdapt streams the source to a pion viewer over loopback until the
+// camera has an estimate and returns its metrics.
+func cannotAdapt(t *testing.T, f camera.Format, name string, newSource func(*testing.T, *camera.Metrics) camera.EncodedSource) map[string]float64 {
 	srv := signalingtest.Start(t)
 	opts := []client.Option{client.WithTLSConfig(srv.TLSConfig)}
 	ctx := testContext(t, 30*time.Second)
 	room := protocol.NewRoomID()
-	f := camera.Format{Width: 320, Height: 180, FPS: 30, Codec: camera.CodecVP8}
 	metrics := camera.NewMetrics()
 	log := testLogger(t).With("part", "camera")
-	enc, err := softenc.New(synthetic.Source{}, f.Codec, log, metrics, softenc.WithVP8Tuning(-6, 1))
-	require.NoError(t, err)
 	api, err := camera.NewAPI(camera.APIOptions{ICELoopback: camera.LoopbackOn, IPFilter: loopbackOnly, Logger: log, Metrics: metrics})
 	require.NoError(t, err)
 	rc := &runningCamera{metrics: metrics}
 	cam, err := camera.New(camera.Config{
 		SignalingURL: srv.WSURL, ClientOptions: opts, Room: room,
-		Source: fixedSource{enc}, SourceName: "fixed", Format: f, API: api, Logger: log, Metrics: metrics,
+		Source: newSource(t, metrics), SourceName: name, Format: f, API: api, Logger: log, Metrics: metrics,
 		OnState: rc.onState,
 	})
 	require.NoError(t, err)
@@ -114,7 +177,6 @@ func TestSourceThatCannotAdapt(t *testing.T) {
 		g = gauges(t, metrics)
 		return g["echtzeit_camera_estimated_bandwidth_bps"] > 0
 	}, 10*time.Second, 100*time.Millisecond, "no estimate in the metrics")
-	assert.Equal(t, 1.0, g["echtzeit_camera_adaptation_info{none}"])
-	assert.NotContains(t, g, contract.MetricCameraTargetBitrate)
-	assert.Equal(t, 320.0, g["echtzeit_camera_stream_width"])
+	t.Logf("metrics: %v", g)
+	return g
 }

@@ -106,6 +106,7 @@ func New(cfg Config) (*Camera, error) {
 	// scraper sees the series from the start.
 	cfg.Metrics.SetFormat(cfg.Format, cfg.SourceName)
 	cfg.Metrics.SetPeerState(webrtc.PeerConnectionStateUnknown)
+	cfg.Metrics.SetSourceAdapts(cfg.SourceName, AdaptationOf(cfg.Source))
 	c := &Camera{cfg: cfg, log: cfg.Logger, ids: newLogIDs()}
 	// The room ID is the camera's only key (thesis §4.3.2): logs carry a keyed
 	// hash of it, which tells rooms apart within a run and nothing else.

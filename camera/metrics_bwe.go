@@ -14,6 +14,8 @@ type adaptMetrics struct {
 	target      *prometheus.GaugeVec
 	estimate    *prometheus.GaugeVec
 	encoderRate *prometheus.GaugeVec
+	configured  *prometheus.GaugeVec
+	adapts      *prometheus.GaugeVec
 	width       prometheus.Gauge
 	height      prometheus.Gauge
 	fps         prometheus.Gauge
@@ -40,10 +42,15 @@ func newAdaptMetrics(reg prometheus.Registerer) adaptMetrics {
 		target:      optional("echtzeit_camera_target_bitrate_bps", "Bitrate the camera asks of its encoder (bit/s), from the bandwidth estimate; absent for a source that cannot adapt."),
 		estimate:    optional("echtzeit_camera_estimated_bandwidth_bps", "Send-side bandwidth estimate (GCC over transport-wide congestion control feedback), bit/s."),
 		encoderRate: optional("echtzeit_camera_encoder_bitrate_bps", "Bitrate the encoder (or a pass-through source) delivered over the last second, bit/s."),
-		width:       gauge("echtzeit_camera_stream_width", "Width of the picture streamed now (after degradation), pixels."),
-		height:      gauge("echtzeit_camera_stream_height", "Height of the picture streamed now (after degradation), pixels."),
-		fps:         gauge("echtzeit_camera_stream_fps", "Frame rate streamed now (after degradation)."),
-		level:       gauge("echtzeit_camera_degradation_level", "Step of the degradation ladder in use; 0 is the format the viewer asked for."),
+		configured:  optional("echtzeit_camera_encoder_configured_bitrate_bps", "Bitrate the encoder is configured with now (set at its start and by every change it accepted; rpicam-vid's -b), bit/s; absent for a source without an encoder."),
+		adapts: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "echtzeit_camera_source_adapts",
+			Help: "Per source (feed): 1 when it can follow the bandwidth estimate (software encoder live, rpicam by restarts), 0 when it cannot (a clip plays at its own bitrate).",
+		}, []string{"source", "mode"}),
+		width:  gauge("echtzeit_camera_stream_width", "Width of the picture streamed now (after degradation), pixels."),
+		height: gauge("echtzeit_camera_stream_height", "Height of the picture streamed now (after degradation), pixels."),
+		fps:    gauge("echtzeit_camera_stream_fps", "Frame rate streamed now (after degradation)."),
+		level:  gauge("echtzeit_camera_degradation_level", "Step of the degradation ladder in use; 0 is the format the viewer asked for."),
 		mode: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "echtzeit_camera_adaptation_info",
 			Help: "1 for how the source follows the estimate: live (encoder bitrate, size and rate), restart (bitrate at start, restarted on large moves) or none.",
@@ -57,7 +64,7 @@ func newAdaptMetrics(reg prometheus.Registerer) adaptMetrics {
 		rtxPackets: counter("echtzeit_camera_retransmitted_packets_total", "Packets sent again after a NACK (on the RTX SSRC when negotiated)."),
 		rtxBytes:   counter("echtzeit_camera_retransmitted_bytes_total", "RTP bytes (header and payload) sent again after a NACK."),
 	}
-	reg.MustRegister(m.target, m.estimate, m.encoderRate, m.width, m.height, m.fps, m.level, m.mode,
+	reg.MustRegister(m.target, m.estimate, m.encoderRate, m.configured, m.adapts, m.width, m.height, m.fps, m.level, m.mode,
 		m.restarts, m.nacks, m.nacked, m.rtxPackets, m.rtxBytes)
 	return m
 }
@@ -81,6 +88,28 @@ func (m *Metrics) SetEncoderBitrate(bps float64) {
 	if m != nil {
 		m.adapt.encoderRate.WithLabelValues().Set(bps)
 	}
+}
+
+// SetEncoderConfiguredBitrate records the bitrate the encoder runs with now
+// (bit/s): what it was opened with, or the last change it accepted.
+func (m *Metrics) SetEncoderConfiguredBitrate(bps int) {
+	if m != nil {
+		m.adapt.configured.WithLabelValues().Set(float64(bps))
+	}
+}
+
+// SetSourceAdapts records whether the source named source can follow the
+// estimate: mode is AdaptationOf the source (none: it cannot), whatever
+// --congestion-control says (adaptation_info says what a session does).
+func (m *Metrics) SetSourceAdapts(source string, mode Adaptation) {
+	if m == nil {
+		return
+	}
+	v := 1.0
+	if mode == AdaptationNone {
+		v = 0
+	}
+	m.adapt.adapts.WithLabelValues(source, mode.String()).Set(v)
 }
 
 // SetStreaming records the size and frame rate in use and the step of the

@@ -254,6 +254,7 @@ func (s *session) handleState(st webrtc.PeerConnectionState) error {
 				// Warm (stream.go, warmStart): the encoder runs already; its
 				// next frame is a key frame, the first one the viewer gets
 				// (FIELD-NOTES "slow first frame").
+				s.seedRTT()
 				s.requestKeyFrame()
 			} else {
 				// A new encoder starts with a key frame.

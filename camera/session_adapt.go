@@ -172,9 +172,11 @@ func (s *session) onRTT() {
 
 // seedRTT gives the pushback the round-trip time ICE measured on the selected
 // candidate pair before any media: the first receiver reports come when the
-// first second's queue has already built up.
+// first second's queue has already built up. Only once connected: before,
+// pion's ICE transport may still be starting (a warm start's stream begins
+// before ICE, stream.go), and reading its pair then races with its start.
 func (s *session) seedRTT() {
-	if s.ad.rttSeeded || s.sender == nil || s.sender.Transport() == nil {
+	if s.ad.rttSeeded || !s.connected || s.sender == nil || s.sender.Transport() == nil {
 		return
 	}
 	st, ok := s.sender.Transport().ICETransport().GetSelectedCandidatePairStats()

@@ -72,6 +72,7 @@ func (s *Source) StreamRates(ctx context.Context, f camera.Format, keyFrames <-c
 	kfc, _ := enc.Controller().(codec.KeyFrameController)
 	brc, _ := enc.Controller().(codec.BitRateController)
 	s.log.Debug("encoder started", "format", f.String(), "keyframe_interval", f.KeyframeInterval)
+	s.metrics.SetEncoderConfiguredBitrate(f.Bitrate)
 
 	interval := time.Second / time.Duration(f.FPS)
 	var last time.Time
@@ -91,6 +92,8 @@ func (s *Source) StreamRates(ctx context.Context, f camera.Format, keyFrames <-c
 			if brc != nil {
 				if err := brc.SetBitRate(r); err != nil {
 					s.log.Warn("encoder refused a bitrate", "bitrate", r, "err", err)
+				} else {
+					s.metrics.SetEncoderConfiguredBitrate(r)
 				}
 			}
 		default:

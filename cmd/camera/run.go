@@ -263,7 +263,7 @@ func (o options) buildSource(logger *slog.Logger, m *camera.Metrics) (camera.Enc
 	case "v4l2":
 		return softenc.New(v4l2.New(o.device), o.codec, logger.With("source", "v4l2"), m, encOpts...)
 	case "rpicam":
-		return passthrough.NewRpicam(passthrough.RpicamConfig{Command: o.rpicamCommand}, logger.With("source", "rpicam")), nil
+		return passthrough.NewRpicam(passthrough.RpicamConfig{Command: o.rpicamCommand, Metrics: m}, logger.With("source", "rpicam")), nil
 	case "file":
 		if o.file == "" {
 			return nil, errors.New("--source file needs --file")

@@ -138,6 +138,10 @@ type Block struct {
 	// (default lan). Without either, trials run without an emulated network.
 	Networks       []string `yaml:"networks"`
 	ViewerNetworks []string `yaml:"viewer-networks"`
+	// CongestionControls are the camera's --congestion-control settings to
+	// sweep ("gcc", "off"; camera-to-browser with the echtzeit camera only).
+	// Without it the camera runs with its default and params say nothing.
+	CongestionControls []string `yaml:"congestion-control"`
 }
 
 // Load reads and decodes the scenario file at path, applies defaults and

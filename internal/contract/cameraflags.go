@@ -18,6 +18,11 @@ const (
 	CameraFlagLogLevel       = "log-level"
 )
 
+// CameraFlagCongestionControl ("gcc" or "off") is passed to the echtzeit
+// camera only, by a block with a congestion-control axis; it is not in
+// CameraFlags, the flags every sender program takes.
+const CameraFlagCongestionControl = "congestion-control"
+
 // CameraFlags lists the flags above, for cmd/camera's test.
 func CameraFlags() []string {
 	return []string{
