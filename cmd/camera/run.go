@@ -76,6 +76,13 @@ Sources:
   file       an H.264 (.h264) or VP8 (.ivf) clip (--file), passed through, looped
 synthetic and v4l2 encode with libvpx (vp8) or x264 (h264) and need a cgo build.
 
+Adapting to the link (--congestion-control gcc, the default): the camera estimates
+each viewer's bandwidth and sets the encoder's bitrate from it (synthetic, v4l2),
+lowers size or frame rate below what the format needs (--degradation), restarts
+rpicam-vid with a new -b when the estimate moves a lot; a file clip cannot adapt.
+/metrics says which (echtzeit_camera_source_adapts) and gives the estimate, the
+target and the encoder's configured bitrate.
+
 Flags:
 `
 
