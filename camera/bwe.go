@@ -34,6 +34,12 @@ type API struct {
 	bwe  *estimators // nil: congestion control off
 }
 
+// adapts says whether streams of src follow a bandwidth estimate while they
+// run: congestion control is on and src is a live encoder.
+func (a *API) adapts(src EncodedSource) bool {
+	return a != nil && a.bwe != nil && AdaptationOf(src) == AdaptationLive
+}
+
 // estimators hands each new PeerConnection's bandwidth estimator to the
 // session that creates it. pion creates the estimator inside
 // NewPeerConnection (cc.InterceptorFactory); mu is held across that call

@@ -35,6 +35,9 @@ type Config struct {
 	Degradation Degradation
 	// API builds the PeerConnections (NewAPI).
 	API *API
+	// ICE gives each PeerConnection its ICE servers and policy; nil: none
+	// (host candidates only).
+	ICE *ICEServers
 	// Backoff paces reconnection attempts; DefaultBackoff when nil.
 	Backoff *Backoff
 	// Logger; slog.Default when nil.
@@ -82,6 +85,7 @@ func (c Config) Validate() error {
 // waiting in the room, a lost connection to a reconnect with backoff.
 type Camera struct {
 	cfg   Config
+	fan   *fanOut // the encoders, shared by the viewers of a format
 	log   *slog.Logger
 	ids   logIDs
 	state State
@@ -107,7 +111,7 @@ func New(cfg Config) (*Camera, error) {
 	cfg.Metrics.SetFormat(cfg.Format, cfg.SourceName)
 	cfg.Metrics.SetPeerState(webrtc.PeerConnectionStateUnknown)
 	cfg.Metrics.SetSourceAdapts(cfg.SourceName, AdaptationOf(cfg.Source))
-	c := &Camera{cfg: cfg, log: cfg.Logger, ids: newLogIDs()}
+	c := &Camera{cfg: cfg, log: cfg.Logger, ids: newLogIDs(), fan: newFanOut(cfg.Source, cfg.SourceName, cfg.Logger, cfg.Metrics, cfg.API.adapts(cfg.Source))}
 	// The room ID is the camera's only key (thesis §4.3.2): logs carry a keyed
 	// hash of it, which tells rooms apart within a run and nothing else.
 	c.log.Info("camera starting", "room", c.ids.tag(string(cfg.Room)), "source", cfg.SourceName, "format", cfg.Format.String())
@@ -176,6 +180,7 @@ func (c *Camera) connectAndServe(ctx context.Context) error {
 		return err
 	}
 	c.cfg.Backoff.Reset()
+	c.cfg.ICE.Configuration(ctx) // fetched before the first viewer, not while it waits
 	c.log.Info("joined room", "room", c.ids.tag(string(joined.Room)), "id", c.ids.tag(string(cl.ID())), "peers", len(joined.Peers))
 	c.transition(EventJoined)
 	return c.serve(ctx, cl)

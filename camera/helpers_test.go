@@ -99,7 +99,7 @@ func startCameraWith(t *testing.T, cs cameraSetup) *runningCamera {
 		ICEDisconnectedTimeout: time.Second, ICEFailedTimeout: 3 * time.Second,
 	})
 	require.NoError(t, err)
-	cam, err := camera.New(camera.Config{
+	return runCamera(t, rc, camera.Config{
 		SignalingURL: cs.wsURL, ClientOptions: cs.opts, Room: cs.room,
 		Source: src, SourceName: "synthetic", Format: cs.format, API: api,
 		// The tests check the size they asked for, also on a busy machine
@@ -108,6 +108,12 @@ func startCameraWith(t *testing.T, cs cameraSetup) *runningCamera {
 		Backoff:     &camera.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
 		Logger:      log, Metrics: rc.metrics, OnState: rc.onState, Limits: cs.limits,
 	})
+}
+
+// runCamera runs a camera with cfg until the test ends.
+func runCamera(t *testing.T, rc *runningCamera, cfg camera.Config) *runningCamera {
+	t.Helper()
+	cam, err := camera.New(cfg)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

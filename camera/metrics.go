@@ -29,6 +29,8 @@ type Metrics struct {
 	peerState      *prometheus.GaugeVec
 	adapt          adaptMetrics // metrics_bwe.go
 
+	fan *fanOutMetrics
+
 	sessions        prometheus.Gauge
 	sessionsStarted prometheus.Counter
 	sessionsEnded   *prometheus.CounterVec
@@ -86,6 +88,7 @@ func NewMetrics() *Metrics {
 		}, []string{"state"}),
 	}
 	m.addSessionMetrics()
+	m.fan = newFanOutMetrics(m.registry)
 	m.registry.MustRegister(
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),

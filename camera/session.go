@@ -29,10 +29,6 @@ type (
 	remoteSignal   struct{ payload protocol.Payload }
 	localCandidate struct{ c *webrtc.ICECandidate } // nil: gathering complete
 	peerState      struct{ s webrtc.PeerConnectionState }
-	streamEnded    struct {
-		gen int
-		err error
-	}
 	setupDeadline  struct{}
 	gatherDeadline struct{ gen int } // Limits.GatherWindow after a local description
 )
@@ -45,6 +41,7 @@ type session struct {
 	viewer  protocol.ParticipantID
 	offerer bool // the camera was in the room first and offers (§4.4.2)
 	api     *API
+	ice     webrtc.Configuration
 	src     EncodedSource
 	srcName string
 	signal  signalFunc
@@ -74,13 +71,10 @@ type session struct {
 
 	negotiation // negotiation.go
 
-	keyFrames    chan struct{}
-	streamGen    int
-	streamCancel context.CancelFunc
-	streamWG     sync.WaitGroup
-	retry        *time.Timer
-	rtcpWG       sync.WaitGroup
-	ad           sessionAdapt // session_adapt.go
+	fan    *fanOut
+	sub    *subscription // while connected (or warm)
+	rtcpWG sync.WaitGroup
+	ad     sessionAdapt // session_adapt.go
 
 	started time.Time
 }
@@ -90,6 +84,8 @@ type sessionConfig struct {
 	tag     string // the viewer's log tag (logIDs)
 	offerer bool
 	api     *API
+	ice     webrtc.Configuration
+	fan     *fanOut
 	src     EncodedSource
 	srcName string
 	format  Format
@@ -103,20 +99,21 @@ type sessionConfig struct {
 
 func newSession(cfg sessionConfig) *session {
 	return &session{
-		viewer:    cfg.viewer,
-		offerer:   cfg.offerer,
-		api:       cfg.api,
-		src:       cfg.src,
-		srcName:   cfg.srcName,
-		format:    cfg.format,
-		signal:    cfg.signal,
-		log:       cfg.log.With("viewer", cfg.tag),
-		metrics:   cfg.metrics,
-		limits:    cfg.limits,
-		inbox:     newMailbox(),
-		requests:  rate.NewLimiter(rate.Limit(cfg.limits.RequestRate), cfg.limits.RequestBurst),
-		keyFrames: make(chan struct{}, 1),
-		started:   time.Now(),
+		viewer:   cfg.viewer,
+		offerer:  cfg.offerer,
+		api:      cfg.api,
+		ice:      cfg.ice,
+		fan:      cfg.fan,
+		src:      cfg.src,
+		srcName:  cfg.srcName,
+		format:   cfg.format,
+		signal:   cfg.signal,
+		log:      cfg.log.With("viewer", cfg.tag),
+		metrics:  cfg.metrics,
+		limits:   cfg.limits,
+		inbox:    newMailbox(),
+		requests: rate.NewLimiter(rate.Limit(cfg.limits.RequestRate), cfg.limits.RequestBurst),
+		started:  time.Now(),
 
 		degradation: cfg.degradation,
 	}
@@ -163,7 +160,7 @@ func (s *session) run(ctx context.Context) (err error) {
 // open makes the PeerConnection, arms the setup deadline and, when the camera
 // offers, starts the offer.
 func (s *session) open() error {
-	pc, est, err := s.api.newPeerConnection(webrtc.Configuration{}, maxBitrate(s.format))
+	pc, est, err := s.api.newPeerConnection(s.ice, maxBitrate(s.format))
 	if err != nil {
 		return fmt.Errorf("new peer connection: %w", err)
 	}
@@ -192,7 +189,7 @@ func (s *session) open() error {
 }
 
 func (s *session) teardown() error {
-	for _, t := range []*time.Timer{s.retry, s.setup, s.gatherTimer} {
+	for _, t := range []*time.Timer{s.setup, s.gatherTimer} {
 		if t != nil {
 			t.Stop()
 		}
@@ -226,10 +223,8 @@ func (s *session) handle(ev any) error {
 		if !s.connected {
 			return fmt.Errorf("%w: %v after the session started", ErrSetupTimeout, s.limits.SetupTimeout)
 		}
-	case streamEnded:
-		s.streamStopped(ev)
-	case restartStream:
-		s.restartStream(ev)
+	case keyFrameRequest:
+		s.requestKeyFrame()
 	case estimateChanged:
 		s.onEstimate()
 	case adaptTick:
@@ -250,14 +245,15 @@ func (s *session) handleState(st webrtc.PeerConnectionState) error {
 			s.up.Store(true)
 			s.setup.Stop()
 			s.log.Info("viewer connected", "format", s.format.String(), "after", time.Since(s.started).Round(time.Millisecond))
-			if s.streamCancel != nil {
-				// Warm (stream.go, warmStart): the encoder runs already; its
-				// next frame is a key frame, the first one the viewer gets
-				// (FIELD-NOTES "slow first frame").
+			if s.sub != nil {
+				// Warm (stream.go, warmStart): subscribed while ICE and DTLS
+				// were under way; from now on it gets frames, from a key frame
+				// asked for now (FIELD-NOTES "slow first frame").
 				s.seedRTT()
-				s.requestKeyFrame()
+				s.sub.activate()
 			} else {
-				// A new encoder starts with a key frame.
+				// Subscribed only now, from a key frame on (a new encoder
+				// starts with one).
 				s.startStream()
 			}
 		}

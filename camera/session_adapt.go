@@ -31,7 +31,6 @@ type (
 type sessionAdapt struct {
 	bwe   cc.BandwidthEstimator // nil: congestion control off
 	a     *adaptation
-	rates chan int // newest target for the running live encoder
 	timer *time.Timer
 
 	// queued is set while an estimateChanged waits in the mailbox: one is
@@ -54,7 +53,6 @@ func (s *session) setupAdaptation(est cc.BandwidthEstimator) {
 	}
 	s.ad.bwe = est
 	s.ad.a = newAdaptation(mode, s.format, s.degradation, func(f Format) error { return CheckFormat(s.src, f) })
-	s.ad.rates = make(chan int, 1)
 	s.ad.lastTick = time.Now()
 	s.metrics.SetAdaptation(mode)
 	if est == nil {
@@ -91,10 +89,6 @@ func (s *session) streamFormat() Format {
 	}
 	s.seedRTT()
 	f, level := s.ad.a.streamFormat(time.Now(), s.estimate())
-	select { // the new encoder starts at f.Bitrate
-	case <-s.ad.rates:
-	default:
-	}
 	s.metrics.SetStreaming(f, level)
 	if s.ad.a.mode != AdaptationNone {
 		s.metrics.SetTargetBitrate(f.Bitrate)
@@ -110,7 +104,7 @@ func (s *session) onEstimate() {
 		return
 	}
 	s.metrics.SetEstimate(est)
-	if s.streamCancel == nil || s.ad.a.base != s.format {
+	if s.sub == nil || s.ad.a.base != s.format {
 		return // no stream, or one about to restart with a new format
 	}
 	now := time.Now()
@@ -119,16 +113,21 @@ func (s *session) onEstimate() {
 		s.metrics.SetTargetBitrate(s.ad.a.rate(now))
 	}
 	switch {
+	case step.restart == "bitrate":
+		// The same feed, started again at the new target (its viewers'
+		// least): rpicam-vid takes its bitrate only when it starts.
+		s.log.Info("adapting the stream", "reason", step.restart, "estimate_kbps", est/1000, "target_kbps", s.ad.a.target/1000)
+		s.metrics.AdaptationRestart(step.restart)
+		f := s.streamFormat()
+		s.sub.setTarget(f.Bitrate)
+		s.sub.feed.restart()
 	case step.restart != "":
+		// Another step of the ladder: the feed of that size and rate.
 		s.log.Info("adapting the stream", "reason", step.restart, "estimate_kbps", est/1000, "target_kbps", s.ad.a.target/1000)
 		s.metrics.AdaptationRestart(step.restart)
 		s.startStream()
 	case step.rate > 0:
-		select { // the newest target replaces one the encoder has not taken yet
-		case <-s.ad.rates:
-		default:
-		}
-		s.ad.rates <- step.rate
+		s.sub.setTarget(step.rate)
 	}
 }
 

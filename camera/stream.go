@@ -1,48 +1,25 @@
 package camera
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media"
 
 	"echtzeit/signaling/protocol"
 )
 
-// The stream half of a session: the source runs into the track while the
-// PeerConnection is connected, restarts after a failure or a format change, and
-// answers the viewer's key frame requests. Runs on the session goroutine only,
-// except readRTCP and the source's own goroutine, which only post events.
+// The stream half of a session: while the PeerConnection is connected the
+// session's track is subscribed to the camera's feed of its format (fanOut:
+// one encoder per format, shared by every viewer of it); a format request
+// moves it to another feed, and the viewer's picture loss indications ask
+// that feed for a key frame. Runs on the session goroutine only, except
+// readRTCP, which only posts events.
 
-// restartStream asks the session to start generation gen of the stream again.
-type restartStream struct{ gen int }
-
-// streamStopped handles the end of a stream generation: a failure (not a
-// cancellation) is retried after streamRetryDelay while the viewer is connected.
-func (s *session) streamStopped(ev streamEnded) {
-	if ev.gen != s.streamGen || ev.err == nil {
-		return
-	}
-	s.log.Warn("source stopped; starting it again", "err", ev.err, "retry_in", streamRetryDelay)
-	if s.retry != nil {
-		s.retry.Stop()
-	}
-	gen := ev.gen
-	s.retry = time.AfterFunc(streamRetryDelay, func() { s.inbox.put(restartStream{gen: gen}) })
-}
-
-func (s *session) restartStream(ev restartStream) {
-	if ev.gen == s.streamGen && s.connected {
-		s.startStream()
-	}
-}
+// keyFrameRequest is a viewer's RTCP PLI or FIR, posted by readRTCP.
+type keyFrameRequest struct{}
 
 // readRTCP reads the viewer's RTCP (so the interceptors see NACKs and reports) and
 // turns picture loss indications into key frame requests. It ends when the sender
@@ -57,7 +34,7 @@ func (s *session) readRTCP(sender *webrtc.RTPSender) {
 		for _, p := range pkts {
 			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				s.requestKeyFrame()
+				s.inbox.put(keyFrameRequest{})
 			case *rtcp.ReceiverReport:
 				s.receiverReport(p)
 			case *rtcp.TransportLayerNack:
@@ -71,10 +48,10 @@ func (s *session) readRTCP(sender *webrtc.RTPSender) {
 	}
 }
 
+// requestKeyFrame passes the viewer's request to its feed.
 func (s *session) requestKeyFrame() {
-	select {
-	case s.keyFrames <- struct{}{}:
-	default:
+	if s.sub != nil {
+		s.sub.keyFrame()
 	}
 }
 
@@ -134,7 +111,7 @@ func (s *session) applyFormat(f Format) error {
 	s.log.Info("format requested", "format", f.String())
 	codecChanged := f.Codec != s.format.Codec
 	s.format = f
-	running := s.streamCancel != nil
+	running := s.sub != nil
 	s.stopStream()
 	if codecChanged {
 		track, err := newTrack(f.Codec)
@@ -152,87 +129,46 @@ func (s *session) applyFormat(f Format) error {
 	return nil
 }
 
-// warmStart starts the source and its encoder once offer and answer are
-// done, while ICE and DTLS are still under way, for sources that make a key
-// frame on demand: their start-up (the encoder's set-up, the first frames)
-// is then over when the viewer connects, and the connection asks for a key
-// frame instead of waiting for a new encoder (about 140 ms at 1280×720 on a
-// busy 2-core machine). Frames before the connection are discarded (up).
+// warmStart subscribes to the feed of the session's format once offer and
+// answer are done, while ICE and DTLS are still under way, for sources that
+// make a key frame on demand: a feed that starts for this viewer has its
+// start-up (the encoder's set-up, the first frames) over when the viewer
+// connects, and the connection asks for a key frame instead of waiting for a
+// new encoder (about 140 ms at 1280×720 on a busy 2-core machine). The
+// subscription gets no frame before the connection (activate).
 func (s *session) warmStart() {
-	if _, ok := s.src.(KeyFrameStreamer); !ok || s.streamCancel != nil || s.connected {
+	if _, ok := s.src.(KeyFrameStreamer); !ok || s.sub != nil || s.connected {
 		return
 	}
-	s.startStream()
+	key, rate := s.feedFormat()
+	s.sub = s.fan.add(s.viewer, key, s.track, false, rate, &s.ad.delivered)
 }
 
-// startStream runs the source into the track until stopStream.
+// feedFormat is the feed to subscribe to and the viewer's target to start
+// it with (0: the format's bitrate): the degradation step that fits the
+// estimate (session_adapt.go), keyed by the viewer's format's bitrate, so
+// that viewers at the same step share one encoder whatever their targets.
+func (s *session) feedFormat() (Format, int) {
+	f := s.streamFormat()
+	if s.ad.a.mode == AdaptationNone {
+		return f, 0
+	}
+	rate := f.Bitrate
+	f.Bitrate = s.format.Bitrate
+	return f, rate
+}
+
+// startStream subscribes the session's track to the feed of its format.
 func (s *session) startStream() {
 	s.stopStream()
-	s.streamGen++
-	gen := s.streamGen
-	ctx, cancel := context.WithCancel(s.ctx)
-	s.streamCancel = cancel
-	f, track, keyFrames, rates := s.streamFormat(), s.track, s.keyFrames, s.ad.rates
-	rs, live := s.src.(RateStreamer)
-	live = live && s.ad.a.mode == AdaptationLive
-	// Drop a key frame request left over from before: the new stream starts with one.
-	select {
-	case <-keyFrames:
-	default:
-	}
-	s.metrics.SetFormat(f, s.srcName)
-	started := time.Now()
-	var once sync.Once
-	_, selfCounting := s.src.(FrameCounter)
-	write := func(sample media.Sample) error {
-		if !s.up.Load() {
-			return nil // warm start: not connected yet
-		}
-		picture := sample.Duration > 0
-		if picture && !selfCounting {
-			s.metrics.FrameCaptured()
-			s.metrics.FrameEncoded(0)
-		}
-		s.ad.delivered.Add(int64(len(sample.Data)))
-		writeStart := time.Now()
-		if err := track.WriteSample(sample); err != nil {
-			s.metrics.FramesDropped(1)
-			return fmt.Errorf("write sample: %w", err)
-		}
-		if picture {
-			s.metrics.FrameWritten(time.Since(writeStart))
-		}
-		s.metrics.SampleSent(len(sample.Data), picture)
-		once.Do(func() {
-			s.log.Debug("first frame sent", "after_stream_start", time.Since(started).Round(time.Millisecond))
-		})
-		return nil
-	}
-	s.streamWG.Add(1)
-	go func() {
-		defer s.streamWG.Done()
-		var err error
-		if live {
-			err = rs.StreamRates(ctx, f, keyFrames, rates, write)
-		} else if ks, ok := s.src.(KeyFrameStreamer); ok {
-			err = ks.StreamKeyFrames(ctx, f, keyFrames, write)
-		} else {
-			err = s.src.Stream(ctx, f, write)
-		}
-		if ctx.Err() != nil {
-			err = nil
-		} else if err == nil {
-			err = errors.New("source ended")
-		}
-		s.inbox.put(streamEnded{gen: gen, err: err})
-	}()
+	key, rate := s.feedFormat()
+	s.sub = s.fan.add(s.viewer, key, s.track, true, rate, &s.ad.delivered)
 }
 
-// stopStream cancels the running source and waits for it.
+// stopStream ends the session's subscription.
 func (s *session) stopStream() {
-	if s.streamCancel != nil {
-		s.streamCancel()
-		s.streamCancel = nil
+	if s.sub != nil {
+		s.fan.unsubscribe(s.sub)
+		s.sub = nil
 	}
-	s.streamWG.Wait()
 }

@@ -80,6 +80,20 @@ type APIOptions struct {
 	NoCongestionControl bool
 	// Metrics count retransmissions; may be nil.
 	Metrics *Metrics
+	// RelayOnly says the PeerConnections use relay candidates only
+	// (ICEServers with the relay-only policy): the camera, which offers and so
+	// controls ICE (RFC 8445 §6.1.1), then nominates a relay pair as soon as
+	// one works instead of waiting pion's 2 s for a better kind of pair that
+	// cannot come (pion does not lower the wait itself under the relay policy).
+	RelayOnly bool
+	// NominationWait is how long the camera, which offers and so controls
+	// ICE, waits before it nominates a relayed candidate pair, for a direct
+	// one that may still validate; direct pairs (host, server- and
+	// peer-reflexive) are nominated at once. pion's own waits (0.5 s for
+	// server-reflexive, 1 s for peer-reflexive, 2 s for relayed pairs) cost
+	// every stream through a NAT or the relay that much setup time; a
+	// negative value keeps them.
+	NominationWait time.Duration
 	// ZeroPlayoutDelay asks the viewer to show frames without playout delay
 	// (playoutdelay.go).
 	ZeroPlayoutDelay bool
@@ -152,6 +166,14 @@ func NewAPI(o APIOptions) (*API, error) {
 		failed = 10 * time.Second
 	}
 	se.SetICETimeouts(disc, failed, time.Second)
+	if o.NominationWait >= 0 {
+		se.SetSrflxAcceptanceMinWait(0)
+		se.SetPrflxAcceptanceMinWait(0)
+		se.SetRelayAcceptanceMinWait(o.NominationWait)
+	}
+	if o.RelayOnly {
+		se.SetRelayAcceptanceMinWait(0)
+	}
 	api.pion = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	return api, nil
 }

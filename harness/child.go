@@ -34,10 +34,17 @@ func startChild(name, path string, args []string, logger *slog.Logger) (*child, 
 // "ip netns exec NAME", which executes the program in its own place: the
 // child's process ID is the program's.
 func startChildIn(prefix []string, name, path string, args []string, logger *slog.Logger) (*child, error) {
+	return startChildEnv(prefix, nil, name, path, args, logger)
+}
+
+// startChildEnv is startChildIn with env added to the harness's environment
+// (for secrets that must not show in the process list).
+func startChildEnv(prefix, env []string, name, path string, args []string, logger *slog.Logger) (*child, error) {
 	p, err := childproc.Start(childproc.Config{
 		Name:      name,
 		Path:      path,
 		Args:      args,
+		Env:       env,
 		Prefix:    prefix,
 		TailLines: childTail,
 		OnLine:    func(line string) { logger.Info(name+": "+line, "component", name) },

@@ -10,6 +10,7 @@ import (
 
 	"echtzeit/harness/browser"
 	"echtzeit/harness/cgroup"
+	"echtzeit/harness/nat"
 	"echtzeit/harness/phase"
 	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
@@ -35,6 +36,8 @@ type mediaTrial struct {
 
 	sender  Sender
 	viewers []*viewer
+	// path is the trial's NAT/relay path (direct when it has none).
+	path nat.Path
 	// budget is the sender's CPU quota group, nil without one.
 	budget *cgroup.Group
 
@@ -48,11 +51,19 @@ type mediaTrial struct {
 // warm-up, measurement. It returns what it measured, also when it failed.
 func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, st *stage, start time.Time) (results.Measured, error) {
 	var m results.Measured
+	path := nat.Paths[0]
+	if name := sp.Params.Path; name != "" {
+		p, err := nat.ParsePath(name)
+		if err != nil {
+			return m, err
+		}
+		path = p
+	}
 	net, err := r.newNetwork(sp.Index, sp.Params)
 	if err != nil {
 		return m, err
 	}
-	t := &mediaTrial{r: r, sp: sp, st: st, start: start, room: protocol.NewRoomID(), net: net}
+	t := &mediaTrial{r: r, sp: sp, st: st, start: start, room: protocol.NewRoomID(), net: net, path: path}
 	if r.sc.Camera.Remote && sp.Kind == results.KindCameraToBrowser {
 		t.room = protocol.RoomID(r.sc.Camera.Room)
 	}
@@ -61,6 +72,9 @@ func (r *runner) runMedia(ctx context.Context, sp scenario.Spec, st *stage, star
 }
 
 func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
+	if t.path.NeedsRouters() && t.net.Name() == "" {
+		return fmt.Errorf("path %s needs NAT routers: give its block an emulated network (networks: [lan])", t.path.Name)
+	}
 	if name := t.net.Name(); name != "" {
 		t.st.set("building network " + name)
 	}
@@ -89,14 +103,14 @@ func (t *mediaTrial) run(ctx context.Context, m *results.Measured) error {
 		return err
 	}
 	defer t.closeViewers()
-	if err := t.openViewers(ctx, 1, m); err != nil {
+	if err := t.openViewers(ctx, max(1, t.sp.Params.Viewers), m); err != nil {
 		return err
 	}
 	if err := t.net.FirstFrame(); err != nil {
 		t.r.logger.Warn("start the link schedule", "trial", t.sp.Index, "err", err)
 	}
-	sender, err := t.measureWindow(ctx)
-	t.fill(m, sender)
+	sender, relay, err := t.measureWindow(ctx)
+	t.fill(m, sender, relay)
 	if err != nil {
 		return err
 	}
@@ -137,10 +151,22 @@ func (t *mediaTrial) openViewers(ctx context.Context, n int, m *results.Measured
 }
 
 // measureWindow samples every viewer and the probes through the warm-up and
-// the measurement window; it returns the sender's counters over the window
-// when they could be read.
-func (t *mediaTrial) measureWindow(ctx context.Context) (*results.SenderStats, error) {
+// the measurement window; it returns the sender's and the TURN server's
+// counters over the window when they could be read.
+func (t *mediaTrial) measureWindow(ctx context.Context) (*results.SenderStats, *results.RelayStats, error) {
 	var senderStart *senderReading
+	var relayStart *relayReading
+	readRelayAt := func(what string) *relayReading {
+		if !t.ep.turn {
+			return nil
+		}
+		rr, err := readRelay(ctx, t.ep)
+		if err != nil {
+			t.r.logger.Warn("read the TURN server's counters", "trial", t.sp.Index, "at", what, "err", err)
+			return nil
+		}
+		return &rr
+	}
 	readSender := func(what string) *senderReading {
 		sr, err := t.sender.Counters(ctx)
 		if err != nil {
@@ -166,14 +192,22 @@ func (t *mediaTrial) measureWindow(ctx context.Context) (*results.SenderStats, e
 			v.series.startWindow()
 		}
 		senderStart = readSender("window start")
+		relayStart = readRelayAt("window start")
 	})
-	if err != nil || senderStart == nil {
-		return nil, err
+	if err != nil {
+		return nil, nil, err
 	}
-	if end := readSender("window end"); end != nil {
-		return senderStats(*senderStart, *end), nil
+	var sender *results.SenderStats
+	var relay *results.RelayStats
+	if end := readRelayAt("window end"); end != nil && relayStart != nil {
+		relay = relayStats(*relayStart, *end)
 	}
-	return nil, nil
+	if senderStart != nil {
+		if end := readSender("window end"); end != nil {
+			sender = senderStats(*senderStart, *end)
+		}
+	}
+	return sender, relay, nil
 }
 
 // sampleNetworkAndSender writes the network's rows (the links' capacity)
@@ -219,17 +253,31 @@ func (t *mediaTrial) sampleViewer(ctx context.Context, v *viewer, now time.Time)
 	return nil
 }
 
-// fill writes the figures of the first viewer, the sender and the probes
-// into m.
-func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats) {
+// fill writes the figures of the viewers, the sender, the relay and the
+// probes into m: the receiver figures of the viewer with the lowest fps, the
+// setup phases and ICE path of the first, every viewer's in PerViewer when
+// there are several.
+func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats, relay *results.RelayStats) {
 	if len(t.viewers) > 0 {
-		v := t.viewers[0]
-		// Setup phases again: the last snapshot has every phase of the session.
-		if last := v.series.last; last != nil && last.Session == v.setup.Session {
-			v.setup = *last
-			v.fillSetup(m)
+		per := make([]results.ViewerStats, len(t.viewers))
+		lowest := 0
+		for i, v := range t.viewers {
+			// Setup phases again: the last snapshot has every phase of the session.
+			if last := v.series.last; last != nil && last.Session == v.setup.Session {
+				v.setup = *last
+			}
+			per[i] = v.stats()
+			if per[i].FPSMean < per[lowest].FPSMean {
+				lowest = i
+			}
 		}
-		v.series.fill(m)
+		first := t.viewers[0]
+		first.fillSetup(m)
+		t.viewers[lowest].series.fill(m)
+		m.CandidatePair, m.ICEGatheringMs = first.ice()
+		if len(per) > 1 {
+			m.PerViewer = per
+		}
 	}
 	if sender != nil {
 		if mean, err := stats.Mean(t.targetKbps); err == nil {
@@ -237,6 +285,7 @@ func (t *mediaTrial) fill(m *results.Measured, sender *results.SenderStats) {
 		}
 	}
 	m.Sender = sender
+	m.Relay = relay
 	if sender != nil && (sender.EncodeMeanMs != nil || sender.SendMeanMs != nil) {
 		if m.Delays == nil {
 			m.Delays = &results.Delays{}
@@ -270,9 +319,13 @@ func (t *mediaTrial) check() error {
 	return nil
 }
 
-// pageURL is the interface's address with the trial's room and q.
+// pageURL is the interface's address with the trial's room, the path's ICE
+// policy and q.
 func (t *mediaTrial) pageURL(q url.Values) string {
 	all := url.Values{"room": {string(t.room)}}
+	if t.path.RelayOnly {
+		all.Set("relay", "1")
+	}
 	if c := t.sp.Params.Chart; c != nil && !*c {
 		all.Set("chart", "0") // the page without its live chart (DESIGN.md)
 	}

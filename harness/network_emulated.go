@@ -15,6 +15,7 @@ import (
 	"echtzeit/harness/browser"
 	"echtzeit/harness/forwarder"
 	"echtzeit/harness/link"
+	"echtzeit/harness/nat"
 	"echtzeit/harness/netns"
 	emnet "echtzeit/harness/network"
 	"echtzeit/harness/probe"
@@ -36,6 +37,7 @@ type emulatedNetwork struct {
 	index              int
 	name, viewerName   string
 	senderLP, viewerLP *link.Profile
+	path               nat.Path // the NATs in front of the sides
 
 	topo     *emnet.Topology
 	ep       *endpoint
@@ -73,6 +75,12 @@ func (r *runner) newNetwork(index int, p results.Params) (network, error) {
 		return hostNetwork{r: r}, nil
 	}
 	n := &emulatedNetwork{r: r, index: index, name: p.Network, viewerName: p.ViewerNetwork}
+	if p.Path != "" {
+		var err error
+		if n.path, err = nat.ParsePath(p.Path); err != nil {
+			return nil, err
+		}
+	}
 	n.needs[viewerSide] = 30
 	if p.Sender == results.SenderChromium {
 		n.needs[senderSide] = p.FPS
@@ -93,8 +101,8 @@ func (n *emulatedNetwork) Setup(ctx context.Context) error {
 	topo, err := emnet.Build(ctx, emnet.Config{
 		Name: fmt.Sprintf("t%d", n.index),
 		Sides: []emnet.SideConfig{
-			{Name: senderSide.String(), Profile: n.senderLP},
-			{Name: viewerSide.String(), Profile: n.viewerLP},
+			{Name: senderSide.String(), Profile: n.senderLP, NAT: n.path.Sender},
+			{Name: viewerSide.String(), Profile: n.viewerLP, NAT: n.path.Viewer},
 		},
 		Forwarder:    n.r.cfg.Forwarder,
 		ForwarderEnv: n.r.cfg.ForwarderEnv,
@@ -115,7 +123,7 @@ func (n *emulatedNetwork) Setup(ctx context.Context) error {
 		return err
 	}
 	core := topo.Core
-	n.ep, err = startSignaling(ctx, bin, n.r.sc.Signaling.RoomCapacity, signalingPlace{
+	n.ep, err = startSignaling(ctx, bin, n.r.signalingConfig(), signalingPlace{
 		prefix: core.Prefix(),
 		host:   emnet.ServiceAddr.String(),
 		port:   coreSignalingPort,

@@ -294,12 +294,26 @@ func (r *runner) ensureSignaling(ctx context.Context) (*endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	ep, err := startSignaling(ctx, bin, r.sc.Signaling.RoomCapacity, signalingPlace{}, r.logger)
+	ep, err := startSignaling(ctx, bin, r.signalingConfig(), signalingPlace{}, r.logger)
 	if err != nil {
 		return nil, &partError{part: results.ProcessSignaling, reason: err.Error()}
 	}
 	r.ep = ep
 	return ep, nil
+}
+
+// signalingConfig is the configuration of a server the harness starts: a
+// room for the sender and the most viewers of any trial, the TURN server
+// when a trial has a path.
+func (r *runner) signalingConfig() signalingConfig {
+	c := signalingConfig{capacity: r.sc.Signaling.RoomCapacity}
+	for _, b := range r.sc.Trials {
+		for _, n := range b.Viewers {
+			c.capacity = max(c.capacity, n+1)
+		}
+		c.turn = c.turn || len(b.Paths) > 0
+	}
+	return c
 }
 
 // signalingBinary finds bin/signaling once.

@@ -38,10 +38,15 @@ type cameraSender struct {
 	http       *http.Client
 }
 
-// cameraArgs are bin/camera's flags beyond the common ones: the scenario's
-// camera.args, and a generated clip for the pass-through file source.
+// cameraArgs are bin/camera's flags beyond the common ones: the path's
+// relay-only policy, the scenario's camera.args, and a generated clip for the
+// pass-through file source.
 func cameraArgs(ctx context.Context, t *mediaTrial) ([]string, error) {
-	args := slices.Clone(t.r.sc.Camera.Args)
+	var args []string
+	if t.path.RelayOnly {
+		args = append(args, contract.Flag(contract.CameraFlagICERelayOnly))
+	}
+	args = append(args, t.r.sc.Camera.Args...)
 	if t.sp.Params.Source == sourceFile && !slices.Contains(args, "--file") {
 		t.st.set("encoding the pass-through clip")
 		clip, err := t.r.passthroughClip(ctx, t.sp.Params.Width, t.sp.Params.Height, t.sp.Params.FPS)

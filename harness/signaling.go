@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -32,6 +33,19 @@ type endpoint struct {
 	opts        []client.Option
 	http        *http.Client
 	proc        *child
+	// turn is true when the server runs the embedded TURN server.
+	turn bool
+}
+
+// coreTURNPort is where the embedded TURN server listens in a trial's core
+// namespace (on the host network it takes a free port).
+const coreTURNPort = 3478
+
+// signalingConfig is what the harness asks of a server it starts.
+type signalingConfig struct {
+	capacity int
+	// turn runs the embedded TURN server beside it, with a fresh secret.
+	turn bool
 }
 
 // signalingPlace says where startSignaling runs the server: by default on
@@ -51,7 +65,7 @@ type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 // startSignaling starts bin/signaling (on a free loopback port unless at
 // says otherwise) and waits until /healthz answers; it pins the self-signed
 // certificate's fingerprint.
-func startSignaling(ctx context.Context, path string, capacity int, at signalingPlace, logger *slog.Logger) (*endpoint, error) {
+func startSignaling(ctx context.Context, path string, sc signalingConfig, at signalingPlace, logger *slog.Logger) (*endpoint, error) {
 	if at.host == "" {
 		at.host = "127.0.0.1"
 	}
@@ -65,11 +79,23 @@ func startSignaling(ctx context.Context, path string, capacity int, at signaling
 			}
 		}
 		addr := net.JoinHostPort(at.host, strconv.Itoa(port))
-		args := []string{"--addr", addr, "--room-capacity", strconv.Itoa(capacity), "--log-level", "warn"}
+		args := []string{"--addr", addr, "--room-capacity", strconv.Itoa(sc.capacity), "--log-level", "warn"}
 		if at.host != "127.0.0.1" {
 			args = append(args, "--tls-host", at.host)
 		}
-		c, err := startChildIn(at.prefix, "signaling", path, args, logger)
+		var env []string
+		if sc.turn {
+			turnPort := coreTURNPort
+			if at.port == 0 {
+				var err error
+				if turnPort, err = freePort(); err != nil {
+					return nil, err
+				}
+			}
+			args = append(args, "--turn-listen", net.JoinHostPort(at.host, strconv.Itoa(turnPort)))
+			env = append(env, "ECHTZEIT_TURN_SECRET="+rand.Text())
+		}
+		c, err := startChildEnv(at.prefix, env, "signaling", path, args, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -78,6 +104,7 @@ func startSignaling(ctx context.Context, path string, capacity int, at signaling
 			baseURL:    "https://" + addr,
 			metricsURL: "https://" + addr + "/metrics",
 			proc:       c,
+			turn:       sc.turn,
 		}
 		fp, err := waitHealthy(ctx, c, ep.baseURL+"/healthz", at.dial)
 		if err != nil {

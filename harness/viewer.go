@@ -16,8 +16,9 @@ import (
 // viewerSeries turns the viewer page's snapshots into samples.csv rows and the
 // trial's receiver figures (DESIGN.md, window.echtzeit.snapshot()).
 type viewerSeries struct {
-	trial int
-	start time.Time // the trial's start, for Sample.T
+	trial   int
+	process string    // Sample.Process of its rows (results.ViewerProcess)
+	start   time.Time // the trial's start, for Sample.T
 
 	prev        *browser.Snapshot
 	windowStart *browser.Snapshot // the last snapshot before the measurement window
@@ -38,7 +39,7 @@ type viewerSeries struct {
 const maxLatencyMs = 60_000
 
 func newViewerSeries(trial int, start time.Time) *viewerSeries {
-	return &viewerSeries{trial: trial, start: start}
+	return &viewerSeries{trial: trial, start: start, process: results.ProcessViewer}
 }
 
 // startWindow begins the measurement window at the last snapshot read.
@@ -49,7 +50,7 @@ func (v *viewerSeries) startWindow() {
 
 // add records one snapshot read at now and returns its samples.csv row.
 func (v *viewerSeries) add(s browser.Snapshot, now time.Time) results.Sample {
-	row := results.NewSample(v.trial, results.ProcessViewer)
+	row := results.NewSample(v.trial, v.process)
 	row.T = now.Sub(v.start).Seconds()
 	row.Time = now
 	row.Measuring = v.measuring
@@ -277,6 +278,7 @@ func (t *mediaTrial) openViewer(ctx context.Context, br *browser.Browser, i int)
 		return nil, t.r.browserError(br, "open viewer page", err)
 	}
 	v := &viewer{index: i, br: br, page: page, series: newViewerSeries(t.sp.Index, t.start)}
+	v.series.process = results.ViewerProcess(i)
 	v.series.frameCode = hasFrameCode(t.sp.Params.Source)
 	q := t.sender.ViewerQuery()
 	if v.series.frameCode {
@@ -303,6 +305,36 @@ func (v *viewer) waitFirstFrame(ctx context.Context, t *mediaTrial) error {
 		return fmt.Errorf("viewer page error %s: %s", last.Error.Code, last.Error.Message)
 	}
 	return err
+}
+
+// stats returns the viewer's figures over the measurement window.
+func (v *viewer) stats() results.ViewerStats {
+	var m results.Measured
+	v.series.fill(&m)
+	setup := setupFrom(v.setup.Phases, v.navStart).harnessMs
+	pair, _ := v.ice()
+	return results.ViewerStats{
+		Index: v.index, SetupMs: setup,
+		FPSMean: m.FPSMean, FPSP5: m.FPSP5, FramesDecoded: m.FramesDecoded, FreezeCount: m.FreezeCount,
+		BitrateKbps: m.BitrateKbps, PacketLossPct: m.PacketLossPct,
+		LatencyP50Ms: m.LatencyP50Ms, LatencyP95Ms: m.LatencyP95Ms,
+		ReceivedWidth: m.ReceivedWidth, ReceivedHeight: m.ReceivedHeight,
+		CandidatePair: pair,
+	}
+}
+
+// ice returns the selected candidate pair and the ICE gathering time of the
+// last snapshot read (nil when the page had none).
+func (v *viewer) ice() (*results.CandidatePair, *float64) {
+	s := v.series.last
+	if s == nil || s.ICE == nil {
+		return nil, nil
+	}
+	var pair *results.CandidatePair
+	if c := s.ICE.CandidatePair; c != nil {
+		pair = &results.CandidatePair{LocalType: c.LocalType, RemoteType: c.RemoteType, Protocol: c.Protocol, RelayProtocol: c.RelayProtocol}
+	}
+	return pair, s.ICE.GatheringMs
 }
 
 // fillSetup writes the setup figures of the viewer's setup snapshot into m.

@@ -39,7 +39,7 @@ func plain(t results.Trial) bool {
 func (r *run) networked() []results.Trial {
 	var out []results.Trial
 	for _, t := range r.trials {
-		if isMedia(t.Kind) && t.Params.Network != "" {
+		if isMedia(t.Kind) && t.Params.Network != "" && single(t) {
 			out = append(out, t)
 		}
 	}

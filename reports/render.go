@@ -30,6 +30,17 @@ func Render(dir string) error {
 	if err != nil {
 		return fmt.Errorf("render %s: %w", dir, err)
 	}
+	// The fan-out plot belongs to runs with several viewers only: in others
+	// it is neither drawn nor listed (an old file is removed below).
+	viewers, err := viewersPlot(r)
+	if err != nil {
+		return fmt.Errorf("render %s: plot %s: %w", dir, viewers.file, err)
+	}
+	if viewers.png != nil {
+		plots = append(plots, viewers)
+	} else if err := os.Remove(filepath.Join(dir, viewers.file)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove stale plot: %w", err)
+	}
 	series, err := seriesPlots(r)
 	if err != nil {
 		return fmt.Errorf("render %s: %w", dir, err)

@@ -120,6 +120,7 @@ func buildDocument(r *run, plots []plotResult) *document {
 	}
 
 	networkSection(d, r, plots)
+	d.add(append(pathsSection(r), viewersSection(r, plots)...)...)
 	d.add(mediaSections(r)...)
 
 	if t, ok := sampleTable(r); ok {

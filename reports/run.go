@@ -74,12 +74,13 @@ func (r *run) ofKind(k results.Kind) []results.Trial {
 
 // media returns the camera-to-browser and browser-to-browser trials that
 // ran under the thesis's conditions (no emulated network, or lan on both
-// sides): the plots per resolution and the thesis comparison use them; the
-// others are in the Networks section.
+// sides; one viewer, no NAT/relay path): the plots per resolution and the
+// thesis comparison use them; the others are in the Networks, Paths and
+// viewers sections.
 func (r *run) media() []results.Trial {
 	var out []results.Trial
 	for _, t := range r.trials {
-		if isMedia(t.Kind) && plain(t) {
+		if isMedia(t.Kind) && plain(t) && single(t) {
 			out = append(out, t)
 		}
 	}

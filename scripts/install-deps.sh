@@ -16,11 +16,12 @@
 #                       not pull it in), vp8enc and rtp payloaders in -good,
 #                       appsrc and videotestsrc in -base, x264enc in -ugly
 #   libgstreamer*-dev   headers for its cgo binding (camera/gstreamer)
+#   nftables            'nft': the NAT routers of the paths axis (harness/nat)
 set -euo pipefail
 
 packages=(chromium libvpx-dev libx264-dev pkg-config gcc libc6-dev ffmpeg qemu-user-static iproute2
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice
-  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev)
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev nftables)
 if [ "$#" -gt 0 ]; then packages=("$@"); fi
 
 missing=()

@@ -19,7 +19,7 @@ func TestFlagsMatchContract(t *testing.T) {
 	var help strings.Builder
 	_, err := parseFlags([]string{"--help"}, &help)
 	require.True(t, errors.Is(err, flag.ErrHelp), "err = %v", err)
-	for _, name := range append(contract.CameraFlags(), contract.CameraFlagCongestionControl) {
+	for _, name := range append(contract.CameraFlags(), contract.EchtzeitCameraFlags()...) {
 		assert.Regexp(t, `\n  -`+regexp.QuoteMeta(name)+`[ \n]`, help.String(), "flag --%s", name)
 	}
 }

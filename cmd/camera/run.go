@@ -22,6 +22,7 @@ import (
 	"echtzeit/camera/softenc"
 	"echtzeit/camera/synthetic"
 	"echtzeit/camera/v4l2"
+	"echtzeit/internal/contract"
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
 )
@@ -57,6 +58,7 @@ type options struct {
 	congestion     string
 	degradation    string
 	codecSet       bool
+	ice            iceOptions
 	maxViewers     int
 	bench          benchOptions
 }
@@ -121,9 +123,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.vp8Threads, "vp8-threads", 1, "libvpx encoder threads for --vp8-encoder libvpx")
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
+	o.ice.addFlags(fs)
 	fs.DurationVar(&o.h264VBV, "h264-vbv", 0, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264 (0: 1s at a fixed bitrate, two frames while the bitrate follows the bandwidth estimate): shorter = more even frame sizes (a shorter jitter buffer at the viewer) but a bitrate below the target")
 	fs.BoolVar(&o.zeroPlayout, "zero-playout-delay", false, "ask viewers to show frames without playout delay (RTP playout-delay extension, min = max = 0): less latency, less smoothing")
-	fs.StringVar(&o.congestion, "congestion-control", "gcc", "gcc (estimate the bandwidth, adapt bitrate, size and frame rate) or off (always the format's bitrate)")
+	fs.StringVar(&o.congestion, contract.CameraFlagCongestionControl, "gcc", "gcc (estimate the bandwidth, adapt bitrate, size and frame rate) or off (always the format's bitrate)")
 	fs.StringVar(&o.degradation, "degradation", "balanced", "below the bitrate a format needs, lower: balanced (size, then size and frame rate), maintain-framerate (size only), maintain-resolution (frame rate only) or disabled (neither)")
 	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
 	registerBenchmarkFlags(fs, &o.bench)
@@ -330,10 +333,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "New room ID %s (stored in %s)\nViewer link: %s\n", room, path, link)
 	}
 
-	api, err := camera.NewAPI(camera.APIOptions{
-		ICELoopback: o.iceLoopback, SignalingURL: o.signaling, ZeroPlayoutDelay: o.zeroPlayout,
-		Logger: logger.With("part", "webrtc"), NoCongestionControl: o.congestion == "off", Metrics: metrics,
-	})
+	api, ice, err := o.webrtc(clientOpts, logger, metrics)
 	if err != nil {
 		return err
 	}
@@ -346,6 +346,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Format:        o.format(),
 		API:           api,
 		Degradation:   degradation,
+		ICE:           ice,
 		Logger:        logger,
 		Metrics:       metrics,
 		Limits:        camera.Limits{MaxSessions: o.maxViewers},

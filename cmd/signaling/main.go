@@ -33,11 +33,10 @@ func run(args []string) error {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: signaling [flags]
 
-Runs the echtzeit signaling server: WebSocket signaling on /ws (wss:// unless
---plain), GET /healthz (200 when ready), GET /metrics (Prometheus) and the browser
-interface at /. Without --tls-cert/--tls-key it makes a self-signed certificate for
-localhost, 127.0.0.1, ::1 and the --tls-host names and logs its SHA-256 fingerprint.
-Stops gracefully on SIGINT or SIGTERM (peers get close code 1001).
+Runs the echtzeit signaling server: WebSocket signaling on /ws (wss:// unless --plain),
+GET /healthz, /metrics (Prometheus), /iceservers (STUN/TURN for WebRTC) and the browser
+interface at /. Without --tls-cert/--tls-key it makes a self-signed certificate for localhost,
+127.0.0.1, ::1 and the --tls-host names, logs its SHA-256, and stops on SIGINT/SIGTERM (close 1001).
 
 Flags:
 `)
@@ -55,6 +54,7 @@ Flags:
 	fs.Var(&origins, "allowed-origins", `browser origins allowed to connect, e.g. https://host:8443 (comma-separated, "*" for any; default: same origin only)`)
 	maxConns := fs.Int("max-conns", 0, "maximum open WebSocket connections (0 = no limit)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	ice := addICEFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ Flags:
 			"hosts", append([]string{"localhost", "127.0.0.1", "::1"}, tlsHosts...))
 	}
 
-	srv, err := server.New(cfg, logger)
+	srv, turnServer, err := ice.newServer(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ Flags:
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return srv.Serve(ctx, ln)
+	return errors.Join(srv.Serve(ctx, ln), turnServer.Close())
 }
 
 // stringList is a flag that takes comma-separated values and may repeat.

@@ -36,7 +36,12 @@ func buildBinary(t *testing.T) string {
 // startBinary runs the binary and returns the values of its start log lines.
 func startBinary(ctx context.Context, t *testing.T, bin string, args ...string) (*exec.Cmd, map[string]string, <-chan string) {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, args...)
+	return startCmd(t, exec.CommandContext(ctx, bin, args...))
+}
+
+// startCmd starts cmd (the binary) and returns the values of its start log lines.
+func startCmd(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, map[string]string, <-chan string) {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())

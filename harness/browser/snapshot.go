@@ -24,12 +24,38 @@ type Snapshot struct {
 	Outbound  *Outbound   `json:"outbound"`
 	Derived   Derived     `json:"derived"`
 	FrameCode FrameCode   `json:"frameCode"`
+	// ICE is the page's ICE configuration and path; nil from a page that
+	// predates it.
+	ICE *ICE `json:"ice"`
 	// Canvas counts the frames of the canvas test pattern the page sends
 	// (send=canvas); nil otherwise.
 	Canvas *CanvasStats `json:"canvas,omitempty"`
 	// Quality holds the picture quality of sampled received frames
 	// (quality=N); nil otherwise.
 	Quality *Quality `json:"quality,omitempty"`
+}
+
+// ICE is the page's ICE configuration (GET /iceservers, ?relay=1) and what
+// ICE found in the current session.
+type ICE struct {
+	RelayOnly bool     `json:"relayOnly"`
+	Servers   []string `json:"servers"`
+	// GatheringMs is the time from ICE gathering's start to its end, nil
+	// until it ended.
+	GatheringMs *float64 `json:"gatheringMs"`
+	// CandidatePair is the selected pair (getStats), nil before there is one.
+	CandidatePair *CandidatePair `json:"candidatePair"`
+}
+
+// CandidatePair is the selected candidate pair as the page's getStats sees it
+// (W3C webrtc-stats RTCIceCandidateStats): the local and remote candidate
+// types (host, srflx, prflx, relay), the local candidate's transport (udp,
+// tcp) and, for a relay candidate, the transport to the TURN server.
+type CandidatePair struct {
+	LocalType     string `json:"localType"`
+	RemoteType    string `json:"remoteType"`
+	Protocol      string `json:"protocol"`
+	RelayProtocol string `json:"relayProtocol,omitempty"`
 }
 
 // CanvasStats counts the canvas source's frames: drawn, and frame slots

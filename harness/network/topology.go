@@ -15,6 +15,7 @@ import (
 
 	"echtzeit/harness/forwarder"
 	"echtzeit/harness/link"
+	"echtzeit/harness/nat"
 	"echtzeit/harness/netns"
 )
 
@@ -43,6 +44,9 @@ type SideConfig struct {
 	Name string
 	// Profile is the side's access link; nil means lan.
 	Profile *link.Profile
+	// NAT puts a router of this type between the side and its access link
+	// (package nat); the zero value and nat.None mean none.
+	NAT nat.Type
 }
 
 // Config describes a topology to Build.
@@ -75,6 +79,20 @@ type Side struct {
 	// Shaped is true when the forwarder carries the access link, false for
 	// a veth pair (lan).
 	Shaped bool
+	// Router is the NAT router's namespace, nil without one. The access
+	// link then ends in it, at Public; the side's own address Addr is
+	// private, behind the router.
+	Router *netns.Namespace
+	NAT    nat.Type
+	Public netip.Addr
+}
+
+// linkNS is where the side's access link ends: its router, or the side.
+func (s *Side) linkNS() *netns.Namespace {
+	if s.Router != nil {
+		return s.Router
+	}
+	return s.NS
 }
 
 // Topology is a built network. Close removes it.
@@ -116,7 +134,7 @@ func Build(ctx context.Context, cfg Config) (_ *Topology, err error) {
 	var links []forwarder.LinkConfig
 	for i, sc := range cfg.Sides {
 		n := i + 1
-		s := &Side{Name: sc.Name, Addr: sideAddr(n), Gateway: coreAddr(n), Profile: sc.Profile}
+		s := &Side{Name: sc.Name, Addr: sideAddr(n), Public: sideAddr(n), Gateway: coreAddr(n), Profile: sc.Profile}
 		if s.Profile == nil {
 			if s.Profile, err = link.Builtin("lan"); err != nil {
 				return nil, err
@@ -126,16 +144,19 @@ func Build(ctx context.Context, cfg Config) (_ *Topology, err error) {
 			return nil, err
 		}
 		t.Sides = append(t.Sides, s)
+		if err := t.addRouter(ctx, owner, cfg.Name, sc, s, n); err != nil {
+			return nil, err
+		}
 		s.Shaped = !s.Profile.Unlimited()
 		if s.Shaped {
 			links = append(links, forwarder.LinkConfig{
-				Name: s.Name, SideNS: s.NS.Path(), SideTUN: sideIface,
+				Name: s.Name, SideNS: s.linkNS().Path(), SideTUN: sideIface,
 				CoreNS: t.Core.Path(), CoreTUN: coreIface(n),
 				Profile: s.Profile, HoldSchedule: cfg.HoldSchedule,
 			})
 			continue
 		}
-		if err := t.Core.IP(ctx, "link", "add", coreIface(n), "type", "veth", "peer", "name", sideIface, "netns", s.NS.Name); err != nil {
+		if err := t.Core.IP(ctx, "link", "add", coreIface(n), "type", "veth", "peer", "name", sideIface, "netns", s.linkNS().Name); err != nil {
 			return nil, fmt.Errorf("network: veth for %s: %w", s.Name, err)
 		}
 	}
@@ -223,14 +244,17 @@ func (t *Topology) configure(ctx context.Context) error {
 		}{
 			{t.Core, []string{"addr", "add", coreAddr(n).String() + "/24", "dev", coreIface(n)}},
 			{t.Core, []string{"link", "set", coreIface(n), "txqueuelen", "1000", "up"}},
-			{s.NS, []string{"addr", "add", s.Addr.String() + "/24", "dev", sideIface}},
-			{s.NS, []string{"link", "set", sideIface, "txqueuelen", "1000", "up"}},
-			{s.NS, []string{"route", "add", "default", "via", s.Gateway.String(), "dev", sideIface}},
+			{s.linkNS(), []string{"addr", "add", s.Public.String() + "/24", "dev", sideIface}},
+			{s.linkNS(), []string{"link", "set", sideIface, "txqueuelen", "1000", "up"}},
+			{s.linkNS(), []string{"route", "add", "default", "via", s.Gateway.String(), "dev", sideIface}},
 		}
 		for _, st := range steps {
 			if err := st.ns.IP(ctx, st.args...); err != nil {
 				return fmt.Errorf("network: side %s: %w", s.Name, err)
 			}
+		}
+		if err := t.configureRouter(ctx, s, n); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -243,7 +267,11 @@ func (t *Topology) describe() string {
 		if s.Shaped {
 			how = "forwarder"
 		}
-		parts = append(parts, fmt.Sprintf("%s=%s %s (%s)", s.Name, s.Addr, s.Profile.Name, how))
+		behind := ""
+		if s.Router != nil {
+			behind = fmt.Sprintf(" behind a %s NAT at %s", s.NAT, s.Public)
+		}
+		parts = append(parts, fmt.Sprintf("%s=%s%s %s (%s)", s.Name, s.Addr, behind, s.Profile.Name, how))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -315,6 +343,9 @@ func (t *Topology) Close() error {
 		for _, s := range t.Sides {
 			if s.NS != nil {
 				errs = append(errs, s.NS.Delete(ctx))
+			}
+			if s.Router != nil {
+				errs = append(errs, s.Router.Delete(ctx))
 			}
 		}
 		if t.Core != nil {

@@ -90,6 +90,15 @@ const (
 	ProcessSender = "sender"
 )
 
+// ViewerProcess is the Sample.Process of viewer i's rows (from 0):
+// ProcessViewer for the first, "viewer-2", "viewer-3", … for the others.
+func ViewerProcess(i int) string {
+	if i == 0 {
+		return ProcessViewer
+	}
+	return fmt.Sprintf("%s-%d", ProcessViewer, i+1)
+}
+
 // Params are a trial's coordinates in the scenario's sweep.
 type Params struct {
 	// Width and Height are the requested resolution; Resolution is "WxH".
@@ -118,6 +127,13 @@ type Params struct {
 	Participants int `json:"participants,omitempty"`
 	// SignalRate is the signals per second each load client sends (signaling-load).
 	SignalRate float64 `json:"signalRate,omitempty"`
+	// Viewers is the number of viewer pages in the room (media kinds; all in
+	// one Chromium, a page each).
+	Viewers int `json:"viewers,omitempty"`
+	// Path is the NAT/relay path between the sides (harness/nat: direct,
+	// cone, symmetric, symmetric-both, udp-blocked, relay-forced); absent
+	// when the block has no paths axis.
+	Path string `json:"path,omitempty"`
 	// Chart says whether the pages showed the live chart under the video
 	// (media kinds; false: the page was opened with chart=0).
 	Chart *bool `json:"chart,omitempty"`
@@ -330,6 +346,71 @@ type Measured struct {
 
 	// Signaling holds the figures of a signaling-load trial.
 	Signaling *SignalingLoad `json:"signaling,omitempty"`
+
+	// CandidatePair is the first viewer's selected ICE candidate pair (its
+	// getStats) at the end of the trial; nil when there was none.
+	CandidatePair *CandidatePair `json:"candidatePair,omitempty"`
+	// ICEGatheringMs is the first viewer's ICE gathering time, from the
+	// state "gathering" to "complete"; nil when gathering did not complete.
+	ICEGatheringMs *float64 `json:"iceGatheringMs,omitempty"`
+	// Relay holds the TURN server's figures over the measurement window, when
+	// the trial's signaling server ran one.
+	Relay *RelayStats `json:"relay,omitempty"`
+	// PerViewer holds every viewer's figures when the trial had more than
+	// one; the fields above are then those of the viewer with the lowest
+	// fps (FPSMean is the lowest viewer's), except Phases and SetupMs, which
+	// are the first viewer's.
+	PerViewer []ViewerStats `json:"perViewer,omitempty"`
+}
+
+// CandidatePair is an ICE candidate pair as the viewer's getStats shows it
+// (W3C webrtc-stats RTCIceCandidateStats).
+type CandidatePair struct {
+	// LocalType and RemoteType are host, srflx, prflx or relay.
+	LocalType  string `json:"localType"`
+	RemoteType string `json:"remoteType"`
+	// Protocol is the local candidate's transport (udp, tcp).
+	Protocol string `json:"protocol"`
+	// RelayProtocol is the transport to the TURN server (udp, tcp, tls) when
+	// the local candidate is a relay one.
+	RelayProtocol string `json:"relayProtocol,omitempty"`
+}
+
+// Relayed reports whether either end of the pair is a TURN relay candidate.
+func (c *CandidatePair) Relayed() bool {
+	return c != nil && (c.LocalType == "relay" || c.RemoteType == "relay")
+}
+
+// RelayStats are the embedded TURN server's counters over a trial's
+// measurement window (echtzeit_turn_* of the signaling server's /metrics).
+type RelayStats struct {
+	// BytesToPeer and BytesFromPeer are the bytes sent from and received on
+	// relay addresses; Kbps is both per second of the window: what the
+	// relay carried (a stream between two relayed sides crosses two
+	// allocations and counts twice, as the server handles it twice).
+	BytesToPeer   int64   `json:"bytesToPeer"`
+	BytesFromPeer int64   `json:"bytesFromPeer"`
+	Kbps          float64 `json:"kbps"`
+	// Allocations is the number of allocations open at the window's end.
+	Allocations int `json:"allocations"`
+}
+
+// ViewerStats are one viewer page's figures over the measurement window.
+type ViewerStats struct {
+	// Index numbers the viewers from 0 in the order their pages opened.
+	Index          int            `json:"index"`
+	SetupMs        *float64       `json:"setupMs"`
+	FPSMean        float64        `json:"fpsMean"`
+	FPSP5          float64        `json:"fpsP5"`
+	FramesDecoded  int64          `json:"framesDecoded"`
+	FreezeCount    int64          `json:"freezeCount"`
+	BitrateKbps    float64        `json:"bitrateKbps"`
+	PacketLossPct  float64        `json:"packetLossPct"`
+	LatencyP50Ms   *float64       `json:"latencyP50Ms"`
+	LatencyP95Ms   *float64       `json:"latencyP95Ms"`
+	ReceivedWidth  int            `json:"receivedWidth"`
+	ReceivedHeight int            `json:"receivedHeight"`
+	CandidatePair  *CandidatePair `json:"candidatePair,omitempty"`
 }
 
 // AppendTrial appends t as one JSON line to the trials file at path (creating

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"echtzeit/harness/cgroup"
+	"echtzeit/harness/nat"
 	"echtzeit/harness/results"
 	"echtzeit/internal/contract"
 )
@@ -49,6 +50,12 @@ func (sp Spec) Name() string {
 			name += "/" + p.ViewerNetwork
 		}
 	}
+	if p.Path != "" {
+		name += " " + p.Path
+	}
+	if p.Viewers > 1 {
+		name += fmt.Sprintf(" %d viewers", p.Viewers)
+	}
 	return fmt.Sprintf("%s #%d", name, p.Repeat)
 }
 
@@ -62,13 +69,17 @@ func (sp Spec) Estimate() time.Duration {
 	if sp.Kind == results.KindSignalingLoad {
 		setup = 3*time.Second + time.Duration(sp.Params.Participants)*5*time.Millisecond
 	}
+	if sp.Params.Viewers > 1 {
+		setup += time.Duration(sp.Params.Viewers-1) * time.Second
+	}
 	return sp.Warmup + sp.Measure + setup
 }
 
 // Expand returns the scenario's trials in run order: block by block; within a
 // block repeat by repeat (so drift spreads over all parameters), then sender,
-// sender network, viewer network, CPU budget, congestion control, codec, source, resolution,
-// frame rate and chart (participants for signaling-load).
+// sender network, viewer network, CPU budget, congestion control, codec,
+// source, resolution, frame rate, path, viewers and chart (participants for
+// signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -109,9 +120,13 @@ func Estimate(specs []Spec) time.Duration {
 // mediaParams are a media block's trials of repeat r: every combination of
 // its axes, the first axis varying slowest.
 func (s *Scenario) mediaParams(b Block, r int) []results.Params {
-	ps := []results.Params{{Participants: 2, Repeat: r}}
+	ps := []results.Params{{Participants: 2, Viewers: 1, Repeat: r}}
 	ps = cross(ps, senders(b), func(p *results.Params, v string) { p.Sender = v })
 	nets, viewerNets := networkAxes(b)
+	if nets[0] == "" && needsRouters(b.Paths) {
+		// NAT routers live in an emulated network: lan unless the block says.
+		nets, viewerNets = []string{DefaultViewerNetwork}, []string{DefaultViewerNetwork}
+	}
 	ps = cross(ps, nets, func(p *results.Params, n string) { p.Network = n })
 	ps = cross(ps, viewerNets, func(p *results.Params, n string) { p.ViewerNetwork = n })
 	ps = cross(ps, s.budgets(b), func(p *results.Params, bg cgroup.Budget) {
@@ -128,7 +143,27 @@ func (s *Scenario) mediaParams(b Block, r int) []results.Params {
 		p.Width, p.Height, p.Resolution = res.Width, res.Height, res.String()
 	})
 	ps = cross(ps, b.FPS, func(p *results.Params, f int) { p.FPS = f })
+	ps = cross(ps, pathsOrNone(b.Paths), func(p *results.Params, path string) { p.Path = path })
+	ps = cross(ps, b.Viewers, func(p *results.Params, n int) { p.Viewers, p.Participants = n, 1+n })
 	return cross(ps, b.Charts, func(p *results.Params, chart bool) { p.Chart = &chart })
+}
+
+// needsRouters reports whether a path of paths puts a NAT in front of a side.
+func needsRouters(paths []string) bool {
+	for _, name := range paths {
+		if p, err := nat.ParsePath(name); err == nil && p.NeedsRouters() {
+			return true
+		}
+	}
+	return false
+}
+
+// pathsOrNone is the paths axis, or one empty path when the block has none.
+func pathsOrNone(paths []string) []string {
+	if len(paths) == 0 {
+		return []string{""}
+	}
+	return paths
 }
 
 // cross returns every p of ps once for each value of vs, set by set.

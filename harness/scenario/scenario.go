@@ -138,6 +138,10 @@ type Block struct {
 	// (default lan). Without either, trials run without an emulated network.
 	Networks       []string `yaml:"networks"`
 	ViewerNetworks []string `yaml:"viewer-networks"`
+	// Viewers are the numbers of viewer pages in the room (media kinds).
+	Viewers []int `yaml:"viewers"`
+	// Paths are the NAT/relay paths (harness/nat.Paths) between the sides.
+	Paths []string `yaml:"paths"`
 	// CongestionControls are the camera's --congestion-control settings to
 	// sweep ("gcc", "off"; camera-to-browser with the echtzeit camera only).
 	// Without it the camera runs with its default and params say nothing.
@@ -370,6 +374,9 @@ func (s *Scenario) applyDefaults() {
 		}
 		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.FPS) == 0 {
 			b.FPS = []int{DefaultFPS}
+		}
+		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.Viewers) == 0 {
+			b.Viewers = []int{1}
 		}
 		if results.Kind(b.Kind) != results.KindSignalingLoad && len(b.Charts) == 0 {
 			b.Charts = []bool{true}

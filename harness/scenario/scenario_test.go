@@ -37,7 +37,7 @@ func TestDecodeGood(t *testing.T) {
 	specs := s.Expand()
 	require.Len(t, specs, 4+1+4)
 	assert.Equal(t, results.KindCameraToBrowser, specs[0].Kind)
-	assert.Equal(t, results.Params{Width: 160, Height: 90, Resolution: "160x90", Codec: "vp8", Sender: results.SenderEchtzeit, Source: "synthetic", FPS: 30, Participants: 2, Chart: &chartOn, Repeat: 1}, specs[0].Params)
+	assert.Equal(t, results.Params{Width: 160, Height: 90, Resolution: "160x90", Codec: "vp8", Sender: results.SenderEchtzeit, Source: "synthetic", FPS: 30, Participants: 2, Viewers: 1, Chart: &chartOn, Repeat: 1}, specs[0].Params)
 	assert.Equal(t, contract.H264, specs[2].Params.Codec)
 	assert.Equal(t, time.Second, specs[0].Warmup)
 	assert.Equal(t, DefaultTimeout.D(), specs[0].Timeout)
@@ -149,6 +149,21 @@ func TestValidateProblems(t *testing.T) {
 			yaml: "repeats: many\ntrials: []\n",
 			want: []string{"line 1: 'repeats'", "many"},
 		},
+		{
+			name: "bad viewers and paths",
+			yaml: "trials:\n  - kind: camera-to-browser\n    resolutions: [640x480]\n    viewers: [0, 9]\n    paths: [direct, carrier-grade]\n",
+			want: []string{"'trials[0].viewers[0]' must be between 1 and 8", "'trials[0].viewers[1]'", "'trials[0].paths[1]' must be one of direct, cone", "carrier-grade"},
+		},
+		{
+			name: "viewers beyond a remote server's room",
+			yaml: "signaling:\n  url: wss://pi.local:8443/ws\n  room-capacity: 3\ncamera:\n  remote: true\n  room: \"0000000000000000000000000000000000000000000000000000000000000000\"\ntrials:\n  - kind: camera-to-browser\n    resolutions: [640x480]\n    viewers: [2, 4]\n    paths: [cone]\n",
+			want: []string{"'trials[0].viewers[1]' 4 viewers and the sender need a room capacity of 5", "'trials[0].paths[0]' needs a signaling server and camera the harness starts"},
+		},
+		{
+			name: "viewers on signaling load",
+			yaml: "trials:\n  - kind: signaling-load\n    participants: [2]\n    viewers: [2]\n",
+			want: []string{"'trials[0].viewers' does not apply to signaling-load"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,6 +268,26 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestExpandViewersAndPaths(t *testing.T) {
+	s, err := Decode([]byte("name: p\ntrials:\n  - kind: camera-to-browser\n    resolutions: [640x480]\n    paths: [direct, relay-forced]\n    viewers: [1, 4]\n"))
+	require.NoError(t, err)
+	require.NoError(t, s.Validate())
+	specs := s.Expand()
+	require.Len(t, specs, 4)
+	type pv struct {
+		path    string
+		viewers int
+		parts   int
+	}
+	var got []pv
+	for _, sp := range specs {
+		got = append(got, pv{sp.Params.Path, sp.Params.Viewers, sp.Params.Participants})
+	}
+	assert.Equal(t, []pv{{"direct", 1, 2}, {"direct", 4, 5}, {"relay-forced", 1, 2}, {"relay-forced", 4, 5}}, got)
+	assert.Equal(t, "camera-to-browser 640x480 vp8 synthetic 30fps relay-forced 4 viewers #1", specs[3].Name())
+	assert.Greater(t, specs[3].Estimate(), specs[2].Estimate(), "each extra page takes setup time")
 }
 
 // TestChartsAxis: charts: [true, false] runs each trial with and without the

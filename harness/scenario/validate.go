@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"echtzeit/harness/cgroup"
+	"echtzeit/harness/nat"
 	"echtzeit/harness/results"
 	"echtzeit/internal/contract"
 	"echtzeit/signaling/protocol"
@@ -25,6 +26,10 @@ const (
 	MaxSignalRate  = 40.0
 	MaxSignalBytes = 60000 // below the server's 64 KiB message limit
 	MaxTrials      = 10000
+	// MaxViewers bounds the viewers axis: every page runs in one Chromium,
+	// and the camera serves 8 viewers at once unless told otherwise
+	// (--max-viewers, camera.DefaultLimits).
+	MaxViewers = 8
 	// MinSetupTime is what a trial's timeout must leave for setup beyond warm-up
 	// and measurement.
 	MinSetupTime = 5 * time.Second
@@ -233,11 +238,40 @@ func (s *Scenario) validateBlock(p *problems, i int) {
 			p.add(fmt.Sprintf("%s[%d]", at("fps"), j), "must be between 1 and %d, got %d", MaxFPS, f)
 		}
 	}
+	s.validateFanOut(p, i, b)
+}
+
+// validateFanOut checks the viewers and paths axes.
+func (s *Scenario) validateFanOut(p *problems, i int, b Block) {
+	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
+	for j, n := range b.Viewers {
+		key := fmt.Sprintf("%s[%d]", at("viewers"), j)
+		if n < 1 || n > MaxViewers {
+			p.add(key, "must be between 1 and %d (pages in one Chromium, viewers the camera serves), got %d", MaxViewers, n)
+		} else if n > 1 && (results.Kind(b.Kind) != results.KindCameraToBrowser || slices.ContainsFunc(senders(b), func(s string) bool { return s != results.SenderEchtzeit })) {
+			p.add(key, "more than one viewer needs the echtzeit camera as the sender: the sender page and the GStreamer sender serve one peer")
+		} else if s.Signaling.URL != "" && n+1 > s.Signaling.RoomCapacity {
+			p.add(key, "%d viewers and the sender need a room capacity of %d, but 'signaling.room-capacity' of the remote server is %d", n, n+1, s.Signaling.RoomCapacity)
+		}
+	}
+	for j, name := range b.Paths {
+		key := fmt.Sprintf("%s[%d]", at("paths"), j)
+		if _, err := nat.ParsePath(name); err != nil {
+			p.add(key, "must be one of %s, got %q", strings.Join(nat.PathNames(), ", "), name)
+			continue
+		}
+		if s.Signaling.URL != "" || s.Camera.Remote {
+			p.add(key, "needs a signaling server and camera the harness starts (it runs the TURN relay and the NATs)")
+		}
+		if slices.Contains(senders(b), results.SenderGStreamer) {
+			p.add(key, "needs the echtzeit camera or the Chromium sender: the GStreamer sender takes no ICE servers")
+		}
+	}
 }
 
 func (s *Scenario) validateLoad(p *problems, i int, b Block) {
 	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
-	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "charts", "senders", "cpu", "networks", "viewer-networks", "congestion-control"} {
+	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "charts", "senders", "cpu", "networks", "viewer-networks", "viewers", "paths", "congestion-control"} {
 		if _, set := s.lines[at(key)]; set {
 			p.add(at(key), "does not apply to signaling-load trials")
 		}

@@ -7,6 +7,7 @@ import { checkRoomID, newRoomID, parseFormat } from "./ids.js";
 import { Signaling, signalingURL } from "./signaling.js";
 import { readStats, derive } from "./stats.js";
 import { FrameCodeReader, FrameCodeStats } from "./framecode.js";
+import { IceConfig, watchGathering } from "./ice.js";
 
 /** Unix ms with sub-ms precision, on the page's monotonic clock. */
 const now = () => performance.timeOrigin + performance.now();
@@ -70,6 +71,8 @@ export class Echtzeit {
     this.canvasSource = null; // the test pattern when sending one (shareCanvas)
     this.formatRequest = null; // {width, height, fps, codec} sent to the other participant
     this.codec = params.codec || null;
+    this.ice = new IceConfig({ relayOnly: params.relay });
+    this.iceStats = { gatheringMs: null, candidatePair: null };
 
     this.signaling = new Signaling(signalingURL(), {
       onConnecting: () => this.setState("connecting"),
@@ -84,6 +87,7 @@ export class Echtzeit {
   }
 
   start() {
+    this.ice.load();
     this.signaling.start();
     this.startFrameLoop();
   }
@@ -146,12 +150,14 @@ export class Echtzeit {
         }
         break;
       case "Joined":
+        await this.ice.ready(); // the peer connection is created right after Joined
         this.onJoined(msg);
         break;
       case "Error":
         this.onServerError(msg);
         break;
       case "Room/Join":
+        await this.ice.ready();
         await this.onPeerJoined(msg.id);
         break;
       case "Room/Leave":
@@ -289,13 +295,17 @@ export class Echtzeit {
     this.derived = { fps: 0, bitrateKbps: 0, packetLossPct: 0 };
     this.lastReading = null;
 
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const pc = new RTCPeerConnection(this.ice.configuration());
     this.pc = pc;
+    this.iceStats = { gatheringMs: null, candidatePair: null };
     this.negotiated = false;
     this.makingOffer = false;
     this.pendingCandidates = [];
     const session = this.session;
     const current = () => this.pc === pc && this.session === session;
+    watchGathering(pc, now, (ms) => {
+      if (current()) this.iceStats.gatheringMs = ms;
+    });
 
     pc.onicecandidate = (ev) => {
       if (!current()) return;
@@ -556,6 +566,7 @@ export class Echtzeit {
     this.lastReading = reading;
     this.inbound = reading.inbound;
     this.outbound = reading.outbound;
+    this.iceStats.candidatePair = reading.candidatePair ?? this.iceStats.candidatePair;
     this.ui.renderStats(this);
   }
 
@@ -707,6 +718,7 @@ export class Echtzeit {
       outbound: this.outbound ? { ...this.outbound } : null,
       derived: { ...this.derived },
       frameCode: this.frameCode.snapshot(),
+      ice: { ...this.ice.describe(), ...this.iceStats },
       canvas: this.canvasSource ? this.canvasSource.stats() : null,
       quality: this.quality ? this.quality.snapshot() : null,
     };
@@ -737,7 +749,7 @@ export class Echtzeit {
   }
 }
 
-/** URL parameters: room, send=camera|canvas, width, height, fps, request=WxH@F, codec, quality=N. */
+/** URL parameters: room, send=camera|canvas, width, height, fps, request=WxH@F, codec, quality=N, relay=1. */
 export function readParams(search = window.location.search) {
   const q = new URLSearchParams(search);
   const num = (k) => {
@@ -755,5 +767,6 @@ export function readParams(search = window.location.search) {
     requestRaw: q.get("request"),
     codec: (q.get("codec") || "").toLowerCase() || null,
     quality: num("quality"),
+    relay: q.get("relay") === "1",
   };
 }

@@ -3,6 +3,8 @@
 // inbound-rtp and outbound-rtp streams, their codecs and the selected
 // candidate pair.
 
+import { candidatePair } from "./ice.js";
+
 function codecName(report, codecId) {
   const c = codecId ? report.get(codecId) : null;
   if (!c || !c.mimeType) return "";
@@ -32,7 +34,7 @@ function pick(report, type) {
 
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 
-/** One getStats() reading: {inbound, outbound} with the raw counters, or nulls. */
+/** One getStats() reading: {inbound, outbound, candidatePair} with the raw counters, or nulls. */
 export async function readStats(pc) {
   const report = await pc.getStats();
   const pair = selectedPair(report);
@@ -85,7 +87,7 @@ export async function readStats(pc) {
         packetsSent: num(o.packetsSent),
       }
     : null;
-  return { inbound, outbound };
+  return { inbound, outbound, candidatePair: candidatePair(report, pair) };
 }
 
 /**

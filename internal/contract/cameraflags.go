@@ -18,10 +18,14 @@ const (
 	CameraFlagLogLevel       = "log-level"
 )
 
-// CameraFlagCongestionControl ("gcc" or "off") is passed to the echtzeit
-// camera only, by a block with a congestion-control axis; it is not in
-// CameraFlags, the flags every sender program takes.
-const CameraFlagCongestionControl = "congestion-control"
+// Flags that only the echtzeit camera takes (not the GStreamer sender): the
+// harness passes them for the paths axis (issue 11) and the congestion-control
+// axis ("gcc" or "off", issue 9).
+const (
+	CameraFlagICEServers        = "ice-servers"
+	CameraFlagICERelayOnly      = "ice-relay-only"
+	CameraFlagCongestionControl = "congestion-control"
+)
 
 // CameraFlags lists the flags above, for cmd/camera's test.
 func CameraFlags() []string {
@@ -30,6 +34,11 @@ func CameraFlags() []string {
 		CameraFlagWidth, CameraFlagHeight, CameraFlagFPS, CameraFlagCodec, CameraFlagBitrate,
 		CameraFlagMetricsAddr, CameraFlagICELoopback, CameraFlagLogLevel,
 	}
+}
+
+// EchtzeitCameraFlags lists the flags only the echtzeit camera takes.
+func EchtzeitCameraFlags() []string {
+	return []string{CameraFlagICEServers, CameraFlagICERelayOnly, CameraFlagCongestionControl}
 }
 
 // Flag returns "--name", as it goes on a command line.

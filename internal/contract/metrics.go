@@ -41,3 +41,21 @@ func CameraMetrics() []string {
 		MetricCameraTargetBitrate,
 	}
 }
+
+// TURN server metrics (signaling/turn/metrics.go, on the signaling server's
+// /metrics when it runs the embedded TURN server).
+const (
+	MetricTURNAllocations  = "echtzeit_turn_allocations"
+	MetricTURNRelayedBytes = "echtzeit_turn_relayed_bytes_total"
+	// TURNToPeer and TURNFromPeer are the direction label values of
+	// MetricTURNRelayedBytes.
+	TURNToPeer   = "to-peer"
+	TURNFromPeer = "from-peer"
+)
+
+// TURNMetrics lists the TURN metric names.
+func TURNMetrics() []string { return []string{MetricTURNAllocations, MetricTURNRelayedBytes} }
+
+// Series is the text form of a series with one label, as /metrics writes it:
+// name{label="value"}.
+func Series(name, label, value string) string { return name + "{" + label + `="` + value + `"}` }

@@ -144,3 +144,15 @@ func ParseFingerprint(s string) ([sha256.Size]byte, error) {
 	copy(fp[:], b)
 	return fp, nil
 }
+
+// TLSConfig returns the TLS configuration that Dial would use with opts, for
+// other requests to the same server (e.g. its GET /iceservers).
+func TLSConfig(opts ...Option) (*tls.Config, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	return o.tls.Clone(), nil
+}

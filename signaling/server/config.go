@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
 
@@ -50,6 +51,11 @@ type Config struct {
 	TLS *tls.Config
 	// UI serves the browser interface at /; nil answers 404.
 	UI http.Handler
+	// Handlers are served beside /ws, /healthz, /metrics and / (path → handler),
+	// e.g. the ICE server list of package turn at /iceservers.
+	Handlers map[string]http.Handler
+	// Collectors are added to /metrics (e.g. the embedded TURN server's).
+	Collectors []prometheus.Collector
 }
 
 // DefaultConfig returns the production defaults: pings every 10 s and a peer

@@ -83,6 +83,14 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}))
+	for path, h := range cfg.Handlers {
+		mux.Handle(path, h)
+	}
+	for _, c := range cfg.Collectors {
+		if err := m.registry.Register(c); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+	}
 	if cfg.UI != nil {
 		mux.Handle("/", cfg.UI)
 	} else {

@@ -1,0 +1,131 @@
+package camera
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"echtzeit/signaling/protocol"
+)
+
+// tickSource is a VP8 KeyFrameStreamer that writes a frame every 5 ms: a key
+// frame first and whenever one is asked for, inter frames otherwise.
+type tickSource struct {
+	keys, frames atomic.Int64
+}
+
+func (s *tickSource) Codec() string { return CodecVP8 }
+
+func (s *tickSource) Stream(ctx context.Context, f Format, write func(media.Sample) error) error {
+	return s.StreamKeyFrames(ctx, f, nil, write)
+}
+
+func (s *tickSource) StreamKeyFrames(ctx context.Context, _ Format, keyFrames <-chan struct{}, write func(media.Sample) error) error {
+	key := true
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-keyFrames:
+			key = true
+			continue
+		case <-t.C:
+		}
+		data := []byte{0x31, 0, 0, 0} // inter frame
+		if key {
+			data = []byte{0x10, 0x02, 0x00, 0x9d}
+			s.keys.Add(1)
+		}
+		key = false
+		s.frames.Add(1)
+		if err := write(media.Sample{Data: data, Duration: 5 * time.Millisecond}); err != nil {
+			return err
+		}
+	}
+}
+
+func newTestFanOut(t *testing.T) (*fanOut, *tickSource, *Metrics) {
+	t.Helper()
+	src := &tickSource{}
+	m := NewMetrics()
+	return newFanOut(src, "tick", slog.New(slog.DiscardHandler), m, false), src, m
+}
+
+func subscribeTrack(t *testing.T, o *fanOut, id string, f Format) *subscription {
+	t.Helper()
+	track, err := newTrack(f.Codec)
+	require.NoError(t, err)
+	return o.subscribe(protocol.ParticipantID(id), f, track)
+}
+
+// TestKeyFrameRequestsAreRateLimited: a burst of picture loss indications
+// from one viewer forces at most one key frame per keyFrameMinInterval for
+// every viewer of the feed, and the last request is still served.
+func TestKeyFrameRequestsAreRateLimited(t *testing.T) {
+	o, src, m := newTestFanOut(t)
+	f := Format{Width: 320, Height: 240, FPS: 200, Codec: CodecVP8}
+	a := subscribeTrack(t, o, "a", f)
+	b := subscribeTrack(t, o, "b", f)
+	defer o.unsubscribe(b)
+	require.Eventually(t, func() bool { return src.frames.Load() > 10 }, 5*time.Second, time.Millisecond)
+	keysBefore := src.keys.Load()
+
+	start := time.Now()
+	n := 0
+	for time.Since(start) < keyFrameMinInterval {
+		a.keyFrame() // a lossy viewer: a PLI every 10 ms
+		n++
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(keyFrameMinInterval + 100*time.Millisecond)
+	forced := src.keys.Load() - keysBefore
+	assert.GreaterOrEqual(t, forced, int64(1), "the requests are served")
+	assert.LessOrEqual(t, forced, int64(3), "%d requests, at most one key frame per %s", n, keyFrameMinInterval)
+	o.unsubscribe(a)
+	assert.Equal(t, float64(n+1), counterValue(t, m, "echtzeit_camera_keyframe_requests_total"), "every request is counted (and b's arrival)")
+	// Every key frame but the encoder's first was forced; b's arrival may have
+	// asked for one before that first frame went out (the two are one frame).
+	assert.InDelta(t, float64(src.keys.Load()-1), counterValue(t, m, "echtzeit_camera_keyframes_forced_total"), 1)
+}
+
+// TestNewViewerWaitsForKeyFrame: a viewer that joins a running feed gets no
+// inter frame before its first key frame, which its arrival asks for.
+func TestNewViewerWaitsForKeyFrame(t *testing.T) {
+	o, src, m := newTestFanOut(t)
+	f := Format{Width: 320, Height: 240, FPS: 200, Codec: CodecVP8}
+	a := subscribeTrack(t, o, "a", f)
+	defer o.unsubscribe(a)
+	require.Eventually(t, func() bool { return src.frames.Load() > 3*int64(keyFrameMinInterval/(5*time.Millisecond)) }, 5*time.Second, time.Millisecond,
+		"run past the rate limit of the first key frame")
+	keys := src.keys.Load()
+	b := subscribeTrack(t, o, "b", f)
+	require.Eventually(t, func() bool { return src.keys.Load() > keys }, 2*time.Second, time.Millisecond, "the newcomer's arrival forces a key frame")
+	require.Eventually(t, func() bool { return !b.awaitKey.Load() }, 2*time.Second, time.Millisecond)
+	o.unsubscribe(b)
+	assert.Equal(t, 1.0, counterValue(t, m, "echtzeit_camera_encoders"), "a's feed keeps running")
+}
+
+func counterValue(t *testing.T, m *Metrics, name string) float64 {
+	t.Helper()
+	families, err := m.Registry().Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() == name && len(f.GetMetric()) > 0 {
+			x := f.GetMetric()[0]
+			if x.GetCounter() != nil {
+				return x.GetCounter().GetValue()
+			}
+			return x.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
