@@ -83,7 +83,9 @@ func TestFourViewersOneEncoder(t *testing.T) {
 	assert.Equal(t, 1.0, before.encoders, "one encoder for one format")
 	assert.Equal(t, 4.0, before.viewers)
 	require.Len(t, before.perViewer, 4)
-	assert.LessOrEqual(t, before.forced, 3.0, "a key frame for each viewer that joined a running stream, no more")
+	// Warm start: the feed runs before its first viewer connects, so every
+	// viewer (the first too) is a newcomer that gets one forced key frame.
+	assert.LessOrEqual(t, before.forced, 4.0, "a key frame for each viewer, no more")
 
 	time.Sleep(2 * time.Second)
 	after := readCounters(t, cam.metrics)

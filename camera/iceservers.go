@@ -20,6 +20,13 @@ const ICEServersPath = "/iceservers"
 // ICEServersURL is the GET /iceservers URL of the signaling server at
 // signalingURL: wss://host:port/ws → https://host:port/iceservers.
 func ICEServersURL(signalingURL string) (string, error) {
+	return ServerURL(signalingURL, ICEServersPath, "")
+}
+
+// ServerURL is the HTTP(S) URL with path and query on the signaling server
+// at signalingURL (wss → https, ws → http; its path, query and fragment are
+// dropped): the page, /iceservers.
+func ServerURL(signalingURL, path, query string) (string, error) {
 	u, err := url.Parse(signalingURL)
 	if err != nil {
 		return "", fmt.Errorf("signaling url: %w", err)
@@ -35,7 +42,7 @@ func ICEServersURL(signalingURL string) (string, error) {
 	if u.Host == "" {
 		return "", fmt.Errorf("signaling url %q has no host", signalingURL)
 	}
-	u.Path, u.RawQuery, u.Fragment = ICEServersPath, "", ""
+	u.Path, u.RawQuery, u.Fragment = path, query, ""
 	return u.String(), nil
 }
 

@@ -172,6 +172,7 @@ func mediaSections(r *run) []block {
 	bs = append(bs, delaysSection(r, media)...)
 	bs = append(bs, qualitySection(r, media)...)
 	bs = append(bs, reliabilitySection(media)...)
+	bs = append(bs, chartCostSection(media)...)
 	return append(bs, budgetSection(r)...)
 }
 

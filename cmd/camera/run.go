@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -208,25 +207,11 @@ func (o options) roomID() (protocol.RoomID, string, bool, error) {
 // viewerLink is the page URL for room on the server of signalingURL:
 // wss://host:8443/ws → https://host:8443/?room=ID.
 func viewerLink(signalingURL string, room protocol.RoomID) (string, error) {
-	u, err := url.Parse(signalingURL)
+	link, err := camera.ServerURL(signalingURL, "/", "room="+string(room))
 	if err != nil {
 		return "", fmt.Errorf("--signaling: %w", err)
 	}
-	switch u.Scheme {
-	case "wss":
-		u.Scheme = "https"
-	case "ws":
-		u.Scheme = "http"
-	default:
-		return "", fmt.Errorf("--signaling: scheme %q, want wss or ws", u.Scheme)
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("--signaling: %q has no host", signalingURL)
-	}
-	u.Path = "/"
-	u.RawQuery = "room=" + string(room)
-	u.Fragment = ""
-	return u.String(), nil
+	return link, nil
 }
 
 // encoderOptions turns the encoder flags into softenc options.
