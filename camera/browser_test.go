@@ -25,7 +25,12 @@ import (
 // chromium is the one browser of this test binary; the browser tests open tabs in it.
 var chromium = browsertest.NewShared(browser.WithWebRTCTesting())
 
-func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }
+func TestMain(m *testing.M) {
+	if code, ok := runHelper(); ok { // the forwarder or a camera process (netem_test.go)
+		os.Exit(code)
+	}
+	os.Exit(chromium.Run(m))
+}
 
 // dump is what a failed WaitFor shows.
 const dump = "JSON.stringify(window.echtzeit && window.echtzeit.snapshot())"

@@ -31,8 +31,11 @@ type Config struct {
 	SourceName string
 	// Format is the default format; a viewer's request changes it for its session.
 	Format Format
+	// Degradation is what a stream gives up when the bandwidth estimate is
+	// below what its format needs; unknown means balanced.
+	Degradation Degradation
 	// API builds the PeerConnections (NewAPI).
-	API *webrtc.API
+	API *API
 	// ICE gives each PeerConnection its ICE servers and policy; nil: none
 	// (host candidates only).
 	ICE *ICEServers
@@ -111,12 +114,13 @@ func New(cfg Config) (*Camera, error) {
 	// scraper sees the series from the start.
 	cfg.Metrics.SetFormat(cfg.Format, cfg.SourceName)
 	cfg.Metrics.SetPeerState(webrtc.PeerConnectionStateUnknown)
+	cfg.Metrics.SetSourceAdapts(cfg.SourceName, AdaptationOf(cfg.Source))
 	servers, err := cfg.servers()
 	if err != nil {
 		return nil, fmt.Errorf("camera config: %w", err)
 	}
 	c := &Camera{cfg: cfg, log: cfg.Logger, ids: newLogIDs(), servers: servers,
-		fan: newFanOut(cfg.Source, cfg.SourceName, cfg.Logger, cfg.Metrics)}
+		fan: newFanOut(cfg.Source, cfg.SourceName, cfg.Logger, cfg.Metrics, cfg.API.adapts(cfg.Source))}
 	// The room ID is the camera's only key (thesis §4.3.2): logs carry a keyed
 	// hash of it, which tells rooms apart within a run and nothing else.
 	c.log.Info("camera starting", "room", c.ids.tag(string(cfg.Room)), "source", cfg.SourceName, "format", cfg.Format.String())

@@ -17,6 +17,7 @@ func TestMetricNamesMatchContract(t *testing.T) {
 	m := camera.NewMetrics()
 	m.SetFormat(camera.Format{Width: 640, Height: 360, FPS: 30, Codec: camera.CodecVP8}, "synthetic")
 	m.SetPeerState(webrtc.PeerConnectionStateConnected)
+	m.SetTargetBitrate(1_000_000) // exists once a stream adapts
 	families, err := m.Registry().Gather()
 	require.NoError(t, err)
 	have := map[string]bool{}

@@ -30,6 +30,10 @@
 // Files: camera.go (Run, the connection), registry.go (sessions of a connection),
 // session.go (one viewer's event loop), negotiation.go (offer, answer, candidates),
 // stream.go (source → track, format requests), pacer.go, admission.go, limits.go.
+// Adaptation to the link (DESIGN.md "The camera adapts"): bwe.go (bandwidth
+// estimation, RTX, retransmission counts), rtppacer.go (the RTP pacer),
+// adapt.go, pushback.go and degrade.go (the policy), session_adapt.go (the
+// session's part).
 //
 // Sources are either raw (RawSource: the synthetic pattern of camera/synthetic,
 // V4L2 cameras of camera/v4l2), encoded in software by camera/softenc (cgo only),

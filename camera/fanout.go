@@ -34,35 +34,46 @@ type fanOut struct {
 	log     *slog.Logger
 	metrics *Metrics
 
+	// adaptive: the feeds' encoders take their bitrate from their viewers'
+	// targets while they run (RateStreamer; DESIGN.md "The camera adapts").
+	adaptive bool
+
 	mu    sync.Mutex // guards feeds; held while a feed stops, so a device is never opened twice
 	feeds map[Format]*feed
 }
 
-func newFanOut(src EncodedSource, srcName string, log *slog.Logger, m *Metrics) *fanOut {
-	return &fanOut{src: src, srcName: srcName, log: log, metrics: m, feeds: map[Format]*feed{}}
+func newFanOut(src EncodedSource, srcName string, log *slog.Logger, m *Metrics, adaptive bool) *fanOut {
+	_, rates := src.(RateStreamer)
+	return &fanOut{src: src, srcName: srcName, log: log, metrics: m, feeds: map[Format]*feed{}, adaptive: adaptive && rates}
 }
 
 // subscribe sends the frames of format f to track from the next key frame
 // on, starting the format's feed when it is the first viewer of f.
 func (o *fanOut) subscribe(viewer protocol.ParticipantID, f Format, track *webrtc.TrackLocalStaticSample) *subscription {
-	return o.add(viewer, f, track, true)
+	return o.add(viewer, f, track, true, 0, nil)
 }
 
 // subscribeWarm is subscribe for a viewer that is not connected yet: the
 // feed starts (or runs on), but the viewer gets nothing until activate.
 func (o *fanOut) subscribeWarm(viewer protocol.ParticipantID, f Format, track *webrtc.TrackLocalStaticSample) *subscription {
-	return o.add(viewer, f, track, false)
+	return o.add(viewer, f, track, false, 0, nil)
 }
 
-func (o *fanOut) add(viewer protocol.ParticipantID, f Format, track *webrtc.TrackLocalStaticSample, active bool) *subscription {
-	sub := &subscription{viewer: viewer, track: track, codec: f.Codec, metrics: o.metrics}
+// add subscribes viewer's track to the feed of f (warm unless active). rate
+// (bit/s, 0: none) is the viewer's target: a feed that starts for it starts
+// its encoder at rate, and a running adaptive feed's encoder follows the
+// least target of its viewers (subscription.setTarget). delivered, when not
+// nil, counts the bytes sent to the viewer.
+func (o *fanOut) add(viewer protocol.ParticipantID, f Format, track *webrtc.TrackLocalStaticSample, active bool, rate int, delivered *atomic.Int64) *subscription {
+	sub := &subscription{viewer: viewer, track: track, codec: f.Codec, metrics: o.metrics, delivered: delivered}
 	sub.awaitKey.Store(true)
 	sub.active.Store(active)
+	sub.target.Store(int64(max(0, rate)))
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	fd := o.feeds[f]
 	if fd == nil {
-		fd = o.start(f)
+		fd = o.start(f, rate)
 		o.feeds[f] = fd
 	}
 	sub.feed = fd
@@ -90,18 +101,27 @@ type feed struct {
 	subs   atomic.Pointer[[]*subscription] // copy on write: the source goroutine reads it without a lock
 
 	keyFrames chan struct{} // to the source, capacity 1
+	rates     chan int      // to an adaptive source (nil otherwise), capacity 1: the newest encoder bitrate
 	cancel    context.CancelFunc
 	done      chan struct{}
+	// restarting: the current stream was cancelled to start again at a new
+	// bitrate (restart, a source that takes its bitrate only at its start).
+	restarting atomic.Bool
 
-	mu       sync.Mutex // guards the fields below
-	lastKey  time.Time  // when the last key frame went out (forced or periodic)
-	keyTimer *time.Timer
+	mu           sync.Mutex // guards the fields below
+	lastKey      time.Time  // when the last key frame went out (forced or periodic)
+	keyTimer     *time.Timer
+	rate         int                // bit/s the encoder runs at (or a new stream starts at); 0: the format's
+	streamCancel context.CancelFunc // ends the current stream (restart)
 }
 
-// start starts the feed of f (o.mu held).
-func (o *fanOut) start(f Format) *feed {
+// start starts the feed of f at rate bit/s (0: f's own) (o.mu held).
+func (o *fanOut) start(f Format, rate int) *feed {
 	ctx, cancel := context.WithCancel(context.Background())
-	fd := &feed{format: f, o: o, keyFrames: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	fd := &feed{format: f, o: o, keyFrames: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{}), rate: max(0, rate)}
+	if o.adaptive {
+		fd.rates = make(chan int, 1)
+	}
 	fd.subs.Store(&[]*subscription{})
 	o.metrics.EncoderStarted(f, o.srcName)
 	o.log.Debug("encoder feed started", "format", f.String())
@@ -119,6 +139,9 @@ func (fd *feed) add(sub *subscription) {
 		// A running stream: the newcomer needs a key frame. The first viewer
 		// gets the new encoder's first frame, which is one.
 		fd.newcomerKeyFrameLocked()
+	}
+	if len(old) > 0 {
+		fd.retargetLocked() // the newcomer's link may be thinner
 	}
 }
 
@@ -146,7 +169,60 @@ func (fd *feed) remove(sub *subscription) int {
 		}
 	}
 	fd.subs.Store(&next)
+	fd.retargetLocked() // the viewer that left may have held the rate down
 	return len(next)
+}
+
+// leastTargetLocked is the least positive target of the feed's viewers, 0
+// when none has one (fd.mu held).
+func (fd *feed) leastTargetLocked() int {
+	least := 0
+	for _, s := range *fd.subs.Load() {
+		if t := int(s.target.Load()); t > 0 && (least == 0 || t < least) {
+			least = t
+		}
+	}
+	return least
+}
+
+// retarget gives an adaptive feed's running encoder the least target of its
+// viewers, when it differs from the rate it has by rateStep or more: one
+// encoder serves them all, so the viewer with the thinnest link sets it.
+func (fd *feed) retarget() {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	fd.retargetLocked()
+}
+
+func (fd *feed) retargetLocked() {
+	t := fd.leastTargetLocked()
+	if fd.rates == nil || t <= 0 {
+		return
+	}
+	if d := float64(t - fd.rate); fd.rate > 0 && d < rateStep*float64(fd.rate) && -d < rateStep*float64(fd.rate) {
+		return
+	}
+	fd.rate = t
+	select { // the newest rate replaces one the encoder has not taken yet
+	case <-fd.rates:
+	default:
+	}
+	fd.rates <- t // capacity 1, emptied above, and only written under fd.mu
+}
+
+// restart starts the feed's source again at the least target of its
+// viewers: for sources that take their bitrate only when they start
+// (rpicam-vid's -b, AdaptationRestart).
+func (fd *feed) restart() {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	if t := fd.leastTargetLocked(); t > 0 {
+		fd.rate = t
+	}
+	if fd.streamCancel != nil {
+		fd.restarting.Store(true)
+		fd.streamCancel()
+	}
 }
 
 // stop ends the source and waits for it.
@@ -207,6 +283,9 @@ func (fd *feed) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if fd.restarting.Swap(false) {
+			continue // restart: at once, at the new rate
+		}
 		o.log.Warn("source stopped; starting it again", "format", fd.format.String(), "err", err, "retry_in", streamRetryDelay)
 		t := time.NewTimer(streamRetryDelay)
 		select {
@@ -218,9 +297,25 @@ func (fd *feed) run(ctx context.Context) {
 	}
 }
 
-// stream runs the source once; every sample goes to every subscriber.
+// stream runs the source once, at the feed's rate; every sample goes to
+// every subscriber.
 func (fd *feed) stream(ctx context.Context) error {
 	o := fd.o
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fd.mu.Lock()
+	fd.streamCancel = cancel
+	f := fd.format
+	if fd.rate > 0 {
+		f.Bitrate = fd.rate
+	}
+	if fd.rates != nil {
+		select { // the new encoder starts at f.Bitrate
+		case <-fd.rates:
+		default:
+		}
+	}
+	fd.mu.Unlock()
 	_, selfCounting := o.src.(FrameCounter)
 	write := func(sample media.Sample) error {
 		picture := sample.Duration > 0
@@ -240,10 +335,12 @@ func (fd *feed) stream(ctx context.Context) error {
 		return nil
 	}
 	var err error
-	if ks, ok := o.src.(KeyFrameStreamer); ok {
-		err = ks.StreamKeyFrames(ctx, fd.format, fd.keyFrames, write)
+	if rs, ok := o.src.(RateStreamer); ok && fd.rates != nil {
+		err = rs.StreamRates(ctx, f, fd.keyFrames, fd.rates, write)
+	} else if ks, ok := o.src.(KeyFrameStreamer); ok {
+		err = ks.StreamKeyFrames(ctx, f, fd.keyFrames, write)
 	} else {
-		err = o.src.Stream(ctx, fd.format, write)
+		err = o.src.Stream(ctx, f, write)
 	}
 	if ctx.Err() != nil {
 		return nil
@@ -263,6 +360,17 @@ type subscription struct {
 	metrics  *Metrics
 	awaitKey atomic.Bool // nothing is sent before the first key frame
 	active   atomic.Bool // connected: frames are sent (subscribeWarm, activate)
+	// target is the bitrate the viewer's estimate allows (bit/s, 0: none).
+	target atomic.Int64
+	// delivered, when set, counts the bytes written to the viewer's track.
+	delivered *atomic.Int64
+}
+
+// setTarget sets the bitrate the viewer's estimate allows (bit/s); an
+// adaptive feed's encoder follows the least target of its viewers.
+func (s *subscription) setTarget(bps int) {
+	s.target.Store(int64(max(0, bps)))
+	s.feed.retarget()
 }
 
 // activate starts sending to a viewer subscribed before it connected, from a
@@ -287,6 +395,9 @@ func (s *subscription) write(sample media.Sample, key, picture bool) {
 			return
 		}
 		s.awaitKey.Store(false)
+	}
+	if s.delivered != nil {
+		s.delivered.Add(int64(len(sample.Data)))
 	}
 	start := time.Now()
 	if err := s.track.WriteSample(sample); err != nil {

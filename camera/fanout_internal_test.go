@@ -56,7 +56,7 @@ func newTestFanOut(t *testing.T) (*fanOut, *tickSource, *Metrics) {
 	t.Helper()
 	src := &tickSource{}
 	m := NewMetrics()
-	return newFanOut(src, "tick", slog.New(slog.DiscardHandler), m), src, m
+	return newFanOut(src, "tick", slog.New(slog.DiscardHandler), m, false), src, m
 }
 
 func subscribeTrack(t *testing.T, o *fanOut, id string, f Format) *subscription {

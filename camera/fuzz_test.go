@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/stretchr/testify/require"
 
@@ -90,7 +89,7 @@ var (
 	fuzzLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 )
 
-func mustFuzzAPI() *webrtc.API {
+func mustFuzzAPI() *API {
 	api, err := NewAPI(APIOptions{IPFilter: func(net.IP) bool { return false }})
 	if err != nil {
 		panic(err)

@@ -95,15 +95,18 @@ func startCameraWith(t *testing.T, cs cameraSetup) *runningCamera {
 	src, err := softenc.New(synthetic.Source{}, cs.format.Codec, log, rc.metrics, encOpts...)
 	require.NoError(t, err)
 	api, err := camera.NewAPI(camera.APIOptions{
-		ICELoopback: camera.LoopbackOn, IPFilter: loopbackOnly, Logger: log,
+		ICELoopback: camera.LoopbackOn, IPFilter: loopbackOnly, Logger: log, Metrics: rc.metrics,
 		ICEDisconnectedTimeout: time.Second, ICEFailedTimeout: 3 * time.Second,
 	})
 	require.NoError(t, err)
 	return runCamera(t, rc, camera.Config{
 		SignalingURL: cs.wsURL, ClientOptions: cs.opts, Room: cs.room,
 		Source: src, SourceName: "synthetic", Format: cs.format, API: api,
-		Backoff: &camera.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
-		Logger:  log, Metrics: rc.metrics, OnState: rc.onState, Limits: cs.limits,
+		// The tests check the size they asked for, also on a busy machine
+		// where the estimate can fall: only the frame rate may give.
+		Degradation: camera.DegradationMaintainResolution,
+		Backoff:     &camera.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
+		Logger:      log, Metrics: rc.metrics, OnState: rc.onState, Limits: cs.limits,
 	})
 }
 

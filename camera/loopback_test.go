@@ -141,7 +141,7 @@ func TestLoopbackGathering(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			api, err := NewAPI(APIOptions{ICELoopback: tt.mode, SignalingURL: tt.signaling})
 			require.NoError(t, err)
-			pc, err := api.NewPeerConnection(webrtc.Configuration{})
+			pc, _, err := api.newPeerConnection(webrtc.Configuration{}, 0)
 			require.NoError(t, err)
 			defer func() { require.NoError(t, pc.Close()) }()
 			_, err = pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo)

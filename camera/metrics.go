@@ -27,6 +27,7 @@ type Metrics struct {
 	bytesSent      prometheus.Counter
 	formatInfo     *prometheus.GaugeVec
 	peerState      *prometheus.GaugeVec
+	adapt          adaptMetrics // metrics_bwe.go
 
 	fan *fanOutMetrics
 
@@ -96,6 +97,7 @@ func NewMetrics() *Metrics {
 		m.sessions, m.sessionsStarted, m.sessionsEnded, m.sessionsDelayed, m.sessionsRefused,
 		m.signalsSent, m.signalsDropped, m.signalQueue,
 	)
+	m.adapt = newAdaptMetrics(m.registry)
 	return m
 }
 

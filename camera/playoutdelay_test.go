@@ -49,7 +49,7 @@ func TestZeroPlayoutDelayOffered(t *testing.T) {
 	for _, on := range []bool{false, true} {
 		api, err := NewAPI(APIOptions{ZeroPlayoutDelay: on})
 		require.NoError(t, err)
-		pc, err := api.NewPeerConnection(webrtc.Configuration{})
+		pc, _, err := api.newPeerConnection(webrtc.Configuration{}, 0)
 		require.NoError(t, err)
 		track, err := newTrack(CodecVP8)
 		require.NoError(t, err)

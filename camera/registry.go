@@ -195,7 +195,7 @@ func (r *registry) start(viewer protocol.ParticipantID, offerer bool, signals []
 	s := newSession(sessionConfig{
 		viewer: viewer, tag: c.ids.tag(string(viewer)), offerer: offerer,
 		api: c.cfg.API, ice: c.cfg.ICE.Configuration(r.ctx), fan: c.fan, src: c.cfg.Source, srcName: c.cfg.SourceName, format: c.cfg.Format,
-		log: c.log, metrics: c.cfg.Metrics, limits: r.limits,
+		log: c.log, metrics: c.cfg.Metrics, limits: r.limits, degradation: c.cfg.Degradation,
 		signal: func(p json.RawMessage, urgent bool) error { return r.pacer.enqueue(key, viewer, p, urgent) },
 	})
 	for _, p := range signals {

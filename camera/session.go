@@ -40,7 +40,7 @@ type (
 type session struct {
 	viewer  protocol.ParticipantID
 	offerer bool // the camera was in the room first and offers (§4.4.2)
-	api     *webrtc.API
+	api     *API
 	ice     webrtc.Configuration
 	src     EncodedSource
 	srcName string
@@ -48,6 +48,9 @@ type session struct {
 	log     *slog.Logger
 	metrics *Metrics
 	limits  Limits
+	// degradation is what the stream gives up below the bitrate its format
+	// needs (degrade.go).
+	degradation Degradation
 
 	inbox *mailbox
 	// ctx is the session's lifetime (set by run): the stream's context derives
@@ -69,8 +72,9 @@ type session struct {
 	negotiation // negotiation.go
 
 	fan    *fanOut
-	sub    *subscription // while connected
+	sub    *subscription // while connected (or warm)
 	rtcpWG sync.WaitGroup
+	ad     sessionAdapt // session_adapt.go
 
 	started time.Time
 }
@@ -79,7 +83,7 @@ type sessionConfig struct {
 	viewer  protocol.ParticipantID
 	tag     string // the viewer's log tag (logIDs)
 	offerer bool
-	api     *webrtc.API
+	api     *API
 	ice     webrtc.Configuration
 	fan     *fanOut
 	src     EncodedSource
@@ -89,6 +93,8 @@ type sessionConfig struct {
 	log     *slog.Logger
 	metrics *Metrics
 	limits  Limits
+
+	degradation Degradation
 }
 
 func newSession(cfg sessionConfig) *session {
@@ -108,6 +114,8 @@ func newSession(cfg sessionConfig) *session {
 		inbox:    newMailbox(),
 		requests: rate.NewLimiter(rate.Limit(cfg.limits.RequestRate), cfg.limits.RequestBurst),
 		started:  time.Now(),
+
+		degradation: cfg.degradation,
 	}
 }
 
@@ -152,11 +160,12 @@ func (s *session) run(ctx context.Context) (err error) {
 // open makes the PeerConnection, arms the setup deadline and, when the camera
 // offers, starts the offer.
 func (s *session) open() error {
-	pc, err := s.api.NewPeerConnection(s.ice)
+	pc, est, err := s.api.newPeerConnection(s.ice, maxBitrate(s.format))
 	if err != nil {
 		return fmt.Errorf("new peer connection: %w", err)
 	}
 	s.pc = pc
+	s.setupAdaptation(est)
 	track, err := newTrack(s.format.Codec)
 	if err != nil {
 		return err
@@ -185,6 +194,7 @@ func (s *session) teardown() error {
 			t.Stop()
 		}
 	}
+	s.stopAdaptation()
 	s.stopStream()
 	var err error
 	if s.pc != nil {
@@ -215,6 +225,12 @@ func (s *session) handle(ev any) error {
 		}
 	case keyFrameRequest:
 		s.requestKeyFrame()
+	case estimateChanged:
+		s.onEstimate()
+	case adaptTick:
+		s.onAdaptTick()
+	case rttChanged:
+		s.onRTT()
 	}
 	return nil
 }
@@ -233,6 +249,7 @@ func (s *session) handleState(st webrtc.PeerConnectionState) error {
 				// Warm (stream.go, warmStart): subscribed while ICE and DTLS
 				// were under way; from now on it gets frames, from a key frame
 				// asked for now (FIELD-NOTES "slow first frame").
+				s.seedRTT()
 				s.sub.activate()
 			} else {
 				// Subscribed only now, from a key frame on (a new encoder

@@ -32,9 +32,17 @@ func (s *session) readRTCP(sender *webrtc.RTPSender) {
 			return
 		}
 		for _, p := range pkts {
-			switch p.(type) {
+			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				s.inbox.put(keyFrameRequest{})
+			case *rtcp.ReceiverReport:
+				s.receiverReport(p)
+			case *rtcp.TransportLayerNack:
+				n := 0
+				for _, pair := range p.Nacks {
+					n += len(pair.PacketList())
+				}
+				s.metrics.NACKReceived(n)
 			}
 		}
 	}
@@ -132,13 +140,29 @@ func (s *session) warmStart() {
 	if _, ok := s.src.(KeyFrameStreamer); !ok || s.sub != nil || s.connected {
 		return
 	}
-	s.sub = s.fan.subscribeWarm(s.viewer, s.format, s.track)
+	key, rate := s.feedFormat()
+	s.sub = s.fan.add(s.viewer, key, s.track, false, rate, &s.ad.delivered)
+}
+
+// feedFormat is the feed to subscribe to and the viewer's target to start
+// it with (0: the format's bitrate): the degradation step that fits the
+// estimate (session_adapt.go), keyed by the viewer's format's bitrate, so
+// that viewers at the same step share one encoder whatever their targets.
+func (s *session) feedFormat() (Format, int) {
+	f := s.streamFormat()
+	if s.ad.a.mode == AdaptationNone {
+		return f, 0
+	}
+	rate := f.Bitrate
+	f.Bitrate = s.format.Bitrate
+	return f, rate
 }
 
 // startStream subscribes the session's track to the feed of its format.
 func (s *session) startStream() {
 	s.stopStream()
-	s.sub = s.fan.subscribe(s.viewer, s.format, s.track)
+	key, rate := s.feedFormat()
+	s.sub = s.fan.add(s.viewer, key, s.track, true, rate, &s.ad.delivered)
 }
 
 // stopStream ends the session's subscription.

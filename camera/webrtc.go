@@ -14,9 +14,11 @@ import (
 // Payload types and fmtp lines the camera offers. H.264 is constrained baseline
 // 3.1 with packetization mode 1, the profile every WebRTC browser decodes.
 const (
-	payloadTypeVP8  = 96
-	payloadTypeH264 = 102
-	fmtpH264        = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+	payloadTypeVP8     = 96
+	payloadTypeVP8RTX  = 97
+	payloadTypeH264    = 102
+	payloadTypeH264RTX = 103
+	fmtpH264           = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
 )
 
 var videoFeedback = []webrtc.RTCPFeedback{
@@ -73,6 +75,11 @@ type APIOptions struct {
 	Logger *slog.Logger
 	// ICEDisconnectedTimeout and ICEFailedTimeout default to 4 s and 10 s.
 	ICEDisconnectedTimeout, ICEFailedTimeout time.Duration
+	// NoCongestionControl turns the bandwidth estimation off: every stream
+	// keeps its format's bitrate (the camera before issue 9).
+	NoCongestionControl bool
+	// Metrics count retransmissions; may be nil.
+	Metrics *Metrics
 	// RelayOnly says the PeerConnections use relay candidates only
 	// (ICEServers with the relay-only policy): the camera, which offers and so
 	// controls ICE (RFC 8445 §6.1.1), then nominates a relay pair as soon as
@@ -92,9 +99,10 @@ type APIOptions struct {
 	ZeroPlayoutDelay bool
 }
 
-// NewAPI builds the pion API the camera's PeerConnections use: VP8 and H.264 only,
-// the default interceptors (NACK, RTCP reports, TWCC), and the ICE settings.
-func NewAPI(o APIOptions) (*webrtc.API, error) {
+// NewAPI builds the pion API the camera's PeerConnections use: VP8 and H.264 only
+// (with RTX), send-side bandwidth estimation (bwe.go), the default interceptors
+// (NACK, RTCP reports, TWCC feedback), and the ICE settings.
+func NewAPI(o APIOptions) (*API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range []struct {
 		codec string
@@ -108,7 +116,20 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 			return nil, fmt.Errorf("register %s: %w", c.codec, err)
 		}
 	}
+	if err := registerRTX(m, map[webrtc.PayloadType]webrtc.PayloadType{payloadTypeVP8: payloadTypeVP8RTX, payloadTypeH264: payloadTypeH264RTX}); err != nil {
+		return nil, err
+	}
 	reg := &interceptor.Registry{}
+	api := &API{}
+	if !o.NoCongestionControl {
+		api.bwe = &estimators{}
+		if o.Logger != nil {
+			api.bwe.logs = pionLogs{log: o.Logger}
+		}
+		if err := registerCongestionControl(m, reg, api.bwe, o.Metrics); err != nil {
+			return nil, err
+		}
+	}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
@@ -153,5 +174,6 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 	if o.RelayOnly {
 		se.SetRelayAcceptanceMinWait(0)
 	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+	api.pion = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	return api, nil
 }

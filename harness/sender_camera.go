@@ -115,6 +115,9 @@ func (c *cameraSender) start(t *mediaTrial, extra []string) error {
 	if t.ep.fingerprint != "" {
 		args = append(args, flag(contract.CameraFlagTLSFingerprint), t.ep.fingerprint)
 	}
+	if p.CongestionControl != "" {
+		args = append(args, flag(contract.CameraFlagCongestionControl), p.CongestionControl)
+	}
 	if r.sc.Camera.Bitrate > 0 {
 		args = append(args, flag(contract.CameraFlagBitrate), strconv.Itoa(r.sc.Camera.Bitrate))
 	}

@@ -57,11 +57,12 @@ type sender struct {
 	codec   contract.Codec
 	source  string
 	cpu     string // the CPU budget, "" without one
+	cc      string // the camera's congestion control when swept ("gcc", "off"), "" otherwise
 	remote  bool
 }
 
 func senderOf(t results.Trial) sender {
-	s := sender{kind: t.Kind, codec: t.Params.Codec, remote: t.Remote, cpu: t.Params.CPU, source: t.Params.Source}
+	s := sender{kind: t.Kind, codec: t.Params.Codec, remote: t.Remote, cpu: t.Params.CPU, source: t.Params.Source, cc: t.Params.CongestionControl}
 	if t.Kind == results.KindCameraToBrowser {
 		s.program = t.Params.Sender
 		if s.program == "" {
@@ -131,6 +132,9 @@ func compareSender(a, b sender) int {
 	if c := cmp.Compare(a.source, b.source); c != 0 {
 		return c
 	}
+	if c := cmp.Compare(a.cc, b.cc); c != 0 { // gcc before off
+		return c
+	}
 	if a.remote != b.remote {
 		if !a.remote {
 			return -1
@@ -193,6 +197,12 @@ func sendersOf(ts []results.Trial) senderSet {
 		}
 		if s.cpu != "" && (s.cpu != "host" || len(budgets) > 1) {
 			parts = append(parts, "cpu "+s.cpu)
+		}
+		switch s.cc {
+		case "gcc":
+			parts = append(parts, "gcc")
+		case "off":
+			parts = append(parts, "cc off")
 		}
 		if s.remote {
 			parts = append(parts, "(remote)")

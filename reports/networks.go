@@ -233,6 +233,9 @@ func profileVerdict(name string, gs []netGroup, labels map[sender]string, r *run
 	default:
 		fmt.Fprintf(&b, "usable: %s. Not usable: %s.", strings.Join(good, "; "), strings.Join(bad, "; "))
 	}
+	for _, s := range ccSentences(gs, labels) {
+		b.WriteString(" " + s)
+	}
 	for _, g := range gs {
 		for _, t := range okTrials(g.trials) {
 			if s := stepSentence(t, labels[g.sender], r.samples); s != "" {
@@ -241,6 +244,34 @@ func profileVerdict(name string, gs []netGroup, labels map[sender]string, r *run
 		}
 	}
 	return b.String()
+}
+
+// ccSentences compare each camera that ran with congestion control (gcc)
+// with the same camera without it (off) at the same resolution and viewer
+// link: how much of the link each sent, their frame rates, freezes and
+// latency.
+func ccSentences(gs []netGroup, labels map[sender]string) []string {
+	var out []string
+	for _, on := range gs {
+		if on.sender.cc != "gcc" {
+			continue
+		}
+		offSender := on.sender
+		offSender.cc = "off"
+		i := slices.IndexFunc(gs, func(g netGroup) bool { return g.sender == offSender && g.res == on.res && g.viewer == on.viewer })
+		if i < 0 {
+			continue
+		}
+		a, b := figuresOf(on.trials), figuresOf(gs[i].trials)
+		if a.ok == 0 || b.ok == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("At %s, %s sent %s %% of the link (target %s kbit/s) at %s fps with %s ms frozen and a latency p95 of %s ms; "+
+			"%s sent %s %% at %s fps with %s ms frozen and %s ms.",
+			on.res.text(), labels[on.sender], f0(a.share()), f0(a.target), f1(a.fps), f0(a.freezeMs), f0(a.latP95),
+			labels[offSender], f0(b.share()), f1(b.fps), f0(b.freezeMs), f0(b.latP95)))
+	}
+	return out
 }
 
 // stepSentence says how trial t followed the first drop and the first rise

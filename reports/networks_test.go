@@ -178,3 +178,31 @@ func TestRenderNetworks(t *testing.T) {
 	require.NoError(t, Render(dir))
 	assert.FileExists(t, filepath.Join(dir, seriesFile(3)))
 }
+
+// TestCongestionControlComparison: a camera swept over congestion control
+// gets one row per setting in its profile's table and a sentence that sets
+// gcc beside off.
+func TestCongestionControlComparison(t *testing.T) {
+	p := func(v float64) *float64 { return &v }
+	trial := func(i int, cc string, fps, freezeMs, sent, target float64) results.Trial {
+		tr := results.Trial{Index: i, Kind: results.KindCameraToBrowser, OK: true,
+			Params: results.Params{Width: 1280, Height: 720, Resolution: "1280x720", Codec: "vp8", Sender: results.SenderEchtzeit,
+				FPS: 30, Repeat: 1, Network: "3g", ViewerNetwork: "lan", CongestionControl: cc}}
+		tr.FPSMean, tr.FreezeDurationMs, tr.BitrateKbps = fps, freezeMs, math.Min(sent, 760)
+		tr.LatencyP50Ms, tr.LatencyP95Ms, tr.LinkKbps = p(100), p(250), p(768)
+		tr.Sender = &results.SenderStats{BitrateKbps: p(sent)}
+		if target > 0 {
+			tr.Sender.TargetBitrateKbps = p(target)
+		}
+		return tr
+	}
+	ts := []results.Trial{trial(1, "off", 9, 4200, 2200, 0), trial(0, "gcc", 29, 0, 700, 610)}
+	gs := netGroups(ts)
+	labels := sendersOf(ts).labels
+	require.Len(t, gs, 2)
+	assert.Equal(t, "camera VP8 gcc", labels[gs[0].sender], "gcc first")
+	assert.Equal(t, "camera VP8 cc off", labels[gs[1].sender])
+	assert.Equal(t, []string{"At 1280×720, camera VP8 gcc sent 91 % of the link (target 610 kbit/s) at 29.0 fps with 0 ms frozen and a latency p95 of 250 ms; " +
+		"camera VP8 cc off sent 286 % at 9.0 fps with 4200 ms frozen and 250 ms."}, ccSentences(gs, labels))
+	assert.Empty(t, ccSentences(gs[:1], labels), "no off to compare with")
+}

@@ -42,6 +42,7 @@ type File struct {
 var (
 	_ camera.EncodedSource   = (*File)(nil)
 	_ camera.FormatSupporter = (*File)(nil)
+	_ camera.Adapter         = (*File)(nil)
 )
 
 // NewFile checks that path is a clip the source can play (by extension and
@@ -83,6 +84,10 @@ func NewFile(path string, logger *slog.Logger) (*File, error) {
 	}
 	return &File{path: path, kind: kind, logger: logger.With("clip", path)}, nil
 }
+
+// Adaptation is camera.AdaptationNone: a clip is sent at its own bitrate,
+// whatever the bandwidth estimate says.
+func (s *File) Adaptation() camera.Adaptation { return camera.AdaptationNone }
 
 // Codec returns "h264" or "vp8".
 func (s *File) Codec() string {

@@ -234,3 +234,12 @@ func TestFileSupportsFormat(t *testing.T) {
 	require.ErrorIs(t, h264.SupportsFormat(camera.Format{Codec: "vp8"}), camera.ErrUnsupportedFormat)
 	require.ErrorIs(t, vp8.SupportsFormat(camera.Format{Codec: "h264"}), camera.ErrUnsupportedFormat)
 }
+
+// TestAdaptation: a clip cannot adapt; rpicam-vid is restarted with a new
+// bitrate (camera.Adapter).
+func TestAdaptation(t *testing.T) {
+	f, err := NewFile(clipPath(clipAUD), testLogger(t))
+	require.NoError(t, err)
+	assert.Equal(t, camera.AdaptationNone, camera.AdaptationOf(f))
+	assert.Equal(t, camera.AdaptationRestart, camera.AdaptationOf(NewRpicam(RpicamConfig{}, nil)))
+}

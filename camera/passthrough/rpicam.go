@@ -56,6 +56,9 @@ type RpicamConfig struct {
 	StopTimeout time.Duration
 	// MaxNALSize bounds one NAL unit (default DefaultMaxNALSize).
 	MaxNALSize int
+	// Metrics, when set, get the bitrate each rpicam-vid was started with
+	// (the encoder's configured bitrate).
+	Metrics *camera.Metrics
 }
 
 // Rpicam passes the Raspberry Pi camera's hardware H.264 stream through: it
@@ -71,7 +74,13 @@ type Rpicam struct {
 var (
 	_ camera.EncodedSource   = (*Rpicam)(nil)
 	_ camera.FormatSupporter = (*Rpicam)(nil)
+	_ camera.Adapter         = (*Rpicam)(nil)
 )
+
+// Adaptation is camera.AdaptationRestart: rpicam-vid takes its bitrate (-b)
+// when it starts; the camera starts it again when the bandwidth estimate
+// has moved a lot (DESIGN.md "The camera adapts").
+func (s *Rpicam) Adaptation() camera.Adaptation { return camera.AdaptationRestart }
 
 // NewRpicam returns the rpicam source. A nil logger discards the logs.
 func NewRpicam(cfg RpicamConfig, logger *slog.Logger) *Rpicam {
@@ -194,6 +203,7 @@ func (s *Rpicam) Stream(ctx context.Context, f camera.Format, write func(media.S
 
 	s.logger.Info("starting camera process", "cmd", strings.Join(args, " "),
 		"width", f.Width, "height", f.Height, "fps", f.FPS, "bitrate", f.Bitrate)
+	s.cfg.Metrics.SetEncoderConfiguredBitrate(f.Bitrate)
 	logger := s.logger.With("process", args[0])
 	p, err := child.Start(child.Config{
 		Name:       args[0],

@@ -6,7 +6,7 @@
 // SDP says Constrained Baseline 42e01f; Chromium copes, other browsers may not),
 // leaves the frame rate unset and lets x264 print statistics to stderr. With
 // WithH264Tuning (the default of cmd/camera) the package uses its own x264 binding:
-// Constrained Baseline, "zerolatency" tune, ABR with a one-second VBV, quiet. For VP8, mediadevices v0.9.4 exposes neither libvpx's
+// Constrained Baseline, "zerolatency" tune, ABR with a two-frame VBV and a bitrate that changes live, quiet. For VP8, mediadevices v0.9.4 exposes neither libvpx's
 // cpu-used speed setting nor encoder threads (only the deadline, already
 // "realtime"), so its encoder runs libvpx at its slowest realtime speed on one core
 // (~31 ms of CPU per 1280×720 frame of full-frame motion measured here). With

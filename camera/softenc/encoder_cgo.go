@@ -45,6 +45,12 @@ func (s *Source) Stream(ctx context.Context, f camera.Format, write func(media.S
 // previous frame's capture, so the RTP clock follows real capture times even when
 // frames are skipped.
 func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames <-chan struct{}, write func(media.Sample) error) error {
+	return s.StreamRates(ctx, f, keyFrames, nil, write)
+}
+
+// StreamRates is StreamKeyFrames whose encoder bitrate follows rates (bit/s,
+// camera.RateStreamer): the newest value is applied before the next frame.
+func (s *Source) StreamRates(ctx context.Context, f camera.Format, keyFrames <-chan struct{}, rates <-chan int, write func(media.Sample) error) error {
 	if err := s.SupportsFormat(f); err != nil {
 		return err
 	}
@@ -58,13 +64,15 @@ func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames
 	defer stop()
 
 	timed := &timedReader{r: reader}
-	enc, err := s.buildEncoder(timed, f)
+	enc, err := s.buildEncoder(timed, f, rates != nil)
 	if err != nil {
 		return codecError(f.Codec, err)
 	}
 	defer enc.Close()
 	kfc, _ := enc.Controller().(codec.KeyFrameController)
+	brc, _ := enc.Controller().(codec.BitRateController)
 	s.log.Debug("encoder started", "format", f.String(), "keyframe_interval", f.KeyframeInterval)
+	s.metrics.SetEncoderConfiguredBitrate(f.Bitrate)
 
 	interval := time.Second / time.Duration(f.FPS)
 	var last time.Time
@@ -76,6 +84,17 @@ func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames
 		case <-keyFrames:
 			if kfc != nil {
 				_ = kfc.ForceKeyFrame()
+			}
+		default:
+		}
+		select {
+		case r := <-rates:
+			if brc != nil {
+				if err := brc.SetBitRate(r); err != nil {
+					s.log.Warn("encoder refused a bitrate", "bitrate", r, "err", err)
+				} else {
+					s.metrics.SetEncoderConfiguredBitrate(r)
+				}
 			}
 		default:
 		}
@@ -107,12 +126,25 @@ func (s *Source) StreamKeyFrames(ctx context.Context, f camera.Format, keyFrames
 	}
 }
 
-func (s *Source) buildEncoder(r video.Reader, f camera.Format) (codec.ReadCloser, error) {
+// clocked gives an own encoder the source's presentation clock (tests).
+func (s *Source) clocked(e *frameEncoder, err error) (codec.ReadCloser, error) {
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.clock != nil {
+		e.now = s.opts.clock
+	}
+	return e, nil
+}
+
+// buildEncoder opens f's encoder; adaptive says whether its bitrate will
+// follow the camera's estimate (the VBV's default, options.h264VBV).
+func (s *Source) buildEncoder(r video.Reader, f camera.Format, adaptive bool) (codec.ReadCloser, error) {
 	if f.Codec == camera.CodecVP8 && s.opts.vp8Tuned {
-		return newVP8Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.vp8Threads, s.opts.vp8CPUUsed)
+		return s.clocked(newVP8Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.vp8Threads, s.opts.vp8CPUUsed))
 	}
 	if f.Codec == camera.CodecH264 && s.opts.h264Own {
-		return newH264Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.h264Threads, s.opts.h264Preset, s.opts.h264VBV(f.FPS))
+		return s.clocked(newH264Encoder(r, f.Width, f.Height, f.FPS, f.Bitrate, f.KeyframeInterval, s.opts.h264Threads, s.opts.h264Preset, s.opts.h264VBV(f.FPS, adaptive)))
 	}
 	p := prop.Media{Video: prop.Video{Width: f.Width, Height: f.Height, FrameRate: float32(f.FPS), FrameFormat: frame.FormatI420}}
 	switch f.Codec {

@@ -25,3 +25,8 @@ func (s *Source) Stream(context.Context, camera.Format, func(media.Sample) error
 func (s *Source) StreamKeyFrames(context.Context, camera.Format, <-chan struct{}, func(media.Sample) error) error {
 	return ErrNoCgo
 }
+
+// StreamRates fails: software encoding needs cgo.
+func (s *Source) StreamRates(context.Context, camera.Format, <-chan struct{}, <-chan int, func(media.Sample) error) error {
+	return ErrNoCgo
+}

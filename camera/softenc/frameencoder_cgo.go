@@ -18,26 +18,36 @@ import (
 // frame in memory the caller owns.
 type encodeFunc func(y *image.YCbCr, pts int64, key bool) ([]byte, error)
 
+// rateFunc changes the encoder's target bitrate (bit/s) between two frames.
+type rateFunc func(bitrate int) error
+
 // frameEncoder is the part the codec bindings share: it reads frames from the
-// source, stamps them, serialises encoding against ForceKeyFrame and Close, and
-// implements mediadevices' codec.ReadCloser and codec.KeyFrameController. The
-// bindings (vp8_cgo.go, h264_cgo.go) supply only the encode and free calls.
+// source, stamps them, serialises encoding against ForceKeyFrame, SetBitRate and
+// Close, and implements mediadevices' codec.ReadCloser, codec.KeyFrameController
+// and codec.BitRateController. The bindings (vp8_cgo.go, h264_cgo.go) supply
+// only the encode, rate and free calls.
 type frameEncoder struct {
-	name   string // for errors: "libvpx VP8", "x264"
-	r      video.Reader
-	encode encodeFunc
-	free   func()
-	start  time.Time
+	name    string // for errors: "libvpx VP8", "x264"
+	r       video.Reader
+	encode  encodeFunc
+	setRate rateFunc
+	free    func()
+	now     func() time.Time // the presentation clock; time.Now but in tests
+	start   time.Time
 
 	mu       sync.Mutex
 	forceKey bool
+	rate     int // a new bitrate to apply before the next frame; 0: none
 	closed   bool
 }
 
-var _ codec.ReadCloser = (*frameEncoder)(nil)
+var (
+	_ codec.ReadCloser        = (*frameEncoder)(nil)
+	_ codec.BitRateController = (*frameEncoder)(nil)
+)
 
-func newFrameEncoder(name string, r video.Reader, encode encodeFunc, free func()) *frameEncoder {
-	return &frameEncoder{name: name, r: video.ToI420(r), encode: encode, free: free}
+func newFrameEncoder(name string, r video.Reader, encode encodeFunc, setRate rateFunc, free func()) *frameEncoder {
+	return &frameEncoder{name: name, r: video.ToI420(r), encode: encode, setRate: setRate, free: free, now: time.Now}
 }
 
 // Read reads one frame from the source and returns it encoded.
@@ -56,9 +66,15 @@ func (f *frameEncoder) Read() ([]byte, func(), error) {
 	if !ok || y.SubsampleRatio != image.YCbCrSubsampleRatio420 {
 		return nil, func() {}, fmt.Errorf("%s encoder: want an I420 frame, got %T", f.name, img)
 	}
-	now := time.Now()
+	now := f.now()
 	if f.start.IsZero() {
 		f.start = now
+	}
+	if f.rate > 0 {
+		if err := f.setRate(f.rate); err != nil {
+			return nil, func() {}, fmt.Errorf("%s bitrate %d: %w", f.name, f.rate, err)
+		}
+		f.rate = 0
 	}
 	key := f.forceKey
 	f.forceKey = false
@@ -77,7 +93,20 @@ func (f *frameEncoder) ForceKeyFrame() error {
 	return nil
 }
 
-// Controller returns the encoder itself (codec.KeyFrameController).
+// SetBitRate changes the target bitrate (bit/s) from the next frame on
+// (codec.BitRateController).
+func (f *frameEncoder) SetBitRate(bitrate int) error {
+	if bitrate <= 0 {
+		return fmt.Errorf("%s: bitrate must be positive, got %d", f.name, bitrate)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rate = bitrate
+	return nil
+}
+
+// Controller returns the encoder itself (codec.KeyFrameController,
+// codec.BitRateController).
 func (f *frameEncoder) Controller() codec.EncoderController { return f }
 
 // Close frees the encoder; Read returns io.EOF after it.

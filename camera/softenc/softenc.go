@@ -35,7 +35,11 @@ type options struct {
 	h264Own     bool
 	h264Preset  string
 	h264Threads int
-	h264VBVSize time.Duration // 0: DefaultH264VBV
+	h264VBVSize time.Duration // 0: DefaultH264VBV, or two frames when adapting
+
+	// clock, when set, stamps the frames for the own encoders instead of
+	// time.Now (tests: an encoder that sees exactly the nominal frame rate).
+	clock func() time.Time
 }
 
 // DefaultH264VBV is the default x264 rate-control buffer (VBV) in time at
@@ -44,13 +48,22 @@ type options struct {
 // jitter buffer grows with that spread of frame sizes. A short one
 // (WithH264VBV, --h264-vbv) evens the sizes out, but x264's ABR then
 // undershoots the target bitrate (measured: three frames at 1280×720 gave half
-// of it), so the default stays one second (issue #13's measurements).
+// of it), so the default stays one second (issue #13's measurements) for a
+// stream at a fixed bitrate. A stream whose bitrate follows the camera's
+// bandwidth estimate (StreamRates with rates) defaults to two frames instead:
+// there a key frame of a second's bits would fill a thin link's queue for a
+// second, and the estimate, not the buffer, keeps the bitrate near the link's
+// (x264 undershoots a two-frame target by about 9 %, TestBitrateFollowsTarget).
 const DefaultH264VBV = time.Second
 
-// h264VBV is the VBV of a stream.
-func (o options) h264VBV(int) time.Duration {
+// h264VBV is the VBV of a stream at fps frames per second; adaptive says
+// whether its bitrate follows the estimate.
+func (o options) h264VBV(fps int, adaptive bool) time.Duration {
 	if o.h264VBVSize > 0 {
 		return o.h264VBVSize
+	}
+	if adaptive {
+		return 2 * time.Second / time.Duration(max(1, fps))
 	}
 	return DefaultH264VBV
 }
@@ -82,6 +95,7 @@ func WithVP8Tuning(cpuUsed, threads int) Option {
 var (
 	_ camera.FormatSupporter  = (*Source)(nil)
 	_ camera.KeyFrameStreamer = (*Source)(nil)
+	_ camera.RateStreamer     = (*Source)(nil)
 	_ camera.FrameCounter     = (*Source)(nil)
 )
 
@@ -99,11 +113,8 @@ func (s *Source) SupportsFormat(f camera.Format) error {
 	return s.raw.SupportsFormat(f)
 }
 
-// DefaultBitrate is the bitrate used when a Format leaves it 0: 0.08 bit per pixel
-// and frame (≈2.2 Mbit/s at 1280×720@30), at least 150 kbit/s.
-func DefaultBitrate(f camera.Format) int {
-	return max(150_000, int(0.08*float64(f.Width*f.Height*f.FPS)))
-}
+// DefaultBitrate is the bitrate used when a Format leaves it 0 (camera.DefaultBitrate).
+func DefaultBitrate(f camera.Format) int { return camera.DefaultBitrate(f) }
 
 // DefaultKeyframeInterval is two seconds of frames.
 func DefaultKeyframeInterval(f camera.Format) int { return max(1, 2*f.FPS) }

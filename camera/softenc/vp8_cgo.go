@@ -10,6 +10,7 @@ package softenc
 //
 // typedef struct {
 //   vpx_codec_ctx_t ctx;
+//   vpx_codec_enc_cfg_t cfg;
 //   vpx_image_t img;
 //   unsigned char *out;
 //   size_t out_len, out_cap;
@@ -21,6 +22,7 @@ package softenc
 //   if (!e) return -1;
 //   vpx_codec_enc_cfg_t cfg;
 //   if (vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &cfg, 0)) { free(e); return -2; }
+//   int frame_ms = 1000 / fps > 0 ? 1000 / fps : 1;
 //   cfg.g_w = w; cfg.g_h = h;
 //   cfg.g_timebase.num = 1; cfg.g_timebase.den = 90000;
 //   cfg.g_threads = threads;
@@ -31,11 +33,14 @@ package softenc
 //   cfg.rc_target_bitrate = kbps;
 //   cfg.rc_min_quantizer = 2; cfg.rc_max_quantizer = 56;
 //   cfg.rc_undershoot_pct = 100; cfg.rc_overshoot_pct = 15;
-//   cfg.rc_buf_initial_sz = 500; cfg.rc_buf_optimal_sz = 600; cfg.rc_buf_sz = 1000;
+//   // A rate-control buffer of about one frame (libwebrtc: 1 s), so no frame,
+//   // not even a key frame (capped by MAX_INTRA_BITRATE_PCT), floods a thin link.
+//   cfg.rc_buf_initial_sz = frame_ms; cfg.rc_buf_optimal_sz = frame_ms; cfg.rc_buf_sz = 2 * frame_ms;
 //   cfg.rc_dropframe_thresh = 0;
 //   cfg.rc_resize_allowed = 0;
 //   cfg.kf_mode = VPX_KF_AUTO; cfg.kf_min_dist = 0; cfg.kf_max_dist = kf;
-//   if (vpx_codec_enc_init(&e->ctx, vpx_codec_vp8_cx(), &cfg, 0)) { free(e); return -3; }
+//   e->cfg = cfg;
+//   if (vpx_codec_enc_init(&e->ctx, vpx_codec_vp8_cx(), &e->cfg, 0)) { free(e); return -3; }
 //   vpx_codec_control(&e->ctx, VP8E_SET_CPUUSED, cpu_used);
 //   vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, 1);
 //   vpx_codec_control(&e->ctx, VP8E_SET_NOISE_SENSITIVITY, 0);
@@ -73,6 +78,12 @@ package softenc
 //   return 0;
 // }
 //
+// // vp8enc_set_rate changes the target bitrate between two frames.
+// static int vp8enc_set_rate(vp8enc *e, int kbps) {
+//   e->cfg.rc_target_bitrate = kbps;
+//   return -(int)vpx_codec_enc_config_set(&e->ctx, &e->cfg);
+// }
+//
 // static void vp8enc_close(vp8enc *e) {
 //   vpx_codec_destroy(&e->ctx);
 //   free(e->out);
@@ -90,12 +101,15 @@ import (
 
 // newVP8Encoder drives libvpx directly, with the realtime knobs mediadevices
 // does not expose: cpu-used (VP8E_SET_CPUUSED) and encoder threads, set like
-// WebRTC's own VP8 encoder (CBR, no lag, error resilient, static threshold).
+// WebRTC's own VP8 encoder (CBR, no lag, error resilient, static threshold),
+// but with a rate-control buffer of one to two frames instead of one second;
+// the bitrate changes live (vpx_codec_enc_config_set).
 func newVP8Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads, cpuUsed int) (*frameEncoder, error) {
 	var e *C.vp8enc
 	if rc := C.vp8enc_open(&e, C.int(w), C.int(h), C.int(fps), C.int(max(1, bitrate/1000)), C.int(keyInterval), C.int(threads), C.int(cpuUsed)); rc != 0 {
 		return nil, fmt.Errorf("libvpx VP8 encoder init failed (%d)", int(rc))
 	}
+	dur := C.ulong(90000 / max(1, fps)) // the frame rate rate control plans with
 	encode := func(y *image.YCbCr, pts int64, key bool) ([]byte, error) {
 		force := C.int(0)
 		if key {
@@ -103,10 +117,16 @@ func newVP8Encoder(r video.Reader, w, h, fps, bitrate, keyInterval, threads, cpu
 		}
 		if rc := C.vp8enc_encode(e,
 			(*C.uchar)(unsafe.Pointer(&y.Y[0])), (*C.uchar)(unsafe.Pointer(&y.Cb[0])), (*C.uchar)(unsafe.Pointer(&y.Cr[0])),
-			C.int(y.YStride), C.int(y.CStride), C.longlong(pts), 3000, force); rc != 0 {
+			C.int(y.YStride), C.int(y.CStride), C.longlong(pts), dur, force); rc != 0 {
 			return nil, fmt.Errorf("failed (%d)", int(rc))
 		}
 		return C.GoBytes(unsafe.Pointer(e.out), C.int(e.out_len)), nil
 	}
-	return newFrameEncoder("libvpx VP8", r, encode, func() { C.vp8enc_close(e) }), nil
+	setRate := func(bitrate int) error {
+		if rc := C.vp8enc_set_rate(e, C.int(max(1, bitrate/1000))); rc != 0 {
+			return fmt.Errorf("vpx_codec_enc_config_set failed (%d)", int(rc))
+		}
+		return nil
+	}
+	return newFrameEncoder("libvpx VP8", r, encode, setRate, func() { C.vp8enc_close(e) }), nil
 }

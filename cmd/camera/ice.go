@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"echtzeit/camera"
 	"echtzeit/internal/contract"
 	"echtzeit/signaling/client"
@@ -33,10 +31,11 @@ func (o *iceOptions) addFlags(fs *flag.FlagSet) {
 
 // webrtc returns the pion API and the ICE servers of the camera's
 // PeerConnections.
-func (o options) webrtc(clientOpts []client.Option, logger *slog.Logger) (*webrtc.API, *camera.ICEServers, error) {
+func (o options) webrtc(clientOpts []client.Option, logger *slog.Logger, metrics *camera.Metrics) (*camera.API, *camera.ICEServers, error) {
 	api, err := camera.NewAPI(camera.APIOptions{
 		ICELoopback: o.iceLoopback, SignalingURL: o.signaling, ZeroPlayoutDelay: o.zeroPlayout,
 		RelayOnly: o.ice.relayOnly, NominationWait: o.ice.wait, Logger: logger.With("part", "webrtc"),
+		NoCongestionControl: o.congestion == "off", Metrics: metrics,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -21,6 +21,7 @@ import (
 	"echtzeit/camera/softenc"
 	"echtzeit/camera/synthetic"
 	"echtzeit/camera/v4l2"
+	"echtzeit/internal/contract"
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
 )
@@ -53,6 +54,8 @@ type options struct {
 	h264Preset     string
 	h264VBV        time.Duration
 	zeroPlayout    bool
+	congestion     string
+	degradation    string
 	codecSet       bool
 	ice            iceOptions
 	maxViewers     int
@@ -73,6 +76,13 @@ Sources:
   rpicam     Raspberry Pi camera via rpicam-vid, hardware H.264 passed through
   file       an H.264 (.h264) or VP8 (.ivf) clip (--file), passed through, looped
 synthetic and v4l2 encode with libvpx (vp8) or x264 (h264) and need a cgo build.
+
+Adapting to the link (--congestion-control gcc, the default): the camera estimates
+each viewer's bandwidth and sets the encoder's bitrate from it (synthetic, v4l2),
+lowers size or frame rate below what the format needs (--degradation), restarts
+rpicam-vid with a new -b when the estimate moves a lot; a file clip cannot adapt.
+/metrics says which (echtzeit_camera_source_adapts) and gives the estimate, the
+target and the encoder's configured bitrate.
 
 Flags:
 `
@@ -98,7 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.height, "height", 720, "frame height in pixels")
 	fs.IntVar(&o.fps, "fps", 30, "frames per second")
 	fs.StringVar(&o.codec, "codec", camera.CodecVP8, "codec: vp8 or h264 (pass-through sources use their own)")
-	fs.IntVar(&o.bitrate, "bitrate", 0, "target bitrate in bit/s (0: 0.08 bit per pixel and frame)")
+	fs.IntVar(&o.bitrate, "bitrate", 0, "bitrate in bit/s, the most the bandwidth estimate may give (0: 0.08 bit per pixel and frame)")
 	fs.IntVar(&o.keyframeInt, "keyframe-interval", 0, "frames between key frames (0: two seconds)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9101", `Prometheus /metrics listen address ("" or "off" disables)`)
 	fs.Var(&o.iceLoopback, "ice-loopback", "gather loopback ICE candidates: auto (default) does when no other interface has a usable address\n"+
@@ -113,8 +123,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.h264Encoder, "h264-encoder", "x264", "H.264 encoder: x264 (own binding: Constrained Baseline, quiet) or mediadevices (High profile)")
 	fs.StringVar(&o.h264Preset, "h264-preset", "veryfast", "x264 preset for --h264-encoder x264 (ultrafast … veryslow)")
 	o.ice.addFlags(fs)
-	fs.DurationVar(&o.h264VBV, "h264-vbv", softenc.DefaultH264VBV, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264: shorter = more even frame sizes (a shorter jitter buffer at the viewer) but a bitrate below the target")
+	fs.DurationVar(&o.h264VBV, "h264-vbv", 0, "x264 rate-control buffer (VBV) as time at the bitrate for --h264-encoder x264 (0: 1s at a fixed bitrate, two frames while the bitrate follows the bandwidth estimate): shorter = more even frame sizes (a shorter jitter buffer at the viewer) but a bitrate below the target")
 	fs.BoolVar(&o.zeroPlayout, "zero-playout-delay", false, "ask viewers to show frames without playout delay (RTP playout-delay extension, min = max = 0): less latency, less smoothing")
+	fs.StringVar(&o.congestion, contract.CameraFlagCongestionControl, "gcc", "gcc (estimate the bandwidth, adapt bitrate, size and frame rate) or off (always the format's bitrate)")
+	fs.StringVar(&o.degradation, "degradation", "balanced", "below the bitrate a format needs, lower: balanced (size, then size and frame rate), maintain-framerate (size only), maintain-resolution (frame rate only) or disabled (neither)")
 	fs.IntVar(&o.maxViewers, "max-viewers", camera.DefaultLimits().MaxSessions, "viewer sessions at once; one more is told camera-busy")
 	registerBenchmarkFlags(fs, &o.bench)
 	if err := fs.Parse(args); err != nil {
@@ -223,8 +235,8 @@ func (o options) encoderOptions() ([]softenc.Option, error) {
 		if !slices.Contains(softenc.H264Presets, o.h264Preset) {
 			return nil, fmt.Errorf("--h264-preset %q: want one of %s", o.h264Preset, strings.Join(softenc.H264Presets, ", "))
 		}
-		if o.h264VBV < time.Millisecond || o.h264VBV > 10*time.Second {
-			return nil, fmt.Errorf("--h264-vbv %s: want 1ms…10s", o.h264VBV)
+		if o.h264VBV != 0 && (o.h264VBV < time.Millisecond || o.h264VBV > 10*time.Second) {
+			return nil, fmt.Errorf("--h264-vbv %s: want 0 (automatic) or 1ms…10s", o.h264VBV)
 		}
 		opts = append(opts, softenc.WithH264Tuning(o.h264Preset, 0), softenc.WithH264VBV(o.h264VBV))
 	case "mediadevices":
@@ -246,7 +258,7 @@ func (o options) buildSource(logger *slog.Logger, m *camera.Metrics) (camera.Enc
 	case "v4l2":
 		return softenc.New(v4l2.New(o.device), o.codec, logger.With("source", "v4l2"), m, encOpts...)
 	case "rpicam":
-		return passthrough.NewRpicam(passthrough.RpicamConfig{Command: o.rpicamCommand}, logger.With("source", "rpicam")), nil
+		return passthrough.NewRpicam(passthrough.RpicamConfig{Command: o.rpicamCommand, Metrics: m}, logger.With("source", "rpicam")), nil
 	case "file":
 		if o.file == "" {
 			return nil, errors.New("--source file needs --file")
@@ -272,6 +284,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--codec: %w", err)
 	}
 	o.codec = codec
+	if o.congestion != "gcc" && o.congestion != "off" {
+		return fmt.Errorf("--congestion-control %q: want gcc or off", o.congestion)
+	}
+	degradation, err := camera.ParseDegradation(o.degradation)
+	if err != nil {
+		return fmt.Errorf("--degradation: %w", err)
+	}
 	metrics := camera.NewMetrics()
 	src, err := o.buildSource(logger, metrics)
 	if err != nil {
@@ -299,7 +318,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "New room ID %s (stored in %s)\nViewer link: %s\n", room, path, link)
 	}
 
-	api, ice, err := o.webrtc(clientOpts, logger)
+	api, ice, err := o.webrtc(clientOpts, logger, metrics)
 	if err != nil {
 		return err
 	}
@@ -311,6 +330,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		SourceName:    o.source,
 		Format:        o.format(),
 		API:           api,
+		Degradation:   degradation,
 		ICE:           ice,
 		Logger:        logger,
 		Metrics:       metrics,
@@ -322,37 +342,47 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopMetrics := func() error { return nil }
-	if o.metricsAddr != "" && o.metricsAddr != "off" {
-		ln, err := net.Listen("tcp", o.metricsAddr)
-		if err != nil {
-			return fmt.Errorf("--metrics-addr: %w", err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", metrics.Handler())
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		logger.Info("metrics listening", "addr", ln.Addr().String())
-		served := make(chan error, 1)
-		go func() {
-			err := srv.Serve(ln)
-			if errors.Is(err, http.ErrServerClosed) {
-				err = nil
-			} else {
-				cancel() // a camera whose metrics are gone is stopped, not left half-working
-			}
-			served <- err
-		}()
-		stopMetrics = func() error {
-			sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer scancel()
-			_ = srv.Shutdown(sctx)
-			if err := <-served; err != nil {
-				return fmt.Errorf("metrics server: %w", err)
-			}
-			return nil
-		}
+	stopMetrics, err := serveMetrics(o.metricsAddr, metrics, logger, cancel)
+	if err != nil {
+		return err
 	}
 	err = cam.Run(ctx)
 	logger.Info("camera stopped")
 	return errors.Join(err, stopMetrics())
+}
+
+// serveMetrics serves /metrics on addr ("" or "off": not at all) until the
+// returned stop; when the server fails, it calls cancel (a camera whose metrics
+// are gone is stopped, not left half-working).
+func serveMetrics(addr string, metrics *camera.Metrics, logger *slog.Logger, cancel func()) (stop func() error, err error) {
+	if addr == "" || addr == "off" {
+		return func() error { return nil }, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	logger.Info("metrics listening", "addr", ln.Addr().String())
+	served := make(chan error, 1)
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		} else {
+			cancel()
+		}
+		served <- err
+	}()
+	return func() error {
+		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+		if err := <-served; err != nil {
+			return fmt.Errorf("metrics server: %w", err)
+		}
+		return nil
+	}, nil
 }

@@ -71,7 +71,8 @@ func TestParseFlags(t *testing.T) {
 	require.ErrorIs(t, err, flag.ErrHelp)
 	for _, name := range []string{"--signaling", "--tls-ca", "--tls-fingerprint", "--tls-insecure", "--room", "--room-file",
 		"--source", "--device", "--width", "--height", "--fps", "--codec", "--bitrate", "--keyframe-interval",
-		"--metrics-addr", "--ice-loopback", "--log-level", "--rpicam-command", "--file", "--max-viewers"} {
+		"--metrics-addr", "--ice-loopback", "--log-level", "--rpicam-command", "--file", "--max-viewers",
+		"--congestion-control", "--degradation"} {
 		flagLine := "\n  -" + strings.TrimLeft(name, "-")
 		assert.True(t, strings.Contains(stderr.String(), flagLine+" ") || strings.Contains(stderr.String(), flagLine+"\n"), "help lists %s", name)
 	}
@@ -123,6 +124,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{[]string{"--source", "rpicam", "--codec", "vp8"}, "rpicam"},
 		{[]string{"--tls-ca", "/nonexistent/ca.pem"}, "--tls-ca"},
 		{[]string{"--tls-fingerprint", "zz"}, "--tls-fingerprint"},
+		{[]string{"--congestion-control", "bbr"}, "--congestion-control"},
+		{[]string{"--degradation", "quality"}, "--degradation"},
 		{[]string{"--max-viewers", "0"}, "--max-viewers"},
 	}
 	for _, tt := range tests {

@@ -152,6 +152,10 @@ type Params struct {
 	// without an emulated network.
 	Network       string `json:"network,omitempty"`
 	ViewerNetwork string `json:"viewerNetwork,omitempty"`
+	// CongestionControl is the camera's --congestion-control ("gcc" or
+	// "off") when the block swept it; absent otherwise (the camera's
+	// default, gcc).
+	CongestionControl string `json:"congestionControl,omitempty"`
 }
 
 // ProcessStats is the CPU and memory of one process (tree) over a trial's

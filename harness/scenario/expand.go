@@ -50,6 +50,9 @@ func (sp Spec) Name() string {
 	if p.CPU != "" {
 		name += " cpu " + p.CPU
 	}
+	if p.CongestionControl != "" {
+		name += " cc " + p.CongestionControl
+	}
 	if p.Network != "" {
 		name += " over " + p.Network
 		if p.ViewerNetwork != DefaultViewerNetwork {
@@ -93,8 +96,9 @@ func (sp Spec) Estimate() time.Duration {
 
 // Expand returns the scenario's trials in run order: block by block; within a
 // block repeat by repeat (so drift spreads over all parameters), then sender,
-// sender network, viewer network, CPU budget, codec, source, resolution,
-// frame rate, path, viewers and chart (participants for signaling-load).
+// sender network, viewer network, CPU budget, congestion control, codec,
+// source, resolution, frame rate, path, viewers and chart (participants for
+// signaling-load).
 func (s *Scenario) Expand() []Spec {
 	var out []Spec
 	for bi, b := range s.Trials {
@@ -162,6 +166,7 @@ func (s *Scenario) mediaParams(b Block, r int) []results.Params {
 			p.CPUCores = &cores
 		}
 	})
+	ps = cross(ps, congestionControls(b), func(p *results.Params, cc string) { p.CongestionControl = cc })
 	ps = cross(ps, b.Codecs, func(p *results.Params, c contract.Codec) { p.Codec = c })
 	ps = cross(ps, b.Sources, func(p *results.Params, src string) { p.Source = src })
 	ps = cross(ps, b.Resolutions, func(p *results.Params, res Resolution) {
@@ -213,6 +218,15 @@ func senders(b Block) []string {
 		return []string{results.SenderEchtzeit}
 	}
 	return b.Senders
+}
+
+// congestionControls are the camera's congestion-control settings of a media
+// block's trials: one without a setting when the block has none.
+func congestionControls(b Block) []string {
+	if len(b.CongestionControls) == 0 {
+		return []string{""}
+	}
+	return b.CongestionControls
 }
 
 // budgets are the CPU budgets of a media block's trials: one without a name

@@ -151,6 +151,10 @@ type Block struct {
 	Viewers []int `yaml:"viewers"`
 	// Paths are the NAT/relay paths (harness/nat.Paths) between the sides.
 	Paths []string `yaml:"paths"`
+	// CongestionControls are the camera's --congestion-control settings to
+	// sweep ("gcc", "off"; camera-to-browser with the echtzeit camera only).
+	// Without it the camera runs with its default and params say nothing.
+	CongestionControls []string `yaml:"congestion-control"`
 }
 
 // Load reads and decodes the scenario file at path, applies defaults and

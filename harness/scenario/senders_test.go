@@ -84,3 +84,53 @@ func TestSendersAndCPUProblems(t *testing.T) {
 }
 
 const room64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func TestCongestionControlAxis(t *testing.T) {
+	s, err := Decode([]byte(`name: x
+trials:
+  - kind: camera-to-browser
+    resolutions: [1280x720]
+    networks: [3g]
+    congestion-control: [gcc, "off"]
+  - kind: camera-to-browser
+    resolutions: [320x180]
+`))
+	require.NoError(t, err)
+	require.NoError(t, s.Validate())
+	specs := s.Expand()
+	require.Len(t, specs, 3)
+	assert.Equal(t, "gcc", specs[0].Params.CongestionControl)
+	assert.Equal(t, "off", specs[1].Params.CongestionControl)
+	assert.Equal(t, "camera-to-browser 1280x720 vp8 synthetic 30fps cc off over 3g #1", specs[1].Name())
+	assert.Empty(t, specs[2].Params.CongestionControl, "no axis: the camera's default, not recorded")
+}
+
+func TestCongestionControlProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"unknown value", "trials:\n  - kind: camera-to-browser\n    resolutions: [320x180]\n    congestion-control: [bbr]\n",
+			[]string{"'trials[0].congestion-control[0]'", "gcc or off", `"bbr"`}},
+		{"twice", "trials:\n  - kind: camera-to-browser\n    resolutions: [320x180]\n    congestion-control: [gcc, gcc]\n",
+			[]string{"'trials[0].congestion-control[1]'", "twice"}},
+		{"browser sender", "trials:\n  - kind: browser-to-browser\n    resolutions: [320x180]\n    congestion-control: [gcc]\n",
+			[]string{"'trials[0].congestion-control'", "only applies to camera-to-browser"}},
+		{"gstreamer sender", "trials:\n  - kind: camera-to-browser\n    resolutions: [320x180]\n    senders: [gstreamer]\n    congestion-control: [\"off\"]\n",
+			[]string{"'trials[0].congestion-control'", "echtzeit camera only"}},
+		{"load kind", "trials:\n  - kind: signaling-load\n    participants: [2]\n    congestion-control: [gcc]\n",
+			[]string{"'trials[0].congestion-control'", "does not apply"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Decode([]byte(tc.yaml))
+			require.NoError(t, err)
+			err = s.Validate()
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}

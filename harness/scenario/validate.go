@@ -276,7 +276,7 @@ func (s *Scenario) validateFanOut(p *problems, i int, b Block) {
 
 func (s *Scenario) validateLoad(p *problems, i int, b Block) {
 	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
-	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "charts", "senders", "cpu", "networks", "viewer-networks", "viewers", "paths"} {
+	for _, key := range []string{"resolutions", "codecs", "sources", "fps", "charts", "senders", "cpu", "networks", "viewer-networks", "viewers", "paths", "congestion-control"} {
 		if _, set := s.lines[at(key)]; set {
 			p.add(at(key), "does not apply to signaling-load trials")
 		}
@@ -336,7 +336,7 @@ func (s *Scenario) validateSource(p *problems, key, src string, senders []string
 func (s *Scenario) validateSenders(p *problems, i int, kind results.Kind, b Block) {
 	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
 	if kind != results.KindCameraToBrowser {
-		for _, key := range []string{"senders", "cpu"} {
+		for _, key := range []string{"senders", "cpu", "congestion-control"} {
 			if _, set := s.lines[at(key)]; set {
 				p.add(at(key), "only applies to camera-to-browser trials")
 			}
@@ -358,6 +358,32 @@ func (s *Scenario) validateSenders(p *problems, i int, kind results.Kind, b Bloc
 	for j, name := range b.CPU {
 		if _, err := cgroup.ParseBudget(name, s.CPUFactors); err != nil {
 			p.add(fmt.Sprintf("%s[%d]", at("cpu"), j), "must be host, a number of cores like 0.5, or a board (%s, optionally :CORES), got %q", boardList(), name)
+		}
+	}
+	s.validateCongestionControls(p, i, b)
+}
+
+// validateCongestionControls checks the congestion-control axis of a
+// camera-to-browser block: gcc or off, each once, for the echtzeit camera
+// the harness starts.
+func (s *Scenario) validateCongestionControls(p *problems, i int, b Block) {
+	at := func(key string) string { return fmt.Sprintf("trials[%d].%s", i, key) }
+	if len(b.CongestionControls) == 0 {
+		return
+	}
+	switch {
+	case s.Camera.Remote:
+		p.add(at("congestion-control"), "applies to a camera the harness starts, not with 'camera.remote: true'")
+	case slices.Contains(b.Senders, results.SenderGStreamer):
+		p.add(at("congestion-control"), "applies to the echtzeit camera only, not with the gstreamer sender")
+	}
+	for j, cc := range b.CongestionControls {
+		key := fmt.Sprintf("%s[%d]", at("congestion-control"), j)
+		switch {
+		case cc != "gcc" && cc != "off":
+			p.add(key, "must be gcc or off, got %q", cc)
+		case slices.Index(b.CongestionControls, cc) < j:
+			p.add(key, "%q is listed twice", cc)
 		}
 	}
 }

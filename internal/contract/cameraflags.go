@@ -19,10 +19,12 @@ const (
 )
 
 // Flags that only the echtzeit camera takes (not the GStreamer sender): the
-// harness passes them for the paths axis (issue 11).
+// harness passes them for the paths axis (issue 11) and the congestion-control
+// axis ("gcc" or "off", issue 9).
 const (
-	CameraFlagICEServers   = "ice-servers"
-	CameraFlagICERelayOnly = "ice-relay-only"
+	CameraFlagICEServers        = "ice-servers"
+	CameraFlagICERelayOnly      = "ice-relay-only"
+	CameraFlagCongestionControl = "congestion-control"
 )
 
 // CameraFlags lists the flags above, for cmd/camera's test.
@@ -35,7 +37,9 @@ func CameraFlags() []string {
 }
 
 // EchtzeitCameraFlags lists the flags only the echtzeit camera takes.
-func EchtzeitCameraFlags() []string { return []string{CameraFlagICEServers, CameraFlagICERelayOnly} }
+func EchtzeitCameraFlags() []string {
+	return []string{CameraFlagICEServers, CameraFlagICERelayOnly, CameraFlagCongestionControl}
+}
 
 // Flag returns "--name", as it goes on a command line.
 func Flag(name string) string { return "--" + name }

@@ -21,10 +21,10 @@ const (
 	MetricCameraPeerState  = "echtzeit_camera_peer_state"
 )
 
-// MetricCameraTargetBitrate is the target bitrate (bit/s, a gauge) of the
-// camera's congestion control, once the camera estimates the link's
-// bandwidth (issue 9, "The camera adapts"). The harness reads it when it is
-// there; it is not in CameraMetrics until the camera exports it.
+// MetricCameraTargetBitrate is the bitrate (bit/s, a gauge) the camera asks
+// of its encoder from its bandwidth estimate (DESIGN.md "The camera adapts").
+// It exists once a viewer's stream has one: not for a source that cannot
+// adapt (a clip), nor with --congestion-control off.
 const MetricCameraTargetBitrate = "echtzeit_camera_target_bitrate_bps"
 
 // SignalingMetrics and CameraMetrics list the names above, for the tests of
@@ -38,6 +38,7 @@ func CameraMetrics() []string {
 	return []string{
 		MetricCameraCaptured, MetricCameraEncoded, MetricCameraSent, MetricCameraDropped,
 		MetricCameraEncode, MetricCameraSend, MetricCameraBytesSent, MetricCameraFormatInfo, MetricCameraPeerState,
+		MetricCameraTargetBitrate,
 	}
 }
 

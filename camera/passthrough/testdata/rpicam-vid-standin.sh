@@ -2,7 +2,9 @@
 # Stand-in for rpicam-vid in tests: writes a real H.264 Annex-B stream to stdout,
 # made by ffmpeg (libx264, constrained baseline, level 4.1, SPS/PPS before every
 # I-frame like rpicam-vid --inline, one I-frame every --intra frames), at real
-# time (-re), honouring --width --height --framerate -b/--bitrate --intra.
+# time (-re), honouring --width --height --framerate -b/--bitrate --intra. Like
+# the Pi's hardware encoder it keeps to its bitrate (a one-second VBV: ABR alone
+# overshoots a low -b for seconds).
 # Every other rpicam-vid argument is accepted and ignored.
 #
 # Test knobs (environment):
@@ -40,7 +42,7 @@ if [ -n "${STANDIN_FAIL_AFTER:-}" ]; then
 	ffmpeg -hide_banner -loglevel error -nostdin -re \
 		-f lavfi -i "testsrc=size=${width}x${height}:rate=${fps}" -frames:v "$STANDIN_FAIL_AFTER" \
 		-c:v libx264 -profile:v baseline -level 4.1 -pix_fmt yuv420p -preset ultrafast -tune zerolatency \
-		-b:v "$bitrate" -g "$intra" -keyint_min "$intra" -sc_threshold 0 -bf 0 \
+		-b:v "$bitrate" -maxrate "$bitrate" -bufsize "$bitrate" -g "$intra" -keyint_min "$intra" -sc_threshold 0 -bf 0 \
 		-x264-params repeat-headers=1 -flush_packets 1 -f h264 -
 	echo "camera fault: frontend timeout" >&2
 	exit 4
@@ -54,5 +56,5 @@ fi
 exec ffmpeg -hide_banner -loglevel error -nostdin -re \
 	-f lavfi -i "testsrc=size=${width}x${height}:rate=${fps}" $frames \
 	-c:v libx264 -profile:v baseline -level 4.1 -pix_fmt yuv420p -preset ultrafast -tune zerolatency \
-	-b:v "$bitrate" -g "$intra" -keyint_min "$intra" -sc_threshold 0 -bf 0 \
+	-b:v "$bitrate" -maxrate "$bitrate" -bufsize "$bitrate" -g "$intra" -keyint_min "$intra" -sc_threshold 0 -bf 0 \
 	-x264-params repeat-headers=1 -flush_packets 1 -f h264 -
