@@ -74,15 +74,7 @@ Flags:`, stderr)
 	if len(pids) > 0 && *metricsURL != "" {
 		return errors.New("--server-pid and --metrics-url exclude each other")
 	}
-	var opts []client.Option
-	switch {
-	case *fingerprint != "":
-		opts = append(opts, client.WithFingerprint(*fingerprint))
-	case *caFile != "":
-		opts = append(opts, client.WithCAFile(*caFile))
-	case *insecure:
-		opts = append(opts, client.WithInsecureSkipVerify())
-	}
+	opts := trustOptions(*fingerprint, *caFile, *insecure)
 	cfg := loadgen.Config{
 		URLs: splitList(pos[0]), ClientOptions: opts, Participants: *participants, Mode: mode,
 		Rate: *rate, SignalBytes: *signalBytes, Aligned: *aligned, Sources: src, DialConcurrency: *concurrency,
@@ -121,6 +113,19 @@ Flags:`, stderr)
 		}
 	}
 	return runErr
+}
+
+// trustOptions are the clients' TLS trust from the --tls-* flags.
+func trustOptions(fingerprint, caFile string, insecure bool) []client.Option {
+	switch {
+	case fingerprint != "":
+		return []client.Option{client.WithFingerprint(fingerprint)}
+	case caFile != "":
+		return []client.Option{client.WithCAFile(caFile)}
+	case insecure:
+		return []client.Option{client.WithInsecureSkipVerify()}
+	}
+	return nil
 }
 
 // parsePIDs parses a comma-separated list of process IDs.
