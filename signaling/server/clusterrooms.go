@@ -288,27 +288,39 @@ func (d *clusterRooms) NodeDown(node string) {
 	go d.evict(node, keys)
 }
 
-// evict removes node's members from the rooms keys.
+// evict removes node's members from the rooms keys. The local peers hear
+// Room/Leave at once, from this node's views: the directory's write may wait
+// for JetStream to elect a new leader when the dead node led the bucket's
+// stream (seen: over 30 s on a busy machine). That change carries no
+// revision, so the directory's own change, when it comes, still applies
+// (with the same members: nothing more is sent).
 func (d *clusterRooms) evict(node string, keys []RoomKey) {
 	s := d.s
+	var vs victims
+	d.mu.Lock()
+	for _, key := range keys {
+		if v := d.views[key]; v != nil {
+			gone := slices.DeleteFunc(slices.Clone(v.members), func(mb Member) bool { return mb.Node == node })
+			d.applyLocked(v, Membership{Members: gone}, nil, &vs)
+		}
+	}
+	d.mu.Unlock()
+	vs.kill(s)
 	for _, key := range keys {
 		ctx, cancel := context.WithTimeout(context.Background(), clusterOpTimeout)
 		m, err := d.cl.Leave(ctx, key, node)
 		cancel()
+		if err != nil {
+			s.log.Warn("cluster eviction failed", "node", node, "err", err)
+			continue
+		}
 		var vs victims
 		d.mu.Lock()
-		v := d.views[key]
-		if v != nil {
-			if err != nil {
-				s.log.Warn("cluster eviction failed", "node", node, "err", err)
-				m = Membership{Members: slices.DeleteFunc(slices.Clone(v.members), func(mb Member) bool { return mb.Node == node }), Revision: v.rev + 1}
-			}
+		if v := d.views[key]; v != nil {
 			d.applyLocked(v, m, nil, &vs)
 		}
 		d.mu.Unlock()
 		vs.kill(s)
-		if err == nil && v != nil {
-			d.announce(m, Event{Kind: EventMembers, Room: key, Membership: m})
-		}
+		d.announce(m, Event{Kind: EventMembers, Room: key, Membership: m})
 	}
 }
