@@ -60,7 +60,9 @@ func TestRunPathsAndViewers(t *testing.T) {
 
 	assert.Equal(t, "relay-forced", relayed.Params.Path)
 	assert.Equal(t, "relay", relayed.CandidatePair.LocalType)
-	assert.Equal(t, "udp", relayed.CandidatePair.RelayProtocol)
+	// Chromium allocates over TURN/UDP and TURN/TCP; on loopback both work and
+	// the camera nominates the pair that validated first (--ice-nomination-wait 0).
+	assert.Contains(t, []string{"udp", "tcp"}, relayed.CandidatePair.RelayProtocol)
 	assert.Greater(t, relayed.Relay.BytesToPeer, int64(50_000), "the video crossed the relay")
 	assert.Positive(t, relayed.Relay.Kbps)
 	assert.Positive(t, relayed.Processes[results.ProcessSignaling].CPUPct, "the relay's CPU is the signaling server's")
