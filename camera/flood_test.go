@@ -19,6 +19,7 @@ import (
 
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/server"
 )
 
 // envCameraBin names a camera binary for TestCandidateFloodRSS instead of
@@ -143,17 +144,22 @@ func TestCandidateFloodRSS(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the session is set up
 	before := rssBytes(t, cam.Process.Pid)
 
-	// One pre-encoded 60 KB candidate, sent 45 times a second (the server
-	// allows the attacker's connection 50).
+	// One pre-encoded 60 KB candidate, sent as fast as the server lets the
+	// attacker's connection send: its byte burst at once, then its byte rate
+	// (server.DefaultConfig: 1 MiB, then 256 KiB/s).
 	sig, err := protocol.Encode(protocol.Signal{Signal: bigCandidate(t, 1, 60_000)})
 	require.NoError(t, err)
-	tick := time.NewTicker(time.Second / 45)
+	limits := server.DefaultConfig()
+	burst := int(limits.ByteBurst)/len(sig) - 1
+	tick := time.NewTicker(time.Duration(float64(time.Second) * float64(len(sig)) / float64(limits.ByteRate) * 1.1))
 	defer tick.Stop()
 	sent, peak := 0, before
 	for deadline := time.Now().Add(8 * time.Second); time.Now().Before(deadline); sent++ {
-		<-tick.C
+		if sent >= burst {
+			<-tick.C
+		}
 		require.NoError(t, cl.SendRaw(ctx, sig), "after %d candidates", sent)
-		if sent%45 == 0 {
+		if sent%5 == 0 {
 			peak = max(peak, rssBytes(t, cam.Process.Pid))
 		}
 	}

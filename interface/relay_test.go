@@ -54,7 +54,9 @@ func TestRelayOnly(t *testing.T) {
 	require.NotNil(t, snap.ICE.CandidatePair)
 	assert.Equal(t, "relay", snap.ICE.CandidatePair.LocalType)
 	assert.Equal(t, "relay", snap.ICE.CandidatePair.RemoteType, "the sender is relay-only too")
-	assert.Equal(t, "udp", snap.ICE.CandidatePair.RelayProtocol)
+	// TURN/UDP and TURN/TCP both work on loopback; under load the TCP pair
+	// sometimes validates first and is kept.
+	assert.Contains(t, []string{"udp", "tcp"}, snap.ICE.CandidatePair.RelayProtocol)
 	assert.Greater(t, *snap.ICE.GatheringMs, 0.0)
 
 	toPeer, fromPeer := ts.Metrics().RelayedBytes()
