@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -46,9 +48,10 @@ func TestClusterKilledNode(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 3 {
 		wg.Go(func() { // the nodes wait for each other (JetStream quorum)
-			cmd, vals, _ := startBinary(ctx, t, bin, "--plain", "--addr", "127.0.0.1:0",
+			cmd, vals, lines := startBinary(ctx, t, bin, "--plain", "--addr", "127.0.0.1:0", "--log-level", "info",
 				"--cluster-listen", "127.0.0.1:"+strconv.Itoa(ports[i]), "--cluster-routes", routes[0]+","+routes[1]+","+routes[2],
 				"--cluster-name", "killtest", "--cluster-dead-after", "3s")
+			logOnFailure(t, fmt.Sprintf("node %d", i), lines)
 			nodes[i] = node{pid: cmd.Process.Pid, url: "ws://" + vals["addr"] + "/ws", kill: func() { _ = cmd.Process.Signal(syscall.SIGKILL) }}
 		})
 	}
@@ -98,4 +101,28 @@ func TestClusterKilledNode(t *testing.T) {
 	rj, err := viewer.Receive(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, protocol.RoomJoin{ID: again.ID()}, rj)
+}
+
+// logOnFailure keeps a node's log lines and writes them to the test's log
+// if the test fails.
+func logOnFailure(t *testing.T, name string, lines <-chan string) {
+	var mu sync.Mutex
+	var kept []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for l := range lines {
+			mu.Lock()
+			kept = append(kept, l)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		t.Logf("---- %s log (%d lines)\n%s", name, len(kept), strings.Join(kept, "\n"))
+	})
 }
