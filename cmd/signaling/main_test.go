@@ -52,6 +52,10 @@ func startCmd(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, map[string]string, <-chan
 	kv := regexp.MustCompile(`(\w+)=("[^"]*"|\S+)`)
 	for sc.Scan() {
 		l := sc.Text()
+		select { // the start lines are kept as well
+		case lines <- l:
+		default:
+		}
 		for _, m := range kv.FindAllStringSubmatch(l, -1) {
 			vals[m[1]] = strings.Trim(m[2], `"`)
 		}

@@ -68,6 +68,9 @@ func (n *Node) onEvent(m *nats.Msg) {
 	if h != nil {
 		h.Deliver(ev)
 	}
+	if ev.Kind == server.EventMembers {
+		n.watch(ev.Membership.Members) // after the view has them
+	}
 }
 
 // heartbeats publishes this node's heartbeat and reports nodes whose
@@ -87,6 +90,14 @@ func (n *Node) heartbeats() {
 	}
 }
 
+// peer is what a node knows of another: when it last heard its heartbeat,
+// or, for a node only named as a room's member so far, when this node began
+// to listen (it could have been heard since then).
+type peer struct {
+	last  time.Time
+	heard bool
+}
+
 func (n *Node) onHeartbeat(m *nats.Msg) {
 	node := string(m.Data)
 	if node == n.id {
@@ -94,26 +105,61 @@ func (n *Node) onHeartbeat(m *nats.Msg) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if _, known := n.seen[node]; !known {
+	if !n.seen[node].heard {
 		n.cfg.Logger.Info("cluster node up", "node", node)
 	}
-	n.seen[node] = time.Now()
+	n.seen[node] = peer{last: time.Now(), heard: true}
 }
 
-// reapDead reports the nodes silent for DeadAfter as down, once each.
+// watch makes the nodes of members that this node has no record of (never
+// heard, or reported down already) count as silent since it began to listen,
+// so that they are reported down unless heard within DeadAfter of that. The
+// server keeps a view of every room it hands out a membership of, and learns
+// of a node's end only through NodeDown: a member's node that was never
+// heard (its first heartbeats came before this node's interest reached it,
+// and it died right after) would otherwise stay in the views for good.
+//
+// A node is reported no sooner than one Heartbeat after it is named: the
+// server puts the membership into its view after this call, and NodeDown
+// evicts only from the views.
+func (n *Node) watch(members []server.Member) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	floor := time.Now().Add(n.cfg.Heartbeat - n.cfg.DeadAfter)
+	for _, m := range members {
+		if m.Node == n.id || m.Node == "" {
+			continue
+		}
+		if _, known := n.seen[m.Node]; !known {
+			n.seen[m.Node] = peer{last: later(n.started, floor)}
+		}
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// reapDead reports the nodes silent for DeadAfter as down, once each (until
+// heard or named in a room again).
 func (n *Node) reapDead(now time.Time) {
 	n.mu.Lock()
 	var dead []string
-	for node, at := range n.seen {
-		if now.Sub(at) >= n.cfg.DeadAfter {
+	var heard []bool
+	for node, p := range n.seen {
+		if now.Sub(p.last) >= n.cfg.DeadAfter {
 			dead = append(dead, node)
+			heard = append(heard, p.heard)
 			delete(n.seen, node)
 		}
 	}
 	h := n.handler
 	n.mu.Unlock()
-	for _, node := range dead {
-		n.cfg.Logger.Warn("cluster node down", "node", node, "silent_for", n.cfg.DeadAfter)
+	for i, node := range dead {
+		n.cfg.Logger.Warn("cluster node down", "node", node, "silent_for", n.cfg.DeadAfter, "ever_heard", heard[i])
 		if h != nil {
 			h.NodeDown(node)
 		}
@@ -129,8 +175,8 @@ func (n *Node) alive(node string) bool {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if at, ok := n.seen[node]; ok {
-		return time.Since(at) < n.cfg.DeadAfter
+	if p, ok := n.seen[node]; ok && p.heard {
+		return time.Since(p.last) < n.cfg.DeadAfter
 	}
 	return time.Since(n.started) < n.cfg.DeadAfter
 }

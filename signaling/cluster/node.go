@@ -33,8 +33,8 @@ type Node struct {
 
 	mu      sync.Mutex
 	handler server.ClusterHandler
-	seen    map[string]time.Time // other nodes' last heartbeat
-	started time.Time            // when this node began to listen for them
+	seen    map[string]peer // the other nodes heard of or named in a room
+	started time.Time       // when this node began to listen for heartbeats
 	subs    []*nats.Subscription
 
 	stop chan struct{}
@@ -56,7 +56,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cluster config: %w", err)
 	}
-	n := &Node{cfg: cfg, id: newNodeID(), seen: make(map[string]time.Time), stop: make(chan struct{}), done: make(chan struct{})}
+	n := &Node{cfg: cfg, id: newNodeID(), seen: make(map[string]peer), stop: make(chan struct{}), done: make(chan struct{})}
 	n.subj = n.nodeSubject(n.id)
 	if err := n.connect(); err != nil {
 		n.shutdown()
