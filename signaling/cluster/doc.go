@@ -14,7 +14,8 @@
 //   - every node publishes a heartbeat each Config.Heartbeat; a node silent
 //     for Config.DeadAfter is down, and the others remove its participants
 //     from their rooms (Room/Leave to the peers), well within the keepalive
-//     deadline of a single server.
+//     deadline of a single server. A node named as a room's member but never
+//     heard counts as silent since this node began to listen.
 //
 // Why a key-value bucket with compare-and-set rather than room ownership by
 // rendezvous hashing over live nodes: with hashing, two nodes that disagree
