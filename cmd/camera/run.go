@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -342,47 +340,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopMetrics, err := serveMetrics(o.metricsAddr, metrics, logger, cancel)
+	stopMetrics, err := metrics.Serve(o.metricsAddr, logger, cancel)
 	if err != nil {
 		return err
 	}
 	err = cam.Run(ctx)
 	logger.Info("camera stopped")
 	return errors.Join(err, stopMetrics())
-}
-
-// serveMetrics serves /metrics on addr ("" or "off": not at all) until the
-// returned stop; when the server fails, it calls cancel (a camera whose metrics
-// are gone is stopped, not left half-working).
-func serveMetrics(addr string, metrics *camera.Metrics, logger *slog.Logger, cancel func()) (stop func() error, err error) {
-	if addr == "" || addr == "off" {
-		return func() error { return nil }, nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("--metrics-addr: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", metrics.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	logger.Info("metrics listening", "addr", ln.Addr().String())
-	served := make(chan error, 1)
-	go func() {
-		err := srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		} else {
-			cancel()
-		}
-		served <- err
-	}()
-	return func() error {
-		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer scancel()
-		_ = srv.Shutdown(sctx)
-		if err := <-served; err != nil {
-			return fmt.Errorf("metrics server: %w", err)
-		}
-		return nil
-	}, nil
 }

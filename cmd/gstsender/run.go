@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"time"
 
 	"echtzeit/camera"
 	"echtzeit/camera/gstreamer"
@@ -162,47 +159,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopMetrics, err := serveMetrics(o.metricsAddr, metrics, logger, cancel)
+	stopMetrics, err := metrics.Serve(o.metricsAddr, logger, cancel)
 	if err != nil {
 		return err
 	}
 	err = s.Run(ctx)
 	logger.Info("gstsender stopped")
 	return errors.Join(err, stopMetrics())
-}
-
-// serveMetrics serves /metrics on addr until the returned stop is called; when
-// the server fails, onFail is called (a sender without its metrics is stopped,
-// not left half-working).
-func serveMetrics(addr string, m *camera.Metrics, logger *slog.Logger, onFail func()) (func() error, error) {
-	if addr == "" || addr == "off" {
-		return func() error { return nil }, nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("--metrics-addr: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", m.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	logger.Info("metrics listening", "addr", ln.Addr().String())
-	served := make(chan error, 1)
-	go func() {
-		err := srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		} else {
-			onFail()
-		}
-		served <- err
-	}()
-	return func() error {
-		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer scancel()
-		_ = srv.Shutdown(sctx)
-		if err := <-served; err != nil {
-			return fmt.Errorf("metrics server: %w", err)
-		}
-		return nil
-	}, nil
 }
