@@ -299,9 +299,7 @@ func loadFigures(sp scenario.Spec, rep *loadgen.Report, f followed) *results.Sig
 		s.RelayLatencyP50Ms, s.RelayLatencyP95Ms = *rep.LatencyP50Ms, *rep.LatencyP95Ms
 	}
 	for _, p := range rep.Phases {
-		s.Phases = append(s.Phases, results.LoadPhase{
-			Name: p.Name, Seconds: p.Seconds, ServerCPUPct: p.ServerCPUPct, ServerRSSBytes: p.ServerRSSBytes, LoadgenCPUPct: p.LoadgenCPUPct,
-		})
+		s.Phases = append(s.Phases, p.LoadPhase)
 	}
 	m, ok := rep.Phase(measuredPhase(sp.Params.LoadMode))
 	if !ok || m.Seconds <= 0 {

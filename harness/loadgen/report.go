@@ -1,6 +1,9 @@
 package loadgen
 
-import "time"
+import (
+	"echtzeit/harness/results"
+	"time"
+)
 
 // Phase names.
 const (
@@ -15,16 +18,12 @@ const (
 
 // Phase is one stretch of a run with the CPU spent in it.
 type Phase struct {
-	Name    string    `json:"name"`
-	Start   time.Time `json:"start"`
-	End     time.Time `json:"end"`
-	Seconds float64   `json:"seconds"`
-	// ServerCPUPct is the server's CPU over the phase in percent of one core,
-	// ServerRSSBytes its RSS at the phase's end (absent without an Observer).
-	ServerCPUPct   *float64 `json:"serverCpuPct,omitempty"`
-	ServerRSSBytes *int64   `json:"serverRssBytes,omitempty"`
-	// LoadgenCPUPct is the generator's own CPU over the phase.
-	LoadgenCPUPct float64 `json:"loadgenCpuPct"`
+	// LoadPhase is what a trial records of the phase (name, seconds, the
+	// server's CPU and RSS, the generator's CPU); its JSON fields are the
+	// Phase's own.
+	results.LoadPhase
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // Report is the outcome of a run.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"echtzeit/harness/results"
 	"echtzeit/harness/stats"
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
@@ -299,7 +300,7 @@ func (r *run) point(ctx context.Context) point {
 // phase records the phase from a to b and reports its end.
 func (r *run) phase(name string, a, b point) {
 	secs := b.at.Sub(a.at).Seconds()
-	ph := Phase{Name: name, Start: a.at, End: b.at, Seconds: secs}
+	ph := Phase{LoadPhase: results.LoadPhase{Name: name, Seconds: secs}, Start: a.at, End: b.at}
 	if secs > 0 {
 		ph.LoadgenCPUPct = (b.self.CPUSeconds - a.self.CPUSeconds) / secs * 100
 		if a.server != nil && b.server != nil {
