@@ -49,7 +49,10 @@ func (r *runner) startLoadServers(ctx context.Context, n, capacity int) (*loadSe
 	if err != nil {
 		return nil, errors.Join(err, ls.stop())
 	}
-	ports, err := freePorts(2 * n)
+	// Per node: the server's port, the cluster port and the embedded NATS
+	// server's client port, all chosen here, so that no node's random port
+	// takes one reserved for another that has not started yet.
+	ports, err := freePorts(3 * n)
 	if err != nil {
 		return nil, errors.Join(err, ls.stop())
 	}
@@ -65,6 +68,7 @@ func (r *runner) startLoadServers(ctx context.Context, n, capacity int) (*loadSe
 		if n > 1 {
 			within = clusterReady
 			args = append(args, "--cluster-listen", "127.0.0.1:"+strconv.Itoa(ports[n+i]),
+				"--cluster-client-listen", "127.0.0.1:"+strconv.Itoa(ports[2*n+i]),
 				"--cluster-routes", strings.Join(routes, ","), "--cluster-name", fmt.Sprintf("ezload%d", os.Getpid()))
 		}
 		c, err := startChild(nodeName(i), bin, args, r.logger)

@@ -30,14 +30,22 @@ func TestClusterKilledNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	bin := buildBinary(t)
+	// Cluster ports, then NATS client ports: all held open together so
+	// none is given twice, and given to the nodes rather than left random.
 	var routes []string
 	var ports []int
-	for range 3 {
+	var lns []net.Listener
+	for range 6 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
+		lns = append(lns, ln)
 		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	for _, ln := range lns {
 		_ = ln.Close()
-		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(ports[len(ports)-1]))
+	}
+	for _, p := range ports[:3] {
+		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(p))
 	}
 	type node struct {
 		pid  int
@@ -49,7 +57,8 @@ func TestClusterKilledNode(t *testing.T) {
 	for i := range 3 {
 		wg.Go(func() { // the nodes wait for each other (JetStream quorum)
 			cmd, vals, lines := startBinary(ctx, t, bin, "--plain", "--addr", "127.0.0.1:0", "--log-level", "info",
-				"--cluster-listen", "127.0.0.1:"+strconv.Itoa(ports[i]), "--cluster-routes", routes[0]+","+routes[1]+","+routes[2],
+				"--cluster-listen", "127.0.0.1:"+strconv.Itoa(ports[i]),
+				"--cluster-client-listen", "127.0.0.1:"+strconv.Itoa(ports[3+i]), "--cluster-routes", routes[0]+","+routes[1]+","+routes[2],
 				"--cluster-name", "killtest", "--cluster-dead-after", "3s")
 			logOnFailure(t, fmt.Sprintf("node %d", i), lines)
 			nodes[i] = node{pid: cmd.Process.Pid, url: "ws://" + vals["addr"] + "/ws", kill: func() { _ = cmd.Process.Signal(syscall.SIGKILL) }}

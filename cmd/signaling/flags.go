@@ -44,6 +44,7 @@ type options struct {
 
 	// Cluster (package cluster): any of these makes the server a node.
 	clusterListen, clusterName, natsURL string
+	clusterClientListen                 string
 	clusterRoutes, clusterPeers         stringList
 	clusterReplicas                     int
 	clusterDeadAfter                    time.Duration
@@ -79,6 +80,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.pprof, "pprof", false, "also serve Go's /debug/pprof/ on the --metrics-addr listener (profiling; keep it on loopback)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&o.clusterListen, "cluster-listen", "", "make this server a node of a cluster: host:port of its embedded NATS server's cluster port")
+	fs.StringVar(&o.clusterClientListen, "cluster-client-listen", "", "host:port of the embedded NATS server's client port, which nothing outside uses (empty: a random loopback port)")
 	fs.Var(&o.clusterRoutes, "cluster-routes", "the other nodes' cluster ports, nats-route://host:port (comma-separated or repeated)")
 	fs.StringVar(&o.clusterName, "cluster-name", "echtzeit", "the cluster's name, the same on every node")
 	fs.StringVar(&o.natsURL, "nats", "", "join the cluster through an existing NATS deployment with JetStream (nats://host:4222) instead of --cluster-listen")
@@ -117,6 +119,8 @@ func (o *options) check() error {
 		return errors.New("--tls-cert and --tls-key go together")
 	case o.natsURL != "" && (o.clusterListen != "" || len(o.clusterRoutes) > 0):
 		return errors.New("--nats excludes --cluster-listen and --cluster-routes")
+	case o.clusterClientListen != "" && o.clusterListen == "":
+		return errors.New("--cluster-client-listen needs --cluster-listen")
 	case len(o.clusterRoutes) > 0 && o.clusterListen == "":
 		return errors.New("--cluster-routes needs --cluster-listen")
 	case o.clusterReplicas < 0 || o.clusterReplicas > 5:

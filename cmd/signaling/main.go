@@ -62,12 +62,21 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The server's port is taken before anything else listens: the
+	// embedded NATS server's client port is a random one and must not take
+	// it first.
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
 	if o.clustered() {
 		node, err := cluster.Start(ctx, cluster.Config{
-			Name: o.clusterName, Listen: o.clusterListen, Routes: o.clusterRoutes, NATSURL: o.natsURL,
+			Name: o.clusterName, Listen: o.clusterListen, ClientListen: o.clusterClientListen,
+			Routes: o.clusterRoutes, NATSURL: o.natsURL,
 			Replicas: o.clusterReplicas, DeadAfter: o.clusterDeadAfter, Logger: logger,
 		})
 		if err != nil {
+			_ = ln.Close()
 			return err
 		}
 		// After the server: its participants leave their rooms first.
@@ -76,12 +85,8 @@ func run(args []string) error {
 	}
 	srv, turnServer, err := o.ice.newServer(cfg, logger)
 	if err != nil {
+		_ = ln.Close()
 		return err
-	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		_ = srv.Close()
-		return fmt.Errorf("listen: %w", err)
 	}
 	if o.metricsAddr != "" && o.metricsAddr != "off" {
 		ms, err := serveMetrics(ctx, o.metricsAddr, srv.MetricsHandler(), o.pprof, logger)

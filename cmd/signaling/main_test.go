@@ -88,13 +88,14 @@ func TestBinary(t *testing.T) {
 		out, err := exec.CommandContext(ctx, bin, "--help").CombinedOutput()
 		require.NoError(t, err)
 		for _, flag := range []string{"-addr", "-plain", "-tls-cert", "-tls-key", "-tls-host", "-room-capacity", "-allowed-origins", "-max-conns", "-log-level",
-			"-max-conns-per-ip", "-join-timeout", "-metrics-addr", "-pprof", "-gc-percent"} {
+			"-max-conns-per-ip", "-join-timeout", "-metrics-addr", "-pprof", "-gc-percent", "-cluster-listen", "-cluster-client-listen"} {
 			assert.Contains(t, string(out), flag)
 		}
 	})
 	t.Run("bad flags", func(t *testing.T) {
 		for _, args := range [][]string{{"--nope"}, {"--log-level", "loud"}, {"--plain", "--tls-cert", "x"}, {"--tls-cert", "x"}, {"--room-capacity", "0"}, {"--max-conns", "-1"}, {"extra"},
-			{"--pprof"}, {"--join-timeout", "0s"}, {"--max-conns-per-ip", "-1"}, {"--gc-percent", "0"}} {
+			{"--pprof"}, {"--join-timeout", "0s"}, {"--max-conns-per-ip", "-1"}, {"--gc-percent", "0"},
+			{"--cluster-client-listen", "127.0.0.1:0"}, {"--cluster-routes", "nats-route://127.0.0.1:1"}} {
 			runCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 			err := exec.CommandContext(runCtx, bin, args...).Run()
 			cancel()

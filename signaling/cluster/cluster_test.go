@@ -58,9 +58,9 @@ func (tc *testCluster) targets() []signalingtest.Target {
 // room bucket exists), each behind its own server.
 func startCluster(t testing.TB, n int, mutate func(*cluster.Config), serverCfg ...func(*server.Config)) *testCluster {
 	t.Helper()
-	ports := freePorts(t, n)
+	ports := freePorts(t, 2*n) // cluster ports, then NATS client ports
 	var routes []string
-	for _, p := range ports {
+	for _, p := range ports[:n] {
 		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(p))
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
@@ -70,7 +70,8 @@ func startCluster(t testing.TB, n int, mutate func(*cluster.Config), serverCfg .
 	for i := range n {
 		cfg := cluster.Config{
 			Name: "test", Listen: "127.0.0.1:" + strconv.Itoa(ports[i]), Routes: routes,
-			Heartbeat: 200 * time.Millisecond, DeadAfter: 1500 * time.Millisecond, Logger: logger,
+			ClientListen: "127.0.0.1:" + strconv.Itoa(ports[n+i]),
+			Heartbeat:    200 * time.Millisecond, DeadAfter: 1500 * time.Millisecond, Logger: logger,
 		}
 		if mutate != nil {
 			mutate(&cfg)

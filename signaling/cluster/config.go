@@ -16,6 +16,10 @@ type Config struct {
 	Name string
 	// Listen is the host:port of the embedded NATS server's cluster port.
 	Listen string
+	// ClientListen is the host:port of the embedded NATS server's client
+	// port. The node itself connects in process, but NATS starts routing
+	// only after its client listener; empty means a random loopback port.
+	ClientListen string
 	// Routes are the other nodes' cluster ports (nats-route://host:port).
 	Routes []string
 	// NATSURL joins an existing NATS deployment (with JetStream) instead of
@@ -67,10 +71,16 @@ func (c Config) Validate() error {
 	case c.NATSURL != "" && (c.Listen != "" || len(c.Routes) > 0):
 		errs = append(errs, errors.New("'NATSURL' excludes 'Listen' and 'Routes'"))
 	}
-	if c.Listen != "" {
-		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-			errs = append(errs, fmt.Errorf("'Listen' %q: %w", c.Listen, err))
+	for name, addr := range map[string]string{"Listen": c.Listen, "ClientListen": c.ClientListen} {
+		if addr == "" {
+			continue
 		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("'%s' %q: %w", name, addr, err))
+		}
+	}
+	if c.NATSURL != "" && c.ClientListen != "" {
+		errs = append(errs, errors.New("'NATSURL' excludes 'ClientListen'"))
 	}
 	for _, r := range c.Routes {
 		if !strings.HasPrefix(r, "nats-route://") && !strings.HasPrefix(r, "nats://") {

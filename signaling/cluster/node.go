@@ -102,6 +102,20 @@ func (n *Node) connect() error {
 	if err != nil {
 		return fmt.Errorf("cluster listen port %q: %w", portStr, err)
 	}
+	// The node connects in process. A client port is needed all the same
+	// (routing starts after the client listener, DontListen never starts
+	// it): ClientListen, or a random one on loopback.
+	clientHost, clientPort := "127.0.0.1", natsserver.RANDOM_PORT
+	if n.cfg.ClientListen != "" {
+		h, p, _ := net.SplitHostPort(n.cfg.ClientListen)
+		if clientPort, err = strconv.Atoi(p); err != nil {
+			return fmt.Errorf("cluster client port %q: %w", p, err)
+		}
+		if clientPort == 0 { // 0 would be NATS's default, 4222
+			clientPort = natsserver.RANDOM_PORT
+		}
+		clientHost = h
+	}
 	dir := n.cfg.StoreDir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "echtzeit-cluster-"); err != nil {
@@ -110,12 +124,9 @@ func (n *Node) connect() error {
 		n.dir = dir
 	}
 	opts := &natsserver.Options{
-		ServerName: "echtzeit-" + n.id,
-		// The node connects in process. A client port is needed all the
-		// same (routing starts after the client listener, DontListen never
-		// starts it): a random one on loopback.
-		Host:               "127.0.0.1",
-		Port:               natsserver.RANDOM_PORT,
+		ServerName:         "echtzeit-" + n.id,
+		Host:               clientHost,
+		Port:               clientPort,
 		JetStream:          true,
 		StoreDir:           dir,
 		JetStreamMaxMemory: 256 << 20,
