@@ -130,7 +130,7 @@ func (c *rawConn) writeNow(p []byte) (int, error) {
 	var werr error
 	err := c.sc.Write(func(fd uintptr) bool {
 		for {
-			n, werr = syscall.Write(int(fd), p)
+			n, werr = rawWrite(int(fd), p)
 			if werr != syscall.EINTR {
 				return true // never wait
 			}
@@ -181,7 +181,7 @@ func (c *rawConn) waitSocket() error {
 func (c *rawConn) readSocket(fd uintptr) bool {
 	bp := rawBufPool.Get().(*[rawBufSize]byte)
 	for {
-		n, err := syscall.Read(int(fd), bp[:])
+		n, err := rawRead(int(fd), bp[:])
 		switch {
 		case err == syscall.EINTR:
 			continue

@@ -141,6 +141,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.TLS != nil {
 		tcfg = s.cfg.TLS.Clone()
 		tcfg.NextProtos = []string{"http/1.1"} // WebSocket needs HTTP/1.1
+		// One message, one TLS record, one write(2): with dynamic record
+		// sizing crypto/tls cuts a message over ~1.2 KB (an SDP) into
+		// MSS-sized records, each written on its own, until a connection has
+		// sent 1 MB, and signaling connections never do.
+		tcfg.DynamicRecordSizingDisabled = true
 	}
 	ln = &peerListener{Listener: ln, tls: tcfg, keepalive: net.KeepAliveConfig{
 		Enable: true, Idle: s.cfg.TCPKeepAlive, Interval: s.cfg.TCPKeepAlive / 2, Count: 3,
