@@ -203,6 +203,9 @@ var requiredFields = map[string][]string{
 // concrete type (Hello, Joined, ..., never a pointer). Every error wraps
 // ErrInvalidMessage; an unknown type also wraps ErrUnknownType, a bad ID ErrBadID.
 func Decode(data []byte) (Message, error) {
+	if m, ok := decodeFast(data); ok {
+		return m, nil
+	}
 	m, err := decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
