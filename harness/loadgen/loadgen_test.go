@@ -69,8 +69,8 @@ func TestModes(t *testing.T) {
 				require.NotNil(t, rep.LatencyP50Ms)
 			case loadgen.ModeSession:
 				assert.Equal(t, cfg.Participants/2, rep.SessionsDone)
-				// Each side: description, five candidates, end of candidates.
-				assert.Equal(t, int64(cfg.Participants*7), rep.MessagesDelivered)
+				// Each side: description, ten candidates, end of candidates.
+				assert.Equal(t, int64(cfg.Participants*12), rep.MessagesDelivered)
 				require.NotNil(t, rep.SetupP50Ms)
 				w, ok := rep.Phase(loadgen.PhaseWindow)
 				require.True(t, ok)
