@@ -3,6 +3,7 @@ package cluster
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,6 +17,7 @@ const (
 	hdrKind = "Ez-Kind"
 	hdrRoom = "Ez-Room"
 	hdrTo   = "Ez-To"
+	hdrRead = "Ez-Read" // EventSignal: when the sender read it, Unix ns
 )
 
 // Publish implements server.Cluster: an EventMembers carries its Membership
@@ -34,6 +36,9 @@ func (n *Node) Publish(node string, ev server.Event) error {
 	case server.EventSignal:
 		m.Header.Set(hdrKind, "signal")
 		m.Header.Set(hdrTo, string(ev.To))
+		if ev.Read != 0 {
+			m.Header.Set(hdrRead, strconv.FormatInt(ev.Read, 10))
+		}
 		m.Data = ev.Frame
 	default:
 		return fmt.Errorf("publish: unknown event kind %d", ev.Kind)
@@ -59,6 +64,7 @@ func (n *Node) onEvent(m *nats.Msg) {
 		ev.Kind = server.EventSignal
 		ev.To = protocol.ParticipantID(m.Header.Get(hdrTo))
 		ev.Frame = m.Data
+		ev.Read, _ = strconv.ParseInt(m.Header.Get(hdrRead), 10, 64) // 0 when absent
 	default:
 		return
 	}

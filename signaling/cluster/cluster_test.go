@@ -2,11 +2,15 @@ package cluster_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -155,4 +159,55 @@ func TestCapacityRace(t *testing.T) {
 	require.Empty(t, other)
 	assert.Equal(t, int32(2), joined.Load(), "Joined")
 	assert.Equal(t, int32(n-2), full.Load(), "room-full")
+}
+
+// TestRelayLatencyAcrossNodes: a signal relayed from one node to another is
+// counted in the receiving node's relay latency histogram (the harness reads
+// the servers' relay latency of a cluster trial from it), and the sending
+// node counts nothing for it.
+func TestRelayLatencyAcrossNodes(t *testing.T) {
+	tc := startCluster(t, 3, nil) // JetStream places the room bucket on three
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	targets := tc.targets()[:2]
+	room := protocol.NewRoomID()
+	var cs []*client.Client
+	for _, tg := range targets {
+		c, err := client.Dial(ctx, tg.WSURL, tg.Options...)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close() })
+		_, err = c.Join(ctx, room)
+		require.NoError(t, err)
+		cs = append(cs, c)
+	}
+	// The first member knows the second once it hears Room/Join.
+	m, err := cs[0].Receive(ctx)
+	require.NoError(t, err)
+	require.IsType(t, protocol.RoomJoin{}, m)
+	signal := json.RawMessage(`{"candidate":null}`)
+	require.NoError(t, cs[0].Signal(ctx, "", signal))
+	m, err = cs[1].Receive(ctx)
+	require.NoError(t, err)
+	require.IsType(t, protocol.RoomSignal{}, m)
+	assert.Equal(t, string(signal), string(m.(protocol.RoomSignal).Signal))
+	relayed := func(s *signalingtest.Server) string {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
+		require.NoError(t, err)
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: s.TLSConfig}}
+		res, err := hc.Do(req)
+		require.NoError(t, err)
+		defer func() { _ = res.Body.Close() }()
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		for line := range strings.Lines(string(body)) {
+			if v, ok := strings.CutPrefix(line, "echtzeit_signaling_relay_latency_seconds_count "); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+	// The count grows after the frame is written, maybe after it arrived.
+	assert.Eventually(t, func() bool { return relayed(tc.servers[1]) == "1" }, 10*time.Second, 50*time.Millisecond)
+	assert.Equal(t, "0", relayed(tc.servers[0]))
+	assert.Equal(t, "0", relayed(tc.servers[2]))
 }

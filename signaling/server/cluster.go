@@ -57,6 +57,10 @@ type Event struct {
 	Membership Membership             // EventMembers
 	To         protocol.ParticipantID // EventSignal
 	Frame      []byte                 // EventSignal: the WebSocket frame to write
+	// Read is when the sending node read the Signal (EventSignal, Unix ns;
+	// 0 when unknown): the receiving node's relay latency histogram then
+	// spans both nodes and the bus, by the two nodes' clocks.
+	Read int64
 }
 
 // ClusterHandler receives what other nodes send this one. Its methods must

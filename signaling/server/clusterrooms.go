@@ -138,7 +138,7 @@ func (d *clusterRooms) signal(c *conn, m protocol.Signal, read int64) string {
 	key := v.key
 	d.mu.Unlock()
 	for _, mb := range remote {
-		if err := d.cl.Publish(mb.Node, Event{Kind: EventSignal, Room: key, To: mb.ID, Frame: out.frame}); err != nil {
+		if err := d.cl.Publish(mb.Node, Event{Kind: EventSignal, Room: key, To: mb.ID, Frame: out.frame, Read: read}); err != nil {
 			s.log.Warn("cluster signal not sent", "conn", c.tag, "err", err)
 		}
 	}
@@ -264,7 +264,7 @@ func (d *clusterRooms) Deliver(ev Event) {
 		}
 	case EventSignal:
 		if p := d.local[ev.To]; p != nil && p.view != nil && p.view.key == ev.Room {
-			vs.send(s, p, outgoing{frame: ev.Frame, typ: protocol.TypeRoomSignal})
+			vs.send(s, p, outgoing{frame: ev.Frame, typ: protocol.TypeRoomSignal, relayStart: ev.Read})
 		}
 	}
 	d.mu.Unlock()

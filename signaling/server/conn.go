@@ -321,7 +321,9 @@ func (s *Server) write(c *conn, m outgoing) bool {
 	c.msgsOut.Add(1)
 	s.metrics.out(m.typ).Inc()
 	if m.relayStart != 0 {
-		s.metrics.relayLatency.Observe(float64(time.Now().UnixNano()-m.relayStart) / 1e9)
+		// A signal from another node was read by that node's clock: a
+		// clock behind ours would make the latency negative.
+		s.metrics.relayLatency.Observe(float64(max(0, time.Now().UnixNano()-m.relayStart)) / 1e9)
 	}
 	return true
 }
