@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -181,7 +182,9 @@ func (s *Server) readMessage(c *conn) bool {
 		s.readError(c, err)
 		return false
 	}
-	data, err := io.ReadAll(io.LimitReader(r, s.cfg.MaxMessageSize+1))
+	bp := readBufPool.Get().(*[]byte)
+	data, err := readAtMost(r, (*bp)[:0], s.cfg.MaxMessageSize+1)
+	defer putReadBuf(bp, data)
 	if err != nil {
 		s.readError(c, err)
 		return false
@@ -204,6 +207,42 @@ func (s *Server) readMessage(c *conn) bool {
 		return false
 	}
 	return true
+}
+
+// readBufPool lends the buffer a message is read into: nothing keeps the
+// bytes after handle returns (Decode copies what it returns), and a fresh
+// buffer grown by io.ReadAll was half of what a relayed signal allocated
+// (each collection also shrinks the readers' stacks, which then grow again).
+var readBufPool = sync.Pool{New: func() any { b := make([]byte, 0, readBufSize); return &b }}
+
+// readBufSize fits a signal of the steady load and most SDPs; maxPooledRead
+// is the largest buffer put back (larger messages are rare).
+const readBufSize, maxPooledRead = 4096, 16 << 10
+
+func putReadBuf(bp *[]byte, data []byte) {
+	if cap(data) <= maxPooledRead {
+		*bp = data[:0]
+		readBufPool.Put(bp)
+	}
+}
+
+// readAtMost appends what r yields to buf until EOF or until buf holds more
+// than limit bytes (the caller refuses such a message).
+func readAtMost(r io.Reader, buf []byte, limit int64) ([]byte, error) {
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+int(limit+1-int64(len(buf))))])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // readError ends the reading on err: a violation when the control frames
