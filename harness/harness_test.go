@@ -436,6 +436,10 @@ trials:
 				assert.Contains(t, tr.Processes, "signaling-3")
 				assert.Positive(t, s.MessagesPerSecond)
 				assert.Equal(t, s.MessagesSent, s.MessagesDelivered, "every signal crosses the cluster")
+				// The receiving nodes' histograms count the signals that
+				// crossed the cluster.
+				require.NotNil(t, s.ServerRelayP50Ms, "the servers' relay latency of a cluster")
+				assert.Positive(t, *s.ServerRelayP50Ms)
 			}
 		})
 	}
