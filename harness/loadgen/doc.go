@@ -6,8 +6,9 @@
 // Three modes (Mode): idle connections that only answer the server's
 // keepalive pings (a camera fleet), steady signalling at a fixed rate per
 // participant (the thesis's load), and a session model in which each pair
-// exchanges a real offer, answer and trickled candidates captured from
-// Chromium (chromium-session.json) and then stays idle.
+// exchanges a real offer and answer captured from Chromium
+// (chromium-session.json) and ten trickled candidates per side (the recorded
+// ones and some derived from them, Chromium's sizes) and then stays idle.
 //
 // A run is a sequence of phases (connect, settle, idle | steady | setup and
 // idle); at each boundary the generator reads its own CPU and, when given an
