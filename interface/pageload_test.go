@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"slices"
 	"testing"
 	"time"
 
@@ -17,53 +16,23 @@ import (
 	webui "echtzeit/interface"
 )
 
-var staticImport = regexp.MustCompile(`(?m)^import\s[^;]*?from\s+"\./([a-z0-9-]+\.js)"`)
-
-// TestModulePreloadComplete: index.html preloads exactly the modules of
-// main.js's static import graph, so the browser fetches them in one round
-// instead of level by level (a module added to the graph must be added
-// there too; modules loaded on demand must not).
-func TestModulePreloadComplete(t *testing.T) {
-	files := webui.Files()
-	graph := map[string]bool{}
-	var walk func(string)
-	walk = func(name string) {
-		src, err := fs.ReadFile(files, name)
-		require.NoError(t, err, name)
-		for _, m := range staticImport.FindAllSubmatch(src, -1) {
-			dep := string(m[1])
-			if !graph[dep] {
-				graph[dep] = true
-				walk(dep)
-			}
-		}
-	}
-	walk("main.js")
-	index, err := fs.ReadFile(files, "index.html")
+// TestPageScripts: index.html loads two scripts, the early socket and the
+// bundle of everything else (interface/internal/bundle checks that the
+// bundle is up to date), and preloads nothing: one request for the page's
+// code instead of one per module.
+func TestPageScripts(t *testing.T) {
+	index, err := fs.ReadFile(webui.Files(), "index.html")
 	require.NoError(t, err)
-	// Modules the page loads as scripts of their own need no preload.
-	scripts := map[string]bool{}
+	var scripts []string
 	for _, m := range regexp.MustCompile(`<script type="module"[^>]* src="/([^"]+)">`).FindAllSubmatch(index, -1) {
-		scripts[string(m[1])] = true
+		scripts = append(scripts, string(m[1]))
 	}
-	assert.True(t, scripts["earlysocket.js"], "the early socket is a script of its own")
-	var want []string
-	for name := range graph {
-		if !scripts[name] {
-			want = append(want, name)
-		}
+	assert.Equal(t, []string{"earlysocket.js", "bundle.js"}, scripts, "the early socket first, then the bundle")
+	assert.NotContains(t, string(index), "modulepreload")
+	for _, name := range scripts {
+		_, err := fs.Stat(webui.Files(), name)
+		assert.NoError(t, err, name)
 	}
-	slices.Sort(want)
-
-	var got []string
-	for _, m := range regexp.MustCompile(`<link rel="modulepreload" href="/([^"]+)">`).FindAllSubmatch(index, -1) {
-		got = append(got, string(m[1]))
-	}
-	slices.Sort(got)
-	assert.Equal(t, want, got)
-	assert.True(t, graph["earlysocket.js"], "signaling.js takes the early socket over")
-	assert.NotContains(t, want, "canvassource.js", "loaded on demand")
-	assert.NotContains(t, want, "quality.js", "loaded on demand")
 }
 
 // TestETags: every file has an ETag, and asking again with it gets 304.

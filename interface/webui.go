@@ -11,6 +11,8 @@ import (
 	"strings"
 )
 
+//go:generate go run ./internal/bundle/gen --static static
+
 //go:embed static
 var staticFS embed.FS
 
