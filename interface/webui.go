@@ -29,6 +29,7 @@ var contentTypes = map[string]string{
 	".png":  "image/png",
 	".ico":  "image/x-icon",
 	".json": "application/json",
+	".map":  "application/json",
 }
 
 // ContentSecurityPolicy is the page's policy (DESIGN.md "The page's security"):

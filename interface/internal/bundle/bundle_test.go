@@ -1,6 +1,7 @@
 package bundle_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,31 +15,42 @@ import (
 
 const static = "../../static"
 
-// TestBundleUpToDate: the committed bundle.js is what the modules build to
-// now. A module changed without `go generate ./interface` fails here.
+// TestBundleUpToDate: the committed bundle and its map are what the modules
+// build to now. A module changed without `go generate ./interface` fails here.
 func TestBundleUpToDate(t *testing.T) {
 	want, err := bundle.Build(static)
 	require.NoError(t, err)
-	got, err := os.ReadFile(filepath.Join(static, bundle.Output))
-	require.NoError(t, err)
-	assert.True(t, string(got) == string(want),
-		"interface/static/%s is stale: run `go generate ./interface` and commit it", bundle.Output)
+	for name, content := range map[string][]byte{bundle.Output: want.Script, bundle.SourceMap: want.Map} {
+		got, err := os.ReadFile(filepath.Join(static, name))
+		require.NoError(t, err)
+		assert.True(t, string(got) == string(content),
+			"interface/static/%s is stale: run `go generate ./interface` and commit it", name)
+	}
 }
 
-// TestBundleContents: every module of the page is inside, loaded on demand
-// ones too; the early socket is imported by URL, not copied.
+// TestBundleContents: every module of the page is inside, those loaded on
+// demand too; the early socket is imported by URL, not copied; the map
+// names the modules (served under their names) without their text.
 func TestBundleContents(t *testing.T) {
-	out, err := bundle.Build(static)
+	f, err := bundle.Build(static)
 	require.NoError(t, err)
-	src := string(out)
-	for _, name := range []string{"app.js", "ui.js", "signaling.js", "servers.js", "stats.js", "framecode.js", "ice.js",
-		"chart.js", "ids.js", "quality.js", "canvassource.js"} {
-		assert.Contains(t, src, "// "+name, "module %s", name)
+	var m struct {
+		Sources        []string `json:"sources"`
+		SourcesContent []string `json:"sourcesContent"`
 	}
-	assert.Contains(t, src, `from "./earlysocket.js"`)
-	assert.NotContains(t, src, "// earlysocket.js", "the early socket is one module instance, not a copy")
-	assert.NotContains(t, src, "import(", "no request on demand")
+	require.NoError(t, json.Unmarshal(f.Map, &m))
+	assert.ElementsMatch(t, []string{"main.js", "app.js", "ui.js", "signaling.js", "servers.js", "stats.js", "framecode.js",
+		"ice.js", "chart.js", "ids.js", "quality.js", "canvassource.js", "pattern.js"}, m.Sources)
+	assert.Empty(t, m.SourcesContent)
+	for _, name := range m.Sources {
+		_, err := os.Stat(filepath.Join(static, name))
+		assert.NoError(t, err, "the map's source %s is served", name)
+	}
+	src := string(f.Script)
+	assert.Contains(t, src, `from"./earlysocket.js"`)
+	assert.NotContains(t, src, "import(", "nothing fetched on demand")
 	assert.True(t, strings.HasPrefix(src, "// Generated"))
+	assert.True(t, strings.HasSuffix(strings.TrimSpace(src), "//# sourceMappingURL="+bundle.SourceMap))
 }
 
 // TestBuildError names the file and line of a module that does not parse.

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"echtzeit/interface/internal/bundle"
 )
@@ -14,15 +13,12 @@ import (
 func main() {
 	dir := flag.String("static", "static", "the folder with index.html and the modules")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: gen [--static DIR]\n\nWrites DIR/%s: %s and its imports in one ES module.\n\n", bundle.Output, bundle.Entry)
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: gen [--static DIR]\n\nWrites DIR/%s (%s and its imports in one minified ES module) and DIR/%s.\n\n",
+			bundle.Output, bundle.Entry, bundle.SourceMap)
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	out, err := bundle.Build(*dir)
-	if err == nil {
-		err = os.WriteFile(filepath.Join(*dir, bundle.Output), out, 0o644)
-	}
-	if err != nil {
+	if err := bundle.Write(*dir); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
