@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,10 +17,10 @@ import (
 	webui "echtzeit/interface"
 )
 
-// TestPageScripts: index.html loads two scripts, the early socket and the
-// bundle of everything else (interface/internal/bundle checks that the
-// bundle is up to date), and preloads nothing: one request for the page's
-// code instead of one per module.
+// TestPageScripts: index.html loads one script, the bundle of all modules
+// (interface/internal/bundle checks that it is up to date), after its inline
+// early socket, and preloads nothing: one request for the page's code
+// instead of one per module.
 func TestPageScripts(t *testing.T) {
 	index, err := fs.ReadFile(webui.Files(), "index.html")
 	require.NoError(t, err)
@@ -27,7 +28,8 @@ func TestPageScripts(t *testing.T) {
 	for _, m := range regexp.MustCompile(`<script type="module"[^>]* src="/([^"]+)">`).FindAllSubmatch(index, -1) {
 		scripts = append(scripts, string(m[1]))
 	}
-	assert.Equal(t, []string{"earlysocket.js", "bundle.js"}, scripts, "the early socket first, then the bundle")
+	assert.Equal(t, []string{"bundle.js"}, scripts)
+	assert.Less(t, strings.Index(string(index), "<script>"), strings.Index(string(index), "<link"), "the early socket comes first")
 	assert.NotContains(t, string(index), "modulepreload")
 	for _, name := range scripts {
 		_, err := fs.Stat(webui.Files(), name)
@@ -38,7 +40,7 @@ func TestPageScripts(t *testing.T) {
 // TestETags: every file has an ETag, and asking again with it gets 304.
 func TestETags(t *testing.T) {
 	h := webui.Handler()
-	for _, path := range []string{"/", "/app.js", "/style.css", "/earlysocket.js"} {
+	for _, path := range []string{"/", "/app.js", "/style.css", "/bundle.js"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		tag := rec.Header().Get("ETag")
@@ -57,15 +59,17 @@ func TestETags(t *testing.T) {
 	}
 }
 
-// countSockets counts the WebSockets a page opens.
+// countSockets counts the WebSockets a page opens and notes the document's
+// readyState at each ("loading": while the parser still reads index.html).
 const countSockets = `(() => {
 	const Orig = window.WebSocket;
-	window.__sockets = 0;
-	window.WebSocket = class extends Orig { constructor(...a) { super(...a); window.__sockets++; } };
+	window.__sockets = [];
+	window.WebSocket = class extends Orig { constructor(...a) { super(...a); window.__sockets.push(document.readyState); } };
 })();`
 
-// TestEarlySocketTakenOver: the page opens one WebSocket (earlysocket.js's,
-// taken over by Signaling with its open event and Hello), and its setup
+// TestEarlySocketTakenOver: the page opens one WebSocket, while the parser is
+// still on index.html (the inline early socket, which the CSP lets run, taken
+// over by Signaling with its open event and Hello), and its setup
 // phases say when the socket opened and Hello came, even when that was
 // before the page's script ran.
 func TestEarlySocketTakenOver(t *testing.T) {
@@ -75,9 +79,9 @@ func TestEarlySocketTakenOver(t *testing.T) {
 	require.NoError(t, page.AddInitScript(ctx, countSockets))
 	require.NoError(t, page.Navigate(ctx, srv.URL+"/"))
 	require.NoError(t, page.WaitFor(ctx, "window.echtzeit && window.echtzeit.snapshot().id !== null", 20*time.Second, dump))
-	n, err := browser.Eval[int](ctx, page, "window.__sockets")
+	states, err := browser.Eval[[]string](ctx, page, "window.__sockets")
 	require.NoError(t, err)
-	assert.Equal(t, 1, n, "one socket: the early one, taken over")
+	assert.Equal(t, []string{"loading"}, states, "one socket: the early one, opened during parsing, taken over")
 	snap, err := page.Snapshot(ctx)
 	require.NoError(t, err)
 	nav, loaded := snap.Phases.Get(phase.Navigation), snap.Phases.Get(phase.PageLoaded)
