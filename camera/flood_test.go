@@ -3,6 +3,7 @@ package camera_test
 import (
 	"bufio"
 	"context"
+	"echtzeit/internal/syncbuf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,24 +26,6 @@ import (
 // building cmd/camera (to measure another version, e.g. the one before the
 // bounds: see DESIGN.md "Hostile peers").
 const envCameraBin = "ECHTZEIT_FLOOD_CAMERA"
-
-// lockedBuffer collects a child's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // buildBinaries builds the signaling server and the camera into a temporary
 // folder (sharing the build cache with the other tests).
@@ -113,7 +95,7 @@ func TestCandidateFloodRSS(t *testing.T) {
 	}
 	ws := startSignalingBinary(ctx, t, sigBin)
 	room := protocol.NewRoomID()
-	var camLog lockedBuffer
+	var camLog syncbuf.Buffer
 	cam := exec.CommandContext(ctx, camBin, "--signaling", ws, "--room", string(room), "--ice-loopback",
 		"--width", "320", "--height", "180", "--metrics-addr", "off", "--state-dir", t.TempDir())
 	cam.Stdout, cam.Stderr = &camLog, &camLog

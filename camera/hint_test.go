@@ -2,9 +2,9 @@ package camera_test
 
 import (
 	"context"
+	"echtzeit/internal/syncbuf"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +18,6 @@ import (
 	"echtzeit/signaling/server"
 )
 
-// logBuffer collects a logger's lines written from several goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestUntrustedCertificateHint: a camera started without --tls-fingerprint
 // against the server's self-signed certificate keeps retrying (the server may
 // change its certificate), and its warning says what to pass.
@@ -43,7 +25,7 @@ func TestUntrustedCertificateHint(t *testing.T) {
 	cert, err := server.SelfSignedCertificate()
 	require.NoError(t, err)
 	addr, _ := serveOn(t, "127.0.0.1:0", cert)
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	src, err := softenc.New(synthetic.Source{}, camera.CodecVP8, log, camera.NewMetrics())
 	require.NoError(t, err)

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,59 +17,30 @@ import (
 	webui "echtzeit/interface"
 )
 
-var staticImport = regexp.MustCompile(`(?m)^import\s[^;]*?from\s+"\./([a-z0-9-]+\.js)"`)
-
-// TestModulePreloadComplete: index.html preloads exactly the modules of
-// main.js's static import graph, so the browser fetches them in one round
-// instead of level by level (a module added to the graph must be added
-// there too; modules loaded on demand must not).
-func TestModulePreloadComplete(t *testing.T) {
-	files := webui.Files()
-	graph := map[string]bool{}
-	var walk func(string)
-	walk = func(name string) {
-		src, err := fs.ReadFile(files, name)
-		require.NoError(t, err, name)
-		for _, m := range staticImport.FindAllSubmatch(src, -1) {
-			dep := string(m[1])
-			if !graph[dep] {
-				graph[dep] = true
-				walk(dep)
-			}
-		}
-	}
-	walk("main.js")
-	index, err := fs.ReadFile(files, "index.html")
+// TestPageScripts: index.html loads one script, the bundle of all modules
+// (interface/internal/bundle checks that it is up to date), after its inline
+// early socket, and preloads nothing: one request for the page's code
+// instead of one per module.
+func TestPageScripts(t *testing.T) {
+	index, err := fs.ReadFile(webui.Files(), "index.html")
 	require.NoError(t, err)
-	// Modules the page loads as scripts of their own need no preload.
-	scripts := map[string]bool{}
+	var scripts []string
 	for _, m := range regexp.MustCompile(`<script type="module"[^>]* src="/([^"]+)">`).FindAllSubmatch(index, -1) {
-		scripts[string(m[1])] = true
+		scripts = append(scripts, string(m[1]))
 	}
-	assert.True(t, scripts["earlysocket.js"], "the early socket is a script of its own")
-	var want []string
-	for name := range graph {
-		if !scripts[name] {
-			want = append(want, name)
-		}
+	assert.Equal(t, []string{"bundle.js"}, scripts)
+	assert.Less(t, strings.Index(string(index), "<script>"), strings.Index(string(index), "<link"), "the early socket comes first")
+	assert.NotContains(t, string(index), "modulepreload")
+	for _, name := range scripts {
+		_, err := fs.Stat(webui.Files(), name)
+		assert.NoError(t, err, name)
 	}
-	slices.Sort(want)
-
-	var got []string
-	for _, m := range regexp.MustCompile(`<link rel="modulepreload" href="/([^"]+)">`).FindAllSubmatch(index, -1) {
-		got = append(got, string(m[1]))
-	}
-	slices.Sort(got)
-	assert.Equal(t, want, got)
-	assert.True(t, graph["earlysocket.js"], "signaling.js takes the early socket over")
-	assert.NotContains(t, want, "canvassource.js", "loaded on demand")
-	assert.NotContains(t, want, "quality.js", "loaded on demand")
 }
 
 // TestETags: every file has an ETag, and asking again with it gets 304.
 func TestETags(t *testing.T) {
 	h := webui.Handler()
-	for _, path := range []string{"/", "/app.js", "/style.css", "/earlysocket.js"} {
+	for _, path := range []string{"/", "/app.js", "/style.css", "/bundle.js"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		tag := rec.Header().Get("ETag")
@@ -88,15 +59,17 @@ func TestETags(t *testing.T) {
 	}
 }
 
-// countSockets counts the WebSockets a page opens.
+// countSockets counts the WebSockets a page opens and notes the document's
+// readyState at each ("loading": while the parser still reads index.html).
 const countSockets = `(() => {
 	const Orig = window.WebSocket;
-	window.__sockets = 0;
-	window.WebSocket = class extends Orig { constructor(...a) { super(...a); window.__sockets++; } };
+	window.__sockets = [];
+	window.WebSocket = class extends Orig { constructor(...a) { super(...a); window.__sockets.push(document.readyState); } };
 })();`
 
-// TestEarlySocketTakenOver: the page opens one WebSocket (earlysocket.js's,
-// taken over by Signaling with its open event and Hello), and its setup
+// TestEarlySocketTakenOver: the page opens one WebSocket, while the parser is
+// still on index.html (the inline early socket, which the CSP lets run, taken
+// over by Signaling with its open event and Hello), and its setup
 // phases say when the socket opened and Hello came, even when that was
 // before the page's script ran.
 func TestEarlySocketTakenOver(t *testing.T) {
@@ -106,9 +79,9 @@ func TestEarlySocketTakenOver(t *testing.T) {
 	require.NoError(t, page.AddInitScript(ctx, countSockets))
 	require.NoError(t, page.Navigate(ctx, srv.URL+"/"))
 	require.NoError(t, page.WaitFor(ctx, "window.echtzeit && window.echtzeit.snapshot().id !== null", 20*time.Second, dump))
-	n, err := browser.Eval[int](ctx, page, "window.__sockets")
+	states, err := browser.Eval[[]string](ctx, page, "window.__sockets")
 	require.NoError(t, err)
-	assert.Equal(t, 1, n, "one socket: the early one, taken over")
+	assert.Equal(t, []string{"loading"}, states, "one socket: the early one, opened during parsing, taken over")
 	snap, err := page.Snapshot(ctx)
 	require.NoError(t, err)
 	nav, loaded := snap.Phases.Get(phase.Navigation), snap.Phases.Get(phase.PageLoaded)

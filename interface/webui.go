@@ -3,13 +3,17 @@ package webui
 import (
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 )
+
+//go:generate go run ./internal/bundle/gen --static static
 
 //go:embed static
 var staticFS embed.FS
@@ -27,15 +31,35 @@ var contentTypes = map[string]string{
 	".png":  "image/png",
 	".ico":  "image/x-icon",
 	".json": "application/json",
+	".map":  "application/json",
 }
 
 // ContentSecurityPolicy is the page's policy (DESIGN.md "The page's security"):
 // scripts, styles, images and connections (the signaling WebSocket included:
 // 'self' covers ws:/wss: to the same host in CSP Level 3) only from this origin,
-// no inline script or style, no plugins, no <base>, and no framing by any site.
-const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
-	"frame-ancestors 'none'"
+// no inline script but index.html's own (allowed by their SHA-256), no inline
+// style, no plugins, no <base>, and no framing by any site.
+var ContentSecurityPolicy = "default-src 'self'; script-src 'self'" + inlineScriptHashes() +
+	"; style-src 'self'; img-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; " +
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// inlineScript matches an inline <script> of index.html (one without src).
+var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+
+// inlineScriptHashes lists the CSP hash sources (" 'sha256-…'") of
+// index.html's inline scripts: the early socket's.
+func inlineScriptHashes() string {
+	index, err := fs.ReadFile(staticFS, "static/index.html")
+	if err != nil {
+		return "" // none embedded: no inline script to allow
+	}
+	var out strings.Builder
+	for _, m := range inlineScript.FindAllSubmatch(index, -1) {
+		sum := sha256.Sum256(m[1])
+		out.WriteString(" 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'")
+	}
+	return out.String()
+}
 
 // PermissionsPolicy keeps the camera and the microphone to this origin (no
 // frame of another origin may ask for them) and turns off what the page never

@@ -24,10 +24,12 @@ func TestHandler(t *testing.T) {
 		contentType        string
 		bodyContains       string
 	}{
-		{"index at root", http.MethodGet, "/", 200, "text/html; charset=utf-8", `<script type="module" src="/main.js">`},
+		{"index at root", http.MethodGet, "/", 200, "text/html; charset=utf-8", `<script type="module" src="/bundle.js">`},
 		{"index with room query", http.MethodGet, "/?room=" + strings.Repeat("a", 64), 200, "text/html; charset=utf-8", "<title>echtzeit"},
 		{"index by name", http.MethodGet, "/index.html", 200, "text/html; charset=utf-8", "<title>echtzeit"},
 		{"module", http.MethodGet, "/main.js", 200, "text/javascript; charset=utf-8", "window.echtzeit"},
+		{"bundle", http.MethodGet, "/bundle.js", 200, "text/javascript; charset=utf-8", "window.echtzeit"},
+		{"bundle source map", http.MethodGet, "/bundle.js.map", 200, "application/json", `"sources"`},
 		{"decoder module", http.MethodGet, "/framecode.js", 200, "text/javascript; charset=utf-8", "export function crc8"},
 		{"style sheet", http.MethodGet, "/style.css", 200, "text/css; charset=utf-8", ".video-box"},
 		{"head", http.MethodHead, "/app.js", 200, "text/javascript; charset=utf-8", ""},

@@ -2,6 +2,7 @@ package passthrough_test
 
 import (
 	"context"
+	"echtzeit/internal/syncbuf"
 	"fmt"
 	"net"
 	"os"
@@ -9,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -71,34 +71,16 @@ func buildCamera(t *testing.T, goarch, goarm string) string {
 	return out
 }
 
-// syncBuffer collects a process's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startCamera runs the camera binary (through an emulator if given) until the
 // test ends, then stops it with SIGTERM and checks that it exits.
-func startCamera(t *testing.T, emulator string, bin string, args ...string) *syncBuffer {
+func startCamera(t *testing.T, emulator string, bin string, args ...string) *syncbuf.Buffer {
 	t.Helper()
 	if emulator != "" {
 		args = append([]string{bin}, args...)
 		bin = emulator
 	}
 	cmd := exec.Command(bin, args...)
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)

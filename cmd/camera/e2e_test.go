@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
+	"echtzeit/internal/syncbuf"
 	"net"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,24 +41,6 @@ func requireOnlyLoopback(t *testing.T) {
 	}
 }
 
-// lockedBuffer is the camera's log, written by its goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestStreamsInLoopbackNamespaceWithoutFlag: in a network namespace with only lo,
 // the camera as a user starts it — no --ice-loopback — streams to the real page
 // in Chromium, and logs why it included loopback candidates (issue: it used to
@@ -72,7 +53,7 @@ func TestStreamsInLoopbackNamespaceWithoutFlag(t *testing.T) {
 	defer cancel()
 
 	camCtx, stopCam := context.WithCancel(ctx)
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(camCtx, []string{

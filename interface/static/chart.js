@@ -234,7 +234,7 @@ export function mountChart(api, after) {
       drawnAt = t;
     }
   };
-  tick();
+  // The first drawing waits for the first poll, not the page's start.
   const timer = setInterval(tick, POLL_MS);
   return () => {
     clearInterval(timer);

@@ -10,7 +10,6 @@ const ui = new UI();
 const app = new Echtzeit(ui, params);
 window.echtzeit = app.api();
 ui.bind(app);
-if (chartEnabled()) mountChart(window.echtzeit, document.getElementById("stats"));
 
 if (params.send) {
   const share = () => app.shareCamera({ width: params.width, height: params.height, fps: params.fps }).catch(() => {});
@@ -31,3 +30,6 @@ if (params.room !== null) {
   app.join(params.room).catch(() => {});
 }
 app.start();
+// The chart comes last: its first drawing lays the page out and loads a
+// font, which must not hold up the session's start (DESIGN.md "Setup phases").
+if (chartEnabled()) mountChart(window.echtzeit, document.getElementById("stats"));
