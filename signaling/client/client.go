@@ -70,6 +70,7 @@ type Client struct {
 	mu      sync.Mutex
 	err     error
 	lastErr *protocol.Error
+	closing bool // Close has begun: the server's answering close frame is ours
 
 	closeOnce sync.Once
 	readDone  chan struct{}
@@ -167,12 +168,15 @@ func (c *Client) readLoop() {
 		_, data, err := c.conn.ReadMessage()
 		if err != nil {
 			var ce *websocket.CloseError
-			if errors.As(err, &ce) {
-				c.mu.Lock()
-				last := c.lastErr
-				c.mu.Unlock()
+			c.mu.Lock()
+			last, closing := c.lastErr, c.closing
+			c.mu.Unlock()
+			switch {
+			case closing:
+				c.shutdown(ErrClosed) // the server answered our close frame
+			case errors.As(err, &ce):
 				c.shutdown(&CloseError{Code: ce.Code, Text: ce.Text, LastError: last})
-			} else {
+			default:
 				c.shutdown(fmt.Errorf("read: %w", err))
 			}
 			return
@@ -325,6 +329,9 @@ func (c *Client) Signal(ctx context.Context, to protocol.ParticipantID, payload 
 // Close sends a normal close frame, closes the connection and waits for the
 // reader goroutine.
 func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
 	c.writeMu.Lock()
 	_ = c.conn.SetWriteDeadline(time.Now().Add(time.Second))
 	_ = c.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
