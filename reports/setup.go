@@ -27,7 +27,7 @@ func setupSection(r *run, media []results.Trial) []block {
 	out := []block{
 		heading{2, "Setup time: where it goes"},
 		para{"The setup from the viewer page's navigation (its performance.timeOrigin) to its first decoded frame, on the page's own clock, " +
-			"split into segments that add up to it: page load (navigation → the page's script runs: HTML, style sheet, the module graph), " +
+			"split into segments that add up to it: page load (navigation → the page's script runs: HTML with its inline early socket, style sheet, the script bundle), " +
 			"signaling (→ answer: WebSocket, Hello, Joined, offer and answer), ICE + DTLS (→ the PeerConnection is connected) and " +
 			"first frame (→ the first decoded frame is shown: the sender's key frame, its encoding, transport, decoding, rendering). " +
 			"\"Harness clock\" adds the harness's own part before the navigation (its request to Chromium over the DevTools protocol). " +

@@ -11,7 +11,7 @@ type Segment struct {
 }
 
 // Segments returns the setup's parts in order (the split): page
-// load (navigation → the page's script runs: HTML, CSS, the module graph),
+// load (navigation → the page's script runs: HTML, CSS, the script bundle),
 // signaling (→ answer: WebSocket, Hello, Joined, the format request, offer
 // and answer), ICE + DTLS (→ connected: connectivity checks and the DTLS
 // handshake), first frame (→ the first decoded frame shown: the sender's
