@@ -40,34 +40,23 @@ func startChildIn(prefix []string, name, path string, args []string, logger *slo
 // startChildEnv is startChildIn with env added to the harness's environment
 // (for secrets that must not show in the process list).
 func startChildEnv(prefix, env []string, name, path string, args []string, logger *slog.Logger) (*child, error) {
-	p, err := childproc.Start(childproc.Config{
-		Name:      name,
-		Path:      path,
-		Args:      args,
-		Env:       env,
-		Prefix:    prefix,
-		TailLines: childTail,
-		OnLine:    func(line string) { logger.Info(name+": "+line, "component", name) },
-		Logger:    logger.With("component", name),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &child{p}, nil
+	return startChildConfig(childproc.Config{Name: name, Path: path, Args: args, Env: env, Prefix: prefix}, logger)
 }
 
 // startChildPiped is startChild with the child's stdout as a pipe for the
 // caller (child.Stdout); only its stderr goes to the tail and the log.
 func startChildPiped(name, path string, args []string, logger *slog.Logger) (*child, error) {
-	p, err := childproc.Start(childproc.Config{
-		Name:       name,
-		Path:       path,
-		Args:       args,
-		PipeStdout: true,
-		TailLines:  childTail,
-		OnLine:     func(line string) { logger.Info(name+": "+line, "component", name) },
-		Logger:     logger.With("component", name),
-	})
+	return startChildConfig(childproc.Config{Name: name, Path: path, Args: args, PipeStdout: true}, logger)
+}
+
+// startChildConfig starts cfg's program with the harness's tail length and
+// its output copied to logger as "name: line".
+func startChildConfig(cfg childproc.Config, logger *slog.Logger) (*child, error) {
+	name := cfg.Name
+	cfg.TailLines = childTail
+	cfg.OnLine = func(line string) { logger.Info(name+": "+line, "component", name) }
+	cfg.Logger = logger.With("component", name)
+	p, err := childproc.Start(cfg)
 	if err != nil {
 		return nil, err
 	}

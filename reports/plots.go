@@ -138,6 +138,17 @@ func (c cleanTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
+// encodeStacked draws top above bottom with aligned axes, as a PNG of the
+// report's double height.
+func encodeStacked(top, bottom *plot.Plot) ([]byte, error) {
+	return encodePNG(func(dc draw.Canvas) {
+		tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(10)}
+		cs := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, dc)
+		top.Draw(cs[0][0])
+		bottom.Draw(cs[1][0])
+	}, plotWidth, plotHeight2x)
+}
+
 // encodePNG draws p on a w × h canvas and returns the PNG bytes.
 func encodePNG(paint func(draw.Canvas), w, h vg.Length) ([]byte, error) {
 	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))
@@ -674,12 +685,7 @@ func signalingPlot(r *run) (plotResult, error) {
 	headroom(rss, maxRSS, len(rates))
 
 	var err error
-	res.png, err = encodePNG(func(dc draw.Canvas) {
-		tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(10)}
-		cs := plot.Align([][]*plot.Plot{{cpu}, {rss}}, tiles, dc)
-		cpu.Draw(cs[0][0])
-		rss.Draw(cs[1][0])
-	}, plotWidth, plotHeight2x)
+	res.png, err = encodeStacked(cpu, rss)
 	return res, err
 }
 

@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"echtzeit/harness/results"
 )
@@ -108,12 +106,7 @@ func qualityPlot(r *run) (plotResult, error) {
 	top.Y.Max = maxPSNR + (maxPSNR-top.Y.Min)*(0.15+0.1*float64(rows))
 	bottom.Y.Min, bottom.Y.Max = max(0, minSSIM-0.02), 1.005
 	bottom.Legend = plot.NewLegend() // the top panel's legend names the series
-	png, err := encodePNG(func(dc draw.Canvas) {
-		tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(10)}
-		cs := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, dc)
-		top.Draw(cs[0][0])
-		bottom.Draw(cs[1][0])
-	}, plotWidth, plotHeight2x)
+	png, err := encodeStacked(top, bottom)
 	res.png = png
 	return res, err
 }

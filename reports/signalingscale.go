@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
 	"echtzeit/harness/results"
@@ -170,12 +169,7 @@ func perConnPlot(r *run) (plotResult, error) {
 	rss.Y.Min, rss.Y.Max = minRSS/3, maxRSS*math.Pow(10, 0.3*float64(len(groups)+2))
 
 	var err error
-	res.png, err = encodePNG(func(dc draw.Canvas) {
-		tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(10)}
-		cs := plot.Align([][]*plot.Plot{{cpu}, {rss}}, tiles, dc)
-		cpu.Draw(cs[0][0])
-		rss.Draw(cs[1][0])
-	}, plotWidth, plotHeight2x)
+	res.png, err = encodeStacked(cpu, rss)
 	return res, err
 }
 

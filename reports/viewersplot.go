@@ -2,8 +2,6 @@ package reports
 
 import (
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"echtzeit/harness/results"
 )
@@ -53,11 +51,6 @@ func viewersPlot(r *run) (plotResult, error) {
 	headroom(cpu, maxCPU, len(gs))
 	headroom(up, maxUp, len(gs))
 	var err error
-	res.png, err = encodePNG(func(dc draw.Canvas) {
-		tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(10)}
-		cs := plot.Align([][]*plot.Plot{{cpu}, {up}}, tiles, dc)
-		cpu.Draw(cs[0][0])
-		up.Draw(cs[1][0])
-	}, plotWidth, plotHeight2x)
+	res.png, err = encodeStacked(cpu, up)
 	return res, err
 }
