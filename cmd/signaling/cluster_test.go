@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
+	"echtzeit/signaling/signalingtest"
 )
 
 // TestClusterKilledNode runs three signaling processes as one cluster, puts
@@ -32,18 +32,8 @@ func TestClusterKilledNode(t *testing.T) {
 	bin := buildBinary(t)
 	// Cluster ports, then NATS client ports: all held open together so
 	// none is given twice, and given to the nodes rather than left random.
+	ports := signalingtest.FreePorts(t, 6)
 	var routes []string
-	var ports []int
-	var lns []net.Listener
-	for range 6 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	for _, ln := range lns {
-		_ = ln.Close()
-	}
 	for _, p := range ports[:3] {
 		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(p))
 	}

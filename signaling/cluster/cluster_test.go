@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,23 +24,6 @@ import (
 	"echtzeit/signaling/server"
 	"echtzeit/signaling/signalingtest"
 )
-
-// freePorts returns n free loopback ports.
-func freePorts(t testing.TB, n int) []int {
-	t.Helper()
-	var ports []int
-	var lns []net.Listener
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	for _, ln := range lns {
-		_ = ln.Close()
-	}
-	return ports
-}
 
 // testCluster is n signaling servers sharing their rooms over an embedded
 // NATS cluster, all on loopback.
@@ -62,7 +44,7 @@ func (tc *testCluster) targets() []signalingtest.Target {
 // room bucket exists), each behind its own server.
 func startCluster(t testing.TB, n int, mutate func(*cluster.Config), serverCfg ...func(*server.Config)) *testCluster {
 	t.Helper()
-	ports := freePorts(t, 2*n) // cluster ports, then NATS client ports
+	ports := signalingtest.FreePorts(t, 2*n) // cluster ports, then NATS client ports
 	var routes []string
 	for _, p := range ports[:n] {
 		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(p))

@@ -132,3 +132,26 @@ func Start(t testing.TB, opts ...Option) *Server {
 		Server:          srv,
 	}
 }
+
+// FreePorts returns n different free loopback TCP ports, all held open
+// together while they are chosen (so none is given twice), for processes or
+// nodes that are told their ports before they start (a cluster's routes).
+func FreePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var ports []int
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
+	}()
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("find a free port: %v", err)
+		}
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
