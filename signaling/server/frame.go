@@ -16,18 +16,21 @@ const (
 // appendFrame appends one unfragmented WebSocket frame as a server sends it
 // (RFC 6455 §5.2: FIN set, no mask) with the given opcode and payload.
 func appendFrame(dst []byte, opcode byte, payload []byte) []byte {
+	return append(appendFrameHeader(dst, opcode, len(payload)), payload...)
+}
+
+// appendFrameHeader appends the header of such a frame for a payload of n
+// bytes.
+func appendFrameHeader(dst []byte, opcode byte, n int) []byte {
 	dst = append(dst, 0x80|opcode)
-	switch n := len(payload); {
+	switch {
 	case n <= 125:
-		dst = append(dst, byte(n))
+		return append(dst, byte(n))
 	case n <= 0xFFFF:
-		dst = append(dst, 126)
-		dst = binary.BigEndian.AppendUint16(dst, uint16(n))
+		return binary.BigEndian.AppendUint16(append(dst, 126), uint16(n))
 	default:
-		dst = append(dst, 127)
-		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
+		return binary.BigEndian.AppendUint64(append(dst, 127), uint64(n))
 	}
-	return append(dst, payload...)
 }
 
 // frameHeaderMax is the longest frame header appendFrame writes.
@@ -61,18 +64,7 @@ func (s *Server) encode(m protocol.Message) (outgoing, error) {
 func (s *Server) encodeSignal(from protocol.ParticipantID, signal []byte) (outgoing, error) {
 	const prefix, middle = `{"type":"Room/Signal","from":"`, `","signal":`
 	n := len(prefix) + len(from) + len(middle) + len(signal) + 1
-	buf := make([]byte, 0, frameHeaderMax+n)
-	buf = append(buf, 0x80|opBinary)
-	switch {
-	case n <= 125:
-		buf = append(buf, byte(n))
-	case n <= 0xFFFF:
-		buf = append(buf, 126)
-		buf = binary.BigEndian.AppendUint16(buf, uint16(n))
-	default:
-		buf = append(buf, 127)
-		buf = binary.BigEndian.AppendUint64(buf, uint64(n))
-	}
+	buf := appendFrameHeader(make([]byte, 0, frameHeaderMax+n), opBinary, n)
 	if err := from.Validate(); err != nil {
 		return outgoing{}, err
 	}
