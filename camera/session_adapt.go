@@ -25,6 +25,8 @@ type (
 	adaptTick struct{}
 	// rttChanged: a receiver report gave a round-trip time (sessionAdapt.rtt).
 	rttChanged struct{}
+	// rampTick: time to raise a ramping encoder's rate (ramp.go).
+	rampTick struct{}
 )
 
 // sessionAdapt is the session's adaptation state.
@@ -32,6 +34,7 @@ type sessionAdapt struct {
 	bwe   cc.BandwidthEstimator // nil: congestion control off
 	a     *adaptation
 	timer *time.Timer
+	ramp  *time.Timer // while the start ramp runs (ramp.go)
 
 	// queued is set while an estimateChanged waits in the mailbox: one is
 	// enough, since the session reads the current estimate (a viewer's
@@ -70,6 +73,28 @@ func (s *session) setupAdaptation(est cc.BandwidthEstimator) {
 func (s *session) stopAdaptation() {
 	if s.ad.timer != nil {
 		s.ad.timer.Stop()
+	}
+	if s.ad.ramp != nil {
+		s.ad.ramp.Stop()
+	}
+}
+
+// beginRamp starts the start ramp of a live encoder when the viewer is
+// connected (ramp.go) and applies its first limit; rampTick raises it.
+func (s *session) beginRamp() {
+	if s.ad.bwe == nil || !s.ad.a.beginRamp(time.Now()) {
+		return
+	}
+	s.onEstimate()
+	inbox := s.inbox
+	s.ad.ramp = time.AfterFunc(rampTickEvery, func() { inbox.put(rampTick{}) })
+}
+
+// onRampTick raises a ramping encoder's rate, until the ramp ends.
+func (s *session) onRampTick() {
+	s.onEstimate()
+	if s.ad.a.ramp.active() {
+		s.ad.ramp.Reset(rampTickEvery)
 	}
 }
 
