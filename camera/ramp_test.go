@@ -67,13 +67,13 @@ func TestAdaptationRampEndsWhenTheEstimateFalls(t *testing.T) {
 	assert.Equal(t, adaptStep{rate: rampStart}, a.onEstimate(t0, 2_211_840))
 	assert.Equal(t, adaptStep{rate: 900_000}, a.onEstimate(at(time.Second), 2_300_000))
 	// Overuse: 85 % of the 768 kbit/s that arrived.
-	assert.Equal(t, adaptStep{rate: 293_760}, a.onEstimate(at(1200*time.Millisecond), 652_800),
-		"the ramp is over; a fall to less than half: half the target for a second")
+	assert.Equal(t, adaptStep{restart: "degrade"}, a.onEstimate(at(1200*time.Millisecond), 652_800),
+		"the ramp is over; below half of 720p's floor: a step down at once")
 	assert.False(t, a.ramp.active())
-	assert.Equal(t, adaptStep{restart: "degrade"}, a.onEstimate(at(2200*time.Millisecond), 652_800), "below 720p's floor for a second")
-	g, level := a.streamFormat(at(2200*time.Millisecond), 652_800)
+	g, level := a.streamFormat(at(1200*time.Millisecond), 652_800)
 	assert.Equal(t, 2, level)
-	assert.Equal(t, 587_520, g.Bitrate, "no ramp limit after the fall")
+	assert.Equal(t, 293_760, g.Bitrate, "a fall to less than half: half the target for a second")
+	assert.Equal(t, adaptStep{rate: 587_520}, a.onEstimate(at(2200*time.Millisecond), 652_800), "no ramp limit after the fall")
 	a.beginRamp(at(3 * time.Second))
 	assert.False(t, a.ramp.active(), "one ramp per session")
 }

@@ -133,7 +133,11 @@ func (s *session) onEstimate() {
 		return // no stream, or one about to restart with a new format
 	}
 	now := time.Now()
+	ramping := s.ad.a.ramp.active()
 	step := s.ad.a.onEstimate(now, est)
+	if ramping && !s.ad.a.ramp.active() {
+		s.log.Info("start ramp over", "after", now.Sub(s.ad.a.ramp.from).Round(time.Millisecond), "estimate_kbps", est/1000, "rate_kbps", s.ad.a.rate(now)/1000)
+	}
 	if s.ad.a.mode != AdaptationNone {
 		s.metrics.SetTargetBitrate(s.ad.a.rate(now))
 	}
