@@ -221,13 +221,15 @@ func (a *adaptation) onEstimate(now time.Time, estimate int) adaptStep {
 	a.target = targetFor(estimate, a.maxRate)
 	if a.estimate > 0 && estimate < a.estimate {
 		a.push.fell(now, float64(estimate) < dropShare*float64(a.estimate))
-		a.ramp.end() // GCC saw the link full
 	}
 	a.estimate = estimate
 	switch a.mode {
 	case AdaptationLive:
 		if l := a.ramp.limit(now); l > 0 && float64(l) >= float64(a.target)*a.push.factor(now) {
-			a.ramp.end() // reached the target
+			// Reached the target, or the estimate fell below the ramp (GCC
+			// saw the link full); a fall that leaves the estimate above the
+			// ramp (loss-based, 5 % at a time) says nothing of the link yet.
+			a.ramp.end()
 		}
 		level := a.deg.level
 		if a.deg.update(now, a.target) {

@@ -14,8 +14,9 @@ import (
 // and grows by rampGrowth per second from the moment the viewer is
 // connected, up to the estimate's target — media as its own probe, as
 // libwebrtc's start probes (3 and 6 times the start rate) would be. The ramp
-// ends for good when the encoder reaches the target, or when the estimate
-// falls (GCC saw the link full: from then on the estimate knows the link).
+// ends for good when it reaches the target: the format's bitrate on an open
+// link, or, after GCC saw the link full, the estimate that fell below the ramp
+// (from then on the estimate knows the link).
 // The degradation ladder follows the estimate's target, not the ramp, so a
 // stream on an open link keeps its size while it ramps.
 const (

@@ -66,6 +66,8 @@ func TestAdaptationRampEndsWhenTheEstimateFalls(t *testing.T) {
 	a.beginRamp(t0)
 	assert.Equal(t, adaptStep{rate: rampStart}, a.onEstimate(t0, 2_211_840))
 	assert.Equal(t, adaptStep{rate: 900_000}, a.onEstimate(at(time.Second), 2_300_000))
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(time.Second), 2_200_000), "a fall that leaves the estimate above the ramp")
+	assert.True(t, a.ramp.active(), "says nothing of the link")
 	// Overuse: 85 % of the 768 kbit/s that arrived.
 	assert.Equal(t, adaptStep{restart: "degrade"}, a.onEstimate(at(1200*time.Millisecond), 652_800),
 		"the ramp is over; below half of 720p's floor: a step down at once")
