@@ -179,7 +179,7 @@ func (a *adaptation) beginRamp(now time.Time) bool {
 	if a.mode != AdaptationLive {
 		return false
 	}
-	a.ramp.begin(now)
+	a.ramp.begin(now, rampStartFor(a.maxRate))
 	return a.ramp.active()
 }
 
