@@ -77,11 +77,22 @@ func TestRTPPacerGivesNoCreditForIdleTime(t *testing.T) {
 	c.t = c.t.Add(10 * time.Second) // idle
 	writePackets(t, p, 0, 20)       // 24 kB
 	pkts, wait := p.next(c.t)
-	// A 10 ms burst at 2.5 Mbit/s is 3,125 bytes: three packets (the third
-	// goes while the budget is still positive), then a wait.
-	assert.Len(t, pkts, 3)
+	// A 40 ms burst at 2.5 Mbit/s is 12,500 bytes: eleven packets (the
+	// eleventh goes while the budget is still positive), then a wait.
+	assert.Len(t, pkts, 11)
 	assert.Positive(t, wait)
 	assert.LessOrEqual(t, wait, 10*time.Millisecond)
+}
+
+func TestRTPPacerBurstIsBounded(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	p := newRTPPacerAt(20_000_000, c.now) // 50 Mbit/s of pacing: 40 ms would be 250 kB
+	c.t = c.t.Add(time.Second)
+	writePackets(t, p, 0, 100)
+	pkts, wait := p.next(c.t)
+	// 63 kB of credit: 53 packets (the 53rd while the budget is positive).
+	assert.Len(t, pkts, 53)
+	assert.Positive(t, wait)
 }
 
 func TestRTPPacerFollowsTheEstimate(t *testing.T) {

@@ -1,10 +1,13 @@
 package webui_test
 
 import (
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"echtzeit/harness/browser"
 	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
+	"echtzeit/signaling/protocol"
 )
 
 // TestPageScripts: index.html loads one script, the bundle of all modules
@@ -93,4 +97,62 @@ func TestEarlySocketTakenOver(t *testing.T) {
 	assert.Less(t, *nav, *loaded)
 	assert.Less(t, *nav, *open)
 	assert.LessOrEqual(t, *open, *hello)
+}
+
+// countRequests records the URLs of the page's WebSockets and fetches.
+const countRequests = `(() => {
+	const Orig = window.WebSocket;
+	window.__sockets = [];
+	window.WebSocket = class extends Orig { constructor(...a) { super(...a); window.__sockets.push(String(a[0])); } };
+	const f = window.fetch;
+	window.__fetches = [];
+	window.fetch = (...a) => { window.__fetches.push(String(a[0])); return f(...a); };
+})();`
+
+// TestJoinOnConnect: a viewer's link (?room=ID) joins on connect — the early
+// socket carries the room, the page sends no JoinOrCreate (the server counts
+// none) and is in the room — and the page asks for /iceservers once, from
+// the inline script. A link that sends (send=camera) joins with JoinOrCreate.
+func TestJoinOnConnect(t *testing.T) {
+	srv, _ := startServerWithTURN(t) // with GET /iceservers
+	ctx := testContext(t, 90*time.Second)
+	joinsIn := func() string {
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: srv.TLSConfig}, Timeout: 10 * time.Second}
+		defer hc.CloseIdleConnections()
+		resp, err := hc.Get(srv.URL + "/metrics")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return regexp.MustCompile(`(?m)^echtzeit_signaling_messages_in_total\{type="JoinOrCreate"\} (\d+)$`).FindString(string(b))
+	}
+	for _, tc := range []struct {
+		name, query   string
+		joinOnConnect bool
+	}{
+		{"viewer", "", true},
+		{"sender", "&send=camera", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := joinsIn()
+			room := string(protocol.NewRoomID())
+			page := chromium.Page(t)
+			require.NoError(t, page.AddInitScript(ctx, countRequests))
+			require.NoError(t, page.Navigate(ctx, srv.URL+"/?room="+room+tc.query))
+			require.NoError(t, page.WaitFor(ctx, "window.echtzeit && window.echtzeit.snapshot().room === "+strconv.Quote(room), 20*time.Second, dump))
+			sockets, err := browser.Eval[[]string](ctx, page, "window.__sockets")
+			require.NoError(t, err)
+			require.Len(t, sockets, 1)
+			fetches, err := browser.Eval[[]string](ctx, page, "window.__fetches")
+			require.NoError(t, err)
+			assert.Equal(t, []string{"/iceservers"}, slices.DeleteFunc(fetches, func(u string) bool { return !strings.Contains(u, "iceservers") }))
+			if tc.joinOnConnect {
+				assert.True(t, strings.HasSuffix(sockets[0], "/ws?room="+room), sockets[0])
+				assert.Equal(t, before, joinsIn(), "no JoinOrCreate from the page")
+			} else {
+				assert.True(t, strings.HasSuffix(sockets[0], "/ws"), sockets[0])
+				assert.NotEqual(t, before, joinsIn(), "the sender page joins with JoinOrCreate")
+			}
+		})
+	}
 }

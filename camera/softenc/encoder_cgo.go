@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/pion/mediadevices/pkg/codec"
@@ -74,6 +75,14 @@ func (s *Source) StreamRates(ctx context.Context, f camera.Format, keyFrames <-c
 	s.log.Debug("encoder started", "format", f.String(), "keyframe_interval", f.KeyframeInterval)
 	s.metrics.SetEncoderConfiguredBitrate(f.Bitrate)
 
+	if own, ok := enc.(*frameEncoder); ok && keyFrames != nil {
+		// Only the own bindings take a request while they encode or wait
+		// (mediadevices' x264 would drop one set during an encode).
+		stopKeys := forwardKeyFrames(keyFrames, own)
+		defer stopKeys()
+		keyFrames = nil
+	}
+
 	interval := time.Second / time.Duration(f.FPS)
 	var last time.Time
 	for {
@@ -81,7 +90,7 @@ func (s *Source) StreamRates(ctx context.Context, f camera.Format, keyFrames <-c
 			return err
 		}
 		select {
-		case <-keyFrames:
+		case <-keyFrames: // nil for the own bindings (forwardKeyFrames)
 			if kfc != nil {
 				_ = kfc.ForceKeyFrame()
 			}
@@ -168,4 +177,28 @@ func (s *Source) buildEncoder(r video.Reader, f camera.Format, adaptive bool) (c
 		return params.BuildVideoEncoder(r, p)
 	}
 	return nil, fmt.Errorf("%w: codec %q", camera.ErrUnsupportedFormat, f.Codec)
+}
+
+// forwardKeyFrames passes each request on keyFrames to kfc as it comes, until
+// the returned stop is called. The encoder then makes a key frame of the very
+// next frame, also of one whose capture the loop is waiting for: asked for
+// at the top of the loop, the request waited out that frame as well (up to
+// one frame interval more before a viewer's first picture or a PLI's answer).
+func forwardKeyFrames(keyFrames <-chan struct{}, kfc codec.KeyFrameController) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-keyFrames:
+				_ = kfc.ForceKeyFrame()
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }

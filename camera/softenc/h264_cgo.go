@@ -25,7 +25,12 @@ package softenc
 //   p.i_width = w; p.i_height = h;
 //   p.i_fps_num = fps; p.i_fps_den = 1;
 //   p.i_timebase_num = 1; p.i_timebase_den = 90000;
-//   p.b_vfr_input = 1;
+//   // Constant frame rate for the rate control, as the VP8 binding plans with:
+//   // with variable-frame-rate input x264 holds every frame back until the
+//   // next one arrives (it needs the next timestamp for this frame's
+//   // duration), one frame interval of latency (33 ms at 30 fps) that VP8
+//   // does not have (x264_encoder_maximum_delayed_frames: 1 with, 0 without).
+//   p.b_vfr_input = 0;
 //   p.i_keyint_max = kf; p.i_keyint_min = kf; p.b_intra_refresh = 0;
 //   p.i_threads = threads;
 //   p.rc.i_rc_method = X264_RC_ABR;

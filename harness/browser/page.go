@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/css"
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -49,6 +52,9 @@ func (b *Browser) NewPage(ctx context.Context) (*Page, error) {
 	if err == nil {
 		err = ctx.Err()
 	}
+	if err == nil {
+		err = p.quiet(ctx)
+	}
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("open tab: %w", err)
@@ -70,6 +76,24 @@ func (b *Browser) NewPage(ctx context.Context) (*Page, error) {
 		}
 	})
 	return p, nil
+}
+
+// quiet turns off the DevTools domains that chromedp enables on every tab
+// and the harness does not use: Network, DOM and CSS. With them on, the
+// browser reports every request, node and style sheet of the page over the
+// DevTools connection while the page loads, which delays the document the
+// harness measures (DESIGN.md "Setup phases"). Page, Runtime and Log stay on:
+// navigation, evaluation and the console need them.
+func (p *Page) quiet(ctx context.Context) error {
+	_, err := run(ctx, p, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		for _, disable := range []cdp.Command[cdp.Empty, cdp.Empty]{css.Disable, dom.Disable, network.Disable} {
+			if _, err := cdp.Call(ctx, t, disable, cdp.Empty{}); err != nil {
+				return chromedp.Void{}, fmt.Errorf("%s: %w", disable.Method, err)
+			}
+		}
+		return chromedp.Void{}, nil
+	})
+	return err
 }
 
 // Context returns the page's chromedp context, for chromedp actions this

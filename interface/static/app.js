@@ -82,6 +82,9 @@ export class Echtzeit {
         this.phases.wsOpen = this.connPhases.wsOpen;
         this.log("signaling socket open");
       },
+      onJoinOnConnect: (room) => {
+        this.joiningRoom = room; // sent with the socket's URL
+      },
       onMessage: (msg, at) => this.enqueue(() => this.onMessage(msg, at)),
       onClose: (ev) => this.enqueue(() => this.onSocketClosed(ev)),
     });
@@ -534,7 +537,11 @@ export class Echtzeit {
     const onFrame = (_, meta) => {
       if (this.pc && video.srcObject) {
         if (this.phases.firstFrame === null) {
-          this.phases.firstFrame = now();
+          // When the frame is on screen: the compositor's expected display
+          // time, not when this callback got the main thread (DESIGN.md
+          // "Setup phases").
+          const shown = performance.timeOrigin + (meta.expectedDisplayTime ?? meta.presentationTime ?? performance.now());
+          this.phases.firstFrame = shown;
           this.setState("streaming");
           this.log("first frame", meta.width, "x", meta.height);
         }
@@ -594,6 +601,7 @@ export class Echtzeit {
         this.joinWaiter = null;
         return;
       }
+      if (this.joiningRoom === check.room && !this.nextRoom) return; // on its way: Joined resolves the waiter
       if (this.joiningRoom) {
         this.nextRoom = check.room; // a second JoinOrCreate before Joined would violate the protocol
         return;

@@ -5,6 +5,8 @@
 // iceTransportPolicy "relay"). Also the figures of the ICE path: the gathering
 // time and the selected candidate pair (from getStats).
 
+import { takeEarlyFetch } from "./earlysocket.js";
+
 export class IceConfig {
   /** relayOnly: use relayed candidates only; url: where the list is. */
   constructor({ relayOnly = false, url = "/iceservers" } = {}) {
@@ -15,10 +17,13 @@ export class IceConfig {
     this.pending = null;
   }
 
-  /** Starts fetching (at page start, beside the WebSocket); never rejects. */
+  /**
+   * Starts fetching (at page start, beside the WebSocket; the first time it
+   * takes over the request index.html's inline script started); never rejects.
+   */
   load() {
     if (this.pending) return this.pending;
-    this.pending = fetch(this.url, { cache: "no-store" })
+    this.pending = (takeEarlyFetch(this.url) ?? fetch(this.url, { cache: "no-store" }))
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${this.url}: HTTP ${r.status}`))))
       .then((body) => {
         this.servers = Array.isArray(body?.iceServers) ? body.iceServers : [];

@@ -17,8 +17,10 @@ const eventTime = (ev) => performance.timeOrigin + ev.timeStamp;
 export class Signaling {
   /**
    * hooks: onOpen(atMs), onMessage(msg, atMs), onClose({code, reason,
-   * retryInMs}), onConnecting(attempt). atMs is when the event happened
-   * (Unix ms): earlier than the call for the early socket's events.
+   * retryInMs}), onConnecting(attempt), onJoinOnConnect(room) (the early
+   * socket joined room on connect: Joined follows Hello without a
+   * JoinOrCreate). atMs is when the event happened (Unix ms): earlier than
+   * the call for the early socket's events.
    */
   constructor(url, hooks) {
     this.urls = [url];
@@ -56,6 +58,7 @@ export class Signaling {
     ws.onopen = (ev) => this.opened(ws, eventTime(ev));
     ws.onmessage = (ev) => this.received(ws, ev.data, eventTime(ev));
     ws.onclose = (ev) => this.closed(ws, ev.code, ev.reason);
+    if (early?.room) this.hooks.onJoinOnConnect?.(early.room);
     for (const ev of early?.events ?? []) {
       if (ev.type === "open") this.opened(ws, ev.at);
       else if (ev.type === "message") this.received(ws, ev.data, ev.at);

@@ -258,7 +258,18 @@ func (s *Server) errorMessage(code, message string) outgoing {
 // reader goroutine of its own. The HTTP handler then returns, so net/http's
 // per-request state (buffers, request, response) is garbage at once instead of
 // living as long as the WebSocket.
+//
+// With ?room=ID in the URL (join on connect) the server joins the room right
+// after Hello, as if JoinOrCreate{room: ID} had been the peer's first
+// message: Joined (or Error room-full) follows Hello without a round trip,
+// and the peer must not send JoinOrCreate for it (that would be a second
+// one). A malformed ID is refused with HTTP 400 before the upgrade.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	room, err := connectRoom(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	hj := &hijacker{ResponseWriter: w}
 	ws, err := s.upgrader.Upgrade(hj, r, nil) // answers the HTTP error itself
 	if err != nil {
@@ -294,7 +305,27 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if hello, err := s.encode(protocol.Hello{ID: c.id}); err == nil {
 		s.sendTo(c, hello)
 	}
+	if room != "" {
+		// A fresh connection is in no room: join has no violation to report.
+		_ = s.rooms.join(c, room)
+	}
 	go s.serveConn(c)
+}
+
+// connectRoom returns the room of a join on connect (?room=ID), "" without one.
+func connectRoom(r *http.Request) (protocol.RoomID, error) {
+	v, ok := r.URL.Query()["room"]
+	if !ok {
+		return "", nil
+	}
+	if len(v) != 1 {
+		return "", errors.New("bad room parameter: give it once")
+	}
+	id, err := protocol.ParseRoomID(v[0])
+	if err != nil {
+		return "", fmt.Errorf("bad room parameter: %w", err)
+	}
+	return id, nil
 }
 
 // register admits c under MaxConns and MaxConnsPerIP; it returns the refusal's

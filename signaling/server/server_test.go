@@ -3,12 +3,16 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gorilla/websocket"
 
 	"echtzeit/signaling/client"
 	"echtzeit/signaling/protocol"
@@ -114,4 +118,36 @@ func TestPlain(t *testing.T) {
 	_, err = b.Join(ctx, room)
 	require.NoError(t, err)
 	assert.Equal(t, b.ID(), receive[protocol.RoomJoin](ctx, t, a).ID)
+}
+
+// TestJoinOnConnect: a malformed ?room= is refused before the upgrade with
+// HTTP 400 and the reason; after a join on connect a JoinOrCreate is a second
+// one, a violation (the conformance suite checks the join itself).
+func TestJoinOnConnect(t *testing.T) {
+	ctx := testCtx(t)
+	srv := signalingtest.Start(t)
+	for _, tc := range []struct{ name, query, want string }{
+		{"short", "room=abc", "bad room parameter"},
+		{"upper case", "room=" + strings.Repeat("A", protocol.RoomIDLen), "bad room parameter"},
+		{"twice", "room=" + string(protocol.NewRoomID()) + "&room=" + string(protocol.NewRoomID()), "give it once"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := websocket.Dialer{TLSClientConfig: srv.TLSConfig}
+			_, resp, err := d.DialContext(ctx, srv.WSURL+"?"+tc.query, nil)
+			require.ErrorIs(t, err, websocket.ErrBadHandshake)
+			require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			body, _ := io.ReadAll(resp.Body)
+			assert.Contains(t, string(body), tc.want)
+		})
+	}
+	t.Run("JoinOrCreate after it", func(t *testing.T) {
+		room := protocol.NewRoomID()
+		c, err := client.Dial(ctx, srv.WSURL+"?room="+string(room), client.WithTLSConfig(srv.TLSConfig))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close() })
+		assert.Equal(t, room, receive[protocol.Joined](ctx, t, c).Room)
+		require.NoError(t, c.Send(ctx, protocol.JoinOrCreate{Room: room}))
+		e := requireClosedWith(ctx, t, c, websocket.ClosePolicyViolation, protocol.CodeProtocolViolation)
+		assert.Contains(t, e.Message, "JoinOrCreate while in a room")
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,11 +41,15 @@ func RunConformance(t *testing.T, targets ...Target) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			n := 0
-			dial := func() *client.Client {
+			dial := func(query ...string) *client.Client {
 				t.Helper()
 				tg := targets[n%len(targets)]
 				n++
-				cl, err := client.Dial(ctx, tg.WSURL, tg.Options...)
+				u := tg.WSURL
+				if len(query) > 0 {
+					u += "?" + strings.Join(query, "&")
+				}
+				cl, err := client.Dial(ctx, u, tg.Options...)
 				if err != nil {
 					t.Fatalf("dial %s: %v", tg.WSURL, err)
 				}
@@ -56,9 +61,12 @@ func RunConformance(t *testing.T, targets ...Target) {
 	}
 }
 
+// dialFunc connects one participant; query is added to the URL (key=value).
+type dialFunc = func(query ...string) *client.Client
+
 type conformanceCheck struct {
 	name string
-	run  func(ctx context.Context, t *testing.T, dial func() *client.Client)
+	run  func(ctx context.Context, t *testing.T, dial dialFunc)
 }
 
 var conformanceChecks = []conformanceCheck{
@@ -68,6 +76,7 @@ var conformanceChecks = []conformanceCheck{
 	{"leave and join another room", checkLeave},
 	{"violation closes with 1008", checkViolation},
 	{"disconnect tells the room", checkDisconnect},
+	{"join on connect", checkJoinOnConnect},
 }
 
 // next returns the next message of type M, failing on anything else.
@@ -93,7 +102,7 @@ func mustJoin(ctx context.Context, t *testing.T, c *client.Client, room protocol
 	return j
 }
 
-func checkFlow(ctx context.Context, t *testing.T, dial func() *client.Client) {
+func checkFlow(ctx context.Context, t *testing.T, dial dialFunc) {
 	room := protocol.NewRoomID()
 	a, b := dial(), dial()
 	if j := mustJoin(ctx, t, a, room); j.Room != room || len(j.Peers) != 0 {
@@ -121,7 +130,36 @@ func checkFlow(ctx context.Context, t *testing.T, dial func() *client.Client) {
 	}
 }
 
-func checkRoomFull(ctx context.Context, t *testing.T, dial func() *client.Client) {
+// checkJoinOnConnect: with ?room=ID the server joins right after Hello, with
+// the same Joined, Room/Join, relaying and room-full as JoinOrCreate.
+func checkJoinOnConnect(ctx context.Context, t *testing.T, dial dialFunc) {
+	room := protocol.NewRoomID()
+	a := dial("room=" + string(room))
+	if j := next[protocol.Joined](ctx, t, a); j.Room != room || len(j.Peers) != 0 {
+		t.Fatalf("first Joined %+v", j)
+	}
+	b := dial("room=" + string(room))
+	if j := next[protocol.Joined](ctx, t, b); j.Room != room || len(j.Peers) != 1 || j.Peers[0] != a.ID() {
+		t.Fatalf("second Joined %+v, want peer %s", j, a.ID())
+	}
+	if rj := next[protocol.RoomJoin](ctx, t, a); rj.ID != b.ID() {
+		t.Fatalf("Room/Join %s, want %s", rj.ID, b.ID())
+	}
+	offer := json.RawMessage(`{"sdp":{"type":"offer","sdp":"v=0\r\n"}}`)
+	if err := a.Signal(ctx, "", offer); err != nil {
+		t.Fatal(err)
+	}
+	if rs := next[protocol.RoomSignal](ctx, t, b); rs.From != a.ID() || string(rs.Signal) != string(offer) {
+		t.Fatalf("Room/Signal %+v", rs)
+	}
+	c := dial("room=" + string(room))
+	if e := next[protocol.Error](ctx, t, c); e.Code != protocol.CodeRoomFull {
+		t.Fatalf("third participant got %+v, want room-full", e)
+	}
+	mustJoin(ctx, t, c, protocol.NewRoomID()) // the connection stays usable
+}
+
+func checkRoomFull(ctx context.Context, t *testing.T, dial dialFunc) {
 	room := protocol.NewRoomID()
 	a, b, c := dial(), dial(), dial()
 	mustJoin(ctx, t, a, room)
@@ -134,7 +172,7 @@ func checkRoomFull(ctx context.Context, t *testing.T, dial func() *client.Client
 	mustJoin(ctx, t, c, protocol.NewRoomID()) // the connection stays usable
 }
 
-func checkSignalTo(ctx context.Context, t *testing.T, dial func() *client.Client) {
+func checkSignalTo(ctx context.Context, t *testing.T, dial dialFunc) {
 	room := protocol.NewRoomID()
 	a, b := dial(), dial()
 	mustJoin(ctx, t, a, room)
@@ -154,7 +192,7 @@ func checkSignalTo(ctx context.Context, t *testing.T, dial func() *client.Client
 	}
 }
 
-func checkLeave(ctx context.Context, t *testing.T, dial func() *client.Client) {
+func checkLeave(ctx context.Context, t *testing.T, dial dialFunc) {
 	room := protocol.NewRoomID()
 	a, b := dial(), dial()
 	mustJoin(ctx, t, a, room)
@@ -174,7 +212,7 @@ func checkLeave(ctx context.Context, t *testing.T, dial func() *client.Client) {
 	}
 }
 
-func checkViolation(ctx context.Context, t *testing.T, dial func() *client.Client) {
+func checkViolation(ctx context.Context, t *testing.T, dial dialFunc) {
 	room := protocol.NewRoomID()
 	a, b := dial(), dial()
 	mustJoin(ctx, t, a, room)
@@ -196,7 +234,7 @@ func checkViolation(ctx context.Context, t *testing.T, dial func() *client.Clien
 	}
 }
 
-func checkDisconnect(ctx context.Context, t *testing.T, dial func() *client.Client) {
+func checkDisconnect(ctx context.Context, t *testing.T, dial dialFunc) {
 	room := protocol.NewRoomID()
 	a, b := dial(), dial()
 	mustJoin(ctx, t, a, room)
