@@ -137,6 +137,7 @@ type adaptation struct {
 	restarts int       // restart: adaptation restarts of the stream
 	movedAt  time.Time // restart: since when the target is restartFactor away
 	push     pushback  // live: the round-trip times (pushback.go)
+	ramp     startRamp // live: the start ramp (ramp.go)
 	estimate int       // the estimate last seen
 	pref     Degradation
 	supports func(Format) error
@@ -160,12 +161,26 @@ func (a *adaptation) setBase(f Format) {
 }
 
 // rate is what the encoder gets at now: the target, less the queue pushback
-// of a live encoder.
+// of a live encoder, at most what its start ramp allows.
 func (a *adaptation) rate(now time.Time) int {
 	if a.mode != AdaptationLive {
 		return a.target
 	}
-	return int(float64(a.target) * a.push.factor(now))
+	r := int(float64(a.target) * a.push.factor(now))
+	if l := a.ramp.limit(now); l > 0 {
+		r = min(r, l)
+	}
+	return r
+}
+
+// beginRamp starts a live encoder's start ramp at now (the viewer is
+// connected); false when there is none to run.
+func (a *adaptation) beginRamp(now time.Time) bool {
+	if a.mode != AdaptationLive {
+		return false
+	}
+	a.ramp.begin(now, rampStartFor(a.maxRate))
+	return a.ramp.active()
 }
 
 // streamFormat is the format to start a stream with at now, given the
@@ -210,6 +225,12 @@ func (a *adaptation) onEstimate(now time.Time, estimate int) adaptStep {
 	a.estimate = estimate
 	switch a.mode {
 	case AdaptationLive:
+		if l := a.ramp.limit(now); l > 0 && float64(l) >= float64(a.target)*a.push.factor(now) {
+			// Reached the target, or the estimate fell below the ramp (GCC
+			// saw the link full); a fall that leaves the estimate above the
+			// ramp (loss-based, 5 % at a time) says nothing of the link yet.
+			a.ramp.end()
+		}
 		level := a.deg.level
 		if a.deg.update(now, a.target) {
 			reason := "degrade"

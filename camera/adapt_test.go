@@ -62,13 +62,14 @@ func TestAdaptationLive(t *testing.T) {
 
 	assert.Equal(t, adaptStep{}, a.onEstimate(at(100*time.Millisecond), 2_250_000), "under 3 %: no change")
 	assert.Equal(t, adaptStep{rate: 1_800_000}, a.onEstimate(at(200*time.Millisecond), 2_000_000))
-	assert.Equal(t, adaptStep{rate: 315_000}, a.onEstimate(at(300*time.Millisecond), 700_000),
-		"the rate follows at once, halved for a second to drain the queue (a fall to 35 %)")
-	assert.Equal(t, adaptStep{}, a.onEstimate(at(800*time.Millisecond), 700_000))
-	assert.Equal(t, adaptStep{restart: "degrade"}, a.onEstimate(at(1300*time.Millisecond), 700_000), "below 720p's floor for a second")
-	g, level = a.streamFormat(at(1300*time.Millisecond), 700_000)
+	assert.Equal(t, adaptStep{restart: "degrade"}, a.onEstimate(at(300*time.Millisecond), 700_000),
+		"below half of 720p's floor: a step down at once")
+	g, level = a.streamFormat(at(300*time.Millisecond), 700_000)
 	assert.Equal(t, 2, level, "the step the target fits, kept by the restart")
-	assert.Equal(t, Format{Width: 640, Height: 360, FPS: 30, Codec: CodecVP8, Bitrate: 630_000}, g)
+	assert.Equal(t, Format{Width: 640, Height: 360, FPS: 30, Codec: CodecVP8, Bitrate: 315_000}, g,
+		"halved for a second to drain the queue (a fall to 35 %)")
+	assert.Equal(t, adaptStep{}, a.onEstimate(at(800*time.Millisecond), 700_000))
+	assert.Equal(t, adaptStep{rate: 630_000}, a.onEstimate(at(1300*time.Millisecond), 700_000), "the drain is over")
 
 	// The estimate recovers: 540p after four seconds above 1.3 × its floor.
 	assert.Equal(t, adaptStep{rate: 1_800_000}, a.onEstimate(at(2*time.Second), 2_000_000))

@@ -96,6 +96,12 @@ const (
 	downHold = time.Second     // target below the floor this long: step down
 	upHold   = 4 * time.Second // target above upFactor × the next floor this long: step up
 	upFactor = 1.3
+	// downAtOnce: a target below this share of the floor steps down without
+	// the hold. No flapping to fear there, and waiting costs: a 1280×720
+	// VP8 encoder asked for 600 kbit/s sends more than 3g's 768 kbit/s (it
+	// cannot make frames that small), so every second of hold adds about a
+	// quarter second of queue in the link.
+	downAtOnce = 0.5
 )
 
 // startLimit interpolates startLimits linearly in the pixel count (and
@@ -205,15 +211,16 @@ func (d *degrader) reset(target int) {
 
 // update takes the target at now and reports whether the step changed: down
 // (possibly several steps, to the one that fits) after the target has been
-// below the floor for downHold, up one step after it has been above upFactor
-// times the next step's floor for upHold.
+// below the floor for downHold, or at once when it is below downAtOnce times
+// the floor; up one step after it has been above upFactor times the next
+// step's floor for upHold.
 func (d *degrader) update(now time.Time, target int) bool {
 	if target < d.floors[d.level] && d.level < len(d.ladder)-1 {
 		d.above = time.Time{}
 		if d.below.IsZero() {
 			d.below = now
 		}
-		if now.Sub(d.below) >= downHold {
+		if now.Sub(d.below) >= downHold || float64(target) < downAtOnce*float64(d.floors[d.level]) {
 			d.level = max(d.fit(target), d.level+1)
 			d.below = time.Time{}
 			return true

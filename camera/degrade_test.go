@@ -98,11 +98,16 @@ func TestDegraderSteps(t *testing.T) {
 		start int // target at the stream's start
 		steps []step
 	}{
-		{"3g: down to the step that fits after a second", 2_000_000, []step{
+		{"down to the step that fits after a second", 2_000_000, []step{
 			{0, 2_000_000, 0},
-			{500 * time.Millisecond, 600_000, 0},
-			{time.Second, 600_000, 0},
-			{1500 * time.Millisecond, 600_000, 2}, // 640x360@30: 500k ≤ 600k < 800k
+			{500 * time.Millisecond, 900_000, 0}, // above half of 720p's 1.5M floor
+			{time.Second, 900_000, 0},
+			{1500 * time.Millisecond, 900_000, 1}, // 960x540@30: 800k ≤ 900k < 1.5M
+			{3 * time.Second, 920_000, 1},
+		}},
+		{"3g: below half the floor, at once to the step that fits", 2_000_000, []step{
+			{0, 2_000_000, 0},
+			{500 * time.Millisecond, 600_000, 2}, // 640x360@30: 500k ≤ 600k < 800k
 			{3 * time.Second, 620_000, 2},
 		}},
 		{"a dip shorter than the hold is ignored", 2_000_000, []step{

@@ -231,6 +231,8 @@ func (s *session) handle(ev any) error {
 		s.onAdaptTick()
 	case rttChanged:
 		s.onRTT()
+	case rampTick:
+		s.onRampTick()
 	}
 	return nil
 }
@@ -245,6 +247,7 @@ func (s *session) handleState(st webrtc.PeerConnectionState) error {
 			s.up.Store(true)
 			s.setup.Stop()
 			s.log.Info("viewer connected", "format", s.format.String(), "after", time.Since(s.started).Round(time.Millisecond))
+			s.beginRamp()
 			if s.sub != nil {
 				// Warm (stream.go, warmStart): subscribed while ICE and DTLS
 				// were under way; from now on it gets frames, from a key frame

@@ -25,6 +25,8 @@ type (
 	adaptTick struct{}
 	// rttChanged: a receiver report gave a round-trip time (sessionAdapt.rtt).
 	rttChanged struct{}
+	// rampTick: time to raise a ramping encoder's rate (ramp.go).
+	rampTick struct{}
 )
 
 // sessionAdapt is the session's adaptation state.
@@ -32,6 +34,7 @@ type sessionAdapt struct {
 	bwe   cc.BandwidthEstimator // nil: congestion control off
 	a     *adaptation
 	timer *time.Timer
+	ramp  *time.Timer // while the start ramp runs (ramp.go)
 
 	// queued is set while an estimateChanged waits in the mailbox: one is
 	// enough, since the session reads the current estimate (a viewer's
@@ -71,6 +74,28 @@ func (s *session) stopAdaptation() {
 	if s.ad.timer != nil {
 		s.ad.timer.Stop()
 	}
+	if s.ad.ramp != nil {
+		s.ad.ramp.Stop()
+	}
+}
+
+// beginRamp starts the start ramp of a live encoder when the viewer is
+// connected (ramp.go) and applies its first limit; rampTick raises it.
+func (s *session) beginRamp() {
+	if s.ad.bwe == nil || !s.ad.a.beginRamp(time.Now()) {
+		return
+	}
+	s.onEstimate()
+	inbox := s.inbox
+	s.ad.ramp = time.AfterFunc(rampTickEvery, func() { inbox.put(rampTick{}) })
+}
+
+// onRampTick raises a ramping encoder's rate, until the ramp ends.
+func (s *session) onRampTick() {
+	s.onEstimate()
+	if s.ad.a.ramp.active() {
+		s.ad.ramp.Reset(rampTickEvery)
+	}
 }
 
 // estimate is the estimator's current target (bit/s), 0 without one.
@@ -108,7 +133,11 @@ func (s *session) onEstimate() {
 		return // no stream, or one about to restart with a new format
 	}
 	now := time.Now()
+	ramping := s.ad.a.ramp.active()
 	step := s.ad.a.onEstimate(now, est)
+	if ramping && !s.ad.a.ramp.active() {
+		s.log.Info("start ramp over", "after", now.Sub(s.ad.a.ramp.from).Round(time.Millisecond), "estimate_kbps", est/1000, "rate_kbps", s.ad.a.rate(now)/1000)
+	}
 	if s.ad.a.mode != AdaptationNone {
 		s.metrics.SetTargetBitrate(s.ad.a.rate(now))
 	}

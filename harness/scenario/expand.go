@@ -73,8 +73,8 @@ func (sp Spec) Name() string {
 func (sp Spec) Estimate() time.Duration {
 	// A media trial's setup (processes, page, first frame) and teardown:
 	// 2.4 s mean, 3.1 s max over the 105 media trials of scenarios/thesis.yaml
-	// on the 2-core VM (2026-12-01, DESIGN.md); with a margin.
-	setup := 3500 * time.Millisecond
+	// on the 2-core VM (2026-12-01, DESIGN.md); the maximum and a little.
+	setup := 3200 * time.Millisecond
 	if sp.Params.Network != "" {
 		setup += 3 * time.Second // namespaces, a signaling server and Chromium per trial, a slower first frame
 	}
