@@ -537,11 +537,10 @@ export class Echtzeit {
     const onFrame = (_, meta) => {
       if (this.pc && video.srcObject) {
         if (this.phases.firstFrame === null) {
-          // When the frame is on screen: the compositor's expected display
-          // time, not when this callback got the main thread (DESIGN.md
-          // "Setup phases").
-          const shown = performance.timeOrigin + (meta.expectedDisplayTime ?? meta.presentationTime ?? performance.now());
-          this.phases.firstFrame = shown;
+          // On the main thread's clock like every other phase: the
+          // compositor's expectedDisplayTime can come before the
+          // connectionstatechange handler's own time (DESIGN.md "Setup phases").
+          this.phases.firstFrame = now();
           this.setState("streaming");
           this.log("first frame", meta.width, "x", meta.height);
         }
