@@ -102,61 +102,61 @@ func mustJoin(ctx context.Context, t *testing.T, c *client.Client, room protocol
 	return j
 }
 
+// joinFunc puts a fresh participant into room and returns it with its Joined.
+type joinFunc = func(room protocol.RoomID) (*client.Client, protocol.Joined)
+
 func checkFlow(ctx context.Context, t *testing.T, dial dialFunc) {
-	room := protocol.NewRoomID()
-	a, b := dial(), dial()
-	if j := mustJoin(ctx, t, a, room); j.Room != room || len(j.Peers) != 0 {
-		t.Fatalf("first Joined %+v", j)
-	}
-	if j := mustJoin(ctx, t, b, room); len(j.Peers) != 1 || j.Peers[0] != a.ID() {
-		t.Fatalf("second Joined %+v, want peer %s", j, a.ID())
-	}
-	if rj := next[protocol.RoomJoin](ctx, t, a); rj.ID != b.ID() {
-		t.Fatalf("Room/Join %s, want %s", rj.ID, b.ID())
-	}
-	offer := json.RawMessage(`{"sdp":{"type":"offer","sdp":"v=0\r\n"}}`)
-	if err := a.Signal(ctx, "", offer); err != nil {
-		t.Fatal(err)
-	}
-	if rs := next[protocol.RoomSignal](ctx, t, b); rs.From != a.ID() || string(rs.Signal) != string(offer) {
-		t.Fatalf("Room/Signal %+v", rs)
-	}
-	answer := json.RawMessage(`{"sdp":{"type":"answer","sdp":"v=0\r\n"}}`)
-	if err := b.Signal(ctx, "", answer); err != nil {
-		t.Fatal(err)
-	}
-	if rs := next[protocol.RoomSignal](ctx, t, a); rs.From != b.ID() || string(rs.Signal) != string(answer) {
-		t.Fatalf("Room/Signal %+v", rs)
-	}
+	checkPair(ctx, t, func(room protocol.RoomID) (*client.Client, protocol.Joined) {
+		c := dial()
+		return c, mustJoin(ctx, t, c, room)
+	})
 }
 
 // checkJoinOnConnect: with ?room=ID the server joins right after Hello, with
 // the same Joined, Room/Join, relaying and room-full as JoinOrCreate.
 func checkJoinOnConnect(ctx context.Context, t *testing.T, dial dialFunc) {
-	room := protocol.NewRoomID()
-	a := dial("room=" + string(room))
-	if j := next[protocol.Joined](ctx, t, a); j.Room != room || len(j.Peers) != 0 {
-		t.Fatalf("first Joined %+v", j)
-	}
-	b := dial("room=" + string(room))
-	if j := next[protocol.Joined](ctx, t, b); j.Room != room || len(j.Peers) != 1 || j.Peers[0] != a.ID() {
-		t.Fatalf("second Joined %+v, want peer %s", j, a.ID())
-	}
-	if rj := next[protocol.RoomJoin](ctx, t, a); rj.ID != b.ID() {
-		t.Fatalf("Room/Join %s, want %s", rj.ID, b.ID())
-	}
-	offer := json.RawMessage(`{"sdp":{"type":"offer","sdp":"v=0\r\n"}}`)
-	if err := a.Signal(ctx, "", offer); err != nil {
-		t.Fatal(err)
-	}
-	if rs := next[protocol.RoomSignal](ctx, t, b); rs.From != a.ID() || string(rs.Signal) != string(offer) {
-		t.Fatalf("Room/Signal %+v", rs)
-	}
+	room := checkPair(ctx, t, func(room protocol.RoomID) (*client.Client, protocol.Joined) {
+		c := dial("room=" + string(room))
+		return c, next[protocol.Joined](ctx, t, c)
+	})
 	c := dial("room=" + string(room))
 	if e := next[protocol.Error](ctx, t, c); e.Code != protocol.CodeRoomFull {
 		t.Fatalf("third participant got %+v, want room-full", e)
 	}
 	mustJoin(ctx, t, c, protocol.NewRoomID()) // the connection stays usable
+}
+
+// checkPair is the thesis's flow for two participants that join one room
+// with join: the second's Joined names the first, the first gets Room/Join,
+// and an offer and an answer are relayed with from. It returns the room.
+func checkPair(ctx context.Context, t *testing.T, join joinFunc) protocol.RoomID {
+	room := protocol.NewRoomID()
+	a, j := join(room)
+	if j.Room != room || len(j.Peers) != 0 {
+		t.Fatalf("first Joined %+v", j)
+	}
+	b, j := join(room)
+	if j.Room != room || len(j.Peers) != 1 || j.Peers[0] != a.ID() {
+		t.Fatalf("second Joined %+v, want peer %s", j, a.ID())
+	}
+	if rj := next[protocol.RoomJoin](ctx, t, a); rj.ID != b.ID() {
+		t.Fatalf("Room/Join %s, want %s", rj.ID, b.ID())
+	}
+	for _, s := range []struct {
+		from, to *client.Client
+		signal   json.RawMessage
+	}{
+		{a, b, json.RawMessage(`{"sdp":{"type":"offer","sdp":"v=0\r\n"}}`)},
+		{b, a, json.RawMessage(`{"sdp":{"type":"answer","sdp":"v=0\r\n"}}`)},
+	} {
+		if err := s.from.Signal(ctx, "", s.signal); err != nil {
+			t.Fatal(err)
+		}
+		if rs := next[protocol.RoomSignal](ctx, t, s.to); rs.From != s.from.ID() || string(rs.Signal) != string(s.signal) {
+			t.Fatalf("Room/Signal %+v", rs)
+		}
+	}
+	return room
 }
 
 func checkRoomFull(ctx context.Context, t *testing.T, dial dialFunc) {
