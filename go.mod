@@ -66,3 +66,5 @@ require (
 )
 
 replace github.com/pion/ice/v4 => ./third_party/pion-ice
+
+replace github.com/pion/interceptor => ./third_party/pion-interceptor

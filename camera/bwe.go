@@ -3,6 +3,7 @@ package camera
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/pion/interceptor"
@@ -49,6 +50,7 @@ type estimators struct {
 	mu      sync.Mutex
 	initial int                   // bit/s, for the estimator being created
 	created cc.BandwidthEstimator // the one just created
+	prober  *prober               // the created estimator's prober, for probeFactory
 	logs    logging.LoggerFactory
 }
 
@@ -96,7 +98,28 @@ func (e *estimators) newEstimator() (cc.BandwidthEstimator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new bandwidth estimator: %w", err)
 	}
+	var log *slog.Logger
+	if l, ok := e.logs.(pionLogs); ok {
+		log = l.log
+	}
+	// The format's bitrate is what the encoder gets at most: probes look
+	// for the estimate that gives it that, not more.
+	e.prober = newProber(bwe, int(float64(initial)/targetShare), log)
+	bwe.OnPacketResults(e.prober.results)
 	return bwe, nil
+}
+
+// probeFactory hands each PeerConnection the prober of its estimator (created
+// just before by newEstimator, under mu).
+type probeFactory struct{ e *estimators }
+
+func (f probeFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	p := f.e.prober
+	f.e.prober = nil
+	if p == nil {
+		return &interceptor.NoOp{}, nil
+	}
+	return p, nil
 }
 
 // registerCongestionControl adds, in this order, the GCC interceptor, the

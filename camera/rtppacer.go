@@ -48,7 +48,9 @@ type paced struct {
 	queued  time.Time
 }
 
-func (p *paced) size() int { return p.header.MarshalSize() + len(p.payload) }
+func (p *paced) size() int {
+	return p.header.MarshalSize() + len(p.payload) + int(p.header.PaddingSize) // a probe's padding (probe.go)
+}
 
 // rtpPacer implements gcc.Pacer. Write queues; one goroutine (started by
 // newPacer, stopped by Close) sends. The mutex guards the queue, the budget and

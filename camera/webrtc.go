@@ -133,6 +133,9 @@ func NewAPI(o APIOptions) (*API, error) {
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
+	if api.bwe != nil {
+		reg.Add(probeFactory{api.bwe}) // before the NACK responder on the way out (probe.go)
+	}
 	if o.ZeroPlayoutDelay {
 		if err := registerZeroPlayoutDelay(m, reg); err != nil {
 			return nil, fmt.Errorf("register playout delay: %w", err)
