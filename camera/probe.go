@@ -331,6 +331,10 @@ func (p *prober) finish() {
 		return
 	}
 	res, whole, ok := c.result()
+	// The media sent beside the padding may make the window's rate higher
+	// than the cluster's (a frame leaving at the pacer's 2.5 × the estimate);
+	// the estimate goes no higher than the rate the cluster was sent at.
+	res = min(res, c.rate)
 	est := p.bwe.GetTargetBitrate()
 	raise := ok && whole && float64(res) >= probeRaise*float64(est)
 	p.log.Debug("probe", "cluster", c.id, "rate", c.rate, "estimate", est, "result", res, "measured", ok,
