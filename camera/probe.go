@@ -157,9 +157,10 @@ func (p *prober) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTP
 	if p.bound || p.closed {
 		return w
 	}
+	bound := p.bind(info, extID, w)
 	p.wg.Add(1)
 	go p.run()
-	return p.bind(info, extID, w)
+	return bound
 }
 
 // bind makes w the stream's writer and returns the writer that renumbers its
