@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
@@ -26,6 +27,7 @@ type keyFrameRequest struct{}
 // is stopped by PeerConnection.Close.
 func (s *session) readRTCP(sender *webrtc.RTPSender) {
 	defer s.rtcpWG.Done()
+	var listen sync.Once
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
@@ -37,6 +39,7 @@ func (s *session) readRTCP(sender *webrtc.RTPSender) {
 				s.inbox.put(keyFrameRequest{})
 			case *rtcp.ReceiverReport:
 				s.receiverReport(p)
+				listen.Do(func() { s.listenViewerRTCP(p.SSRC) })
 			case *rtcp.TransportLayerNack:
 				n := 0
 				for _, pair := range p.Nacks {

@@ -1,0 +1,256 @@
+package camera
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+)
+
+// A viewer that only receives has no RTCP sender report to measure the round
+// trip with, so it asks for it with RTCP extended reports (RFC 3611): it sends
+// a Receiver Reference Time Report block (RRTR, §4.4) with its NTP time, and
+// the sender answers with a DLRR block (§4.5) that echoes the middle 32 bits of
+// that time and says how long it held it. Chromium sends RRTR when the offer's
+// codec carries "a=rtcp-fb:PT rrtr" (videoFeedback); with the round trip its
+// receiver adds the RTT to its jitter-buffer target once it has seen NACKed
+// frames, so a lost packet's retransmission arrives before the frame is due.
+// Without it (pion has no DLRR responder) Chromium's target stays at a few
+// frames for this camera and every retransmission is a freeze. DESIGN.md: "The
+// camera adapts", round trip for the viewer.
+//
+// Two parts: the dlrrResponder interceptor answers each RRTR it reads, and
+// listenRTCP makes pion deliver those RRTRs at all: pion routes an RTCP packet
+// to the stream of the SSRCs it is addressed to, and an XR with only an RRTR
+// block is addressed to nobody but its sender (the viewer's own SSRC, 1 for
+// Chromium), so it would end in pion's "unhandled RTCP" stream.
+
+// dlrrFactory makes one dlrrResponder per PeerConnection.
+type dlrrFactory struct {
+	now func() time.Time
+}
+
+func (f dlrrFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	now := f.now
+	if now == nil {
+		now = time.Now
+	}
+	return &dlrrResponder{now: now, listened: map[uint32]bool{}}, nil
+}
+
+// dlrrResponder answers RRTR blocks with DLRR blocks through the
+// PeerConnection's RTCP writer.
+type dlrrResponder struct {
+	interceptor.NoOp
+	now func() time.Time
+
+	mu       sync.Mutex
+	writer   interceptor.RTCPWriter
+	local    uint32          // the media SSRC the answers are sent from
+	listened map[uint32]bool // SSRCs opened by listenRTCP: no media, no reports
+}
+
+// BindRTCPWriter keeps the writer for the answers and leaves out of the
+// camera's receiver reports the blocks about the SSRCs listenRTCP opened (pion's
+// report interceptor reports every remote stream, and these carry no media).
+func (d *dlrrResponder) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTCPWriter {
+	d.mu.Lock()
+	d.writer = w
+	d.mu.Unlock()
+	return interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, a interceptor.Attributes) (int, error) {
+		pkts = d.withoutListened(pkts)
+		if len(pkts) == 0 {
+			return 0, nil
+		}
+		return w.Write(pkts, a)
+	})
+}
+
+// withoutListened drops report blocks about listened SSRCs, and receiver
+// reports left without blocks.
+func (d *dlrrResponder) withoutListened(pkts []rtcp.Packet) []rtcp.Packet {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.listened) == 0 {
+		return pkts
+	}
+	out := pkts[:0:0]
+	for _, p := range pkts {
+		rr, ok := p.(*rtcp.ReceiverReport)
+		if !ok {
+			out = append(out, p)
+			continue
+		}
+		var keep []rtcp.ReceptionReport
+		for _, r := range rr.Reports {
+			if !d.listened[r.SSRC] {
+				keep = append(keep, r)
+			}
+		}
+		if len(keep) == len(rr.Reports) {
+			out = append(out, p)
+		} else if len(keep) > 0 {
+			c := *rr
+			c.Reports = keep
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
+// BindLocalStream takes the SSRC the answers come from: the camera's media
+// stream (Chromium keeps the round trip per sender SSRC).
+func (d *dlrrResponder) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	d.mu.Lock()
+	d.local = info.SSRC
+	d.mu.Unlock()
+	return w
+}
+
+// BindRemoteStream notes the streams listenRTCP opened: they have no codec,
+// a stream of media always has one.
+func (d *dlrrResponder) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
+	if info.MimeType == "" {
+		d.mu.Lock()
+		d.listened[info.SSRC] = true
+		d.mu.Unlock()
+	}
+	return r
+}
+
+// UnbindRemoteStream forgets a listened SSRC.
+func (d *dlrrResponder) UnbindRemoteStream(info *interceptor.StreamInfo) {
+	d.mu.Lock()
+	delete(d.listened, info.SSRC)
+	d.mu.Unlock()
+}
+
+// BindRTCPReader answers the RRTR blocks of each RTCP packet read.
+func (d *dlrrResponder) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
+	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		n, a, err := r.Read(b, a)
+		if err != nil {
+			return n, a, err
+		}
+		if a == nil {
+			a = interceptor.Attributes{}
+		}
+		pkts, perr := a.GetRTCPPackets(b[:n])
+		if perr != nil {
+			return n, a, nil // not ours to judge: the next reader sees the error
+		}
+		arrived := d.now()
+		if answer := d.answer(pkts, arrived); answer != nil {
+			d.mu.Lock()
+			w := d.writer
+			d.mu.Unlock()
+			if w != nil {
+				_, _ = w.Write([]rtcp.Packet{answer}, interceptor.Attributes{})
+			}
+		}
+		return n, a, nil
+	})
+}
+
+// answer is the XR with one DLRR sub-block per RRTR in pkts (nil if none):
+// LastRR is the middle 32 bits of the RRTR's NTP time, DLRR the time since
+// arrived, both in units of 1/65536 s (RFC 3611 §4.5).
+func (d *dlrrResponder) answer(pkts []rtcp.Packet, arrived time.Time) *rtcp.ExtendedReport {
+	var dlrr rtcp.DLRRReportBlock
+	for _, p := range pkts {
+		xr, ok := p.(*rtcp.ExtendedReport)
+		if !ok {
+			continue
+		}
+		for _, block := range xr.Reports {
+			if rrtr, ok := block.(*rtcp.ReceiverReferenceTimeReportBlock); ok {
+				dlrr.Reports = append(dlrr.Reports, rtcp.DLRRReport{
+					SSRC:   xr.SenderSSRC,
+					LastRR: uint32(rrtr.NTPTimestamp >> 16),
+				})
+			}
+		}
+	}
+	if len(dlrr.Reports) == 0 {
+		return nil
+	}
+	delay := compactDuration(d.now().Sub(arrived))
+	for i := range dlrr.Reports {
+		dlrr.Reports[i].DLRR = delay
+	}
+	d.mu.Lock()
+	local := d.local
+	d.mu.Unlock()
+	return &rtcp.ExtendedReport{SenderSSRC: local, Reports: []rtcp.ReportBlock{&dlrr}}
+}
+
+// compactDuration is d in units of 1/65536 s, the compact NTP format of
+// RFC 3550 §6.4.1 and RFC 3611 §4.5.
+func compactDuration(d time.Duration) uint32 {
+	if d <= 0 {
+		return 0
+	}
+	return uint32(d * 65536 / time.Second)
+}
+
+// registerDLRR announces rrtr feedback for video (videoFeedback) and adds the
+// responder. It goes before the default interceptors so that its RTCP writer
+// sees their receiver reports.
+func registerDLRR(reg *interceptor.Registry) {
+	reg.Add(dlrrFactory{})
+}
+
+// listenRTCP opens the RTCP of ssrc, the viewer's own SSRC (the sender SSRC
+// of its receiver reports), on pc's transport: a receiver without media whose
+// only purpose is that pion passes what arrives for that SSRC (the viewer's
+// RRTRs) through pc's interceptors (dlrrResponder). It is made by an API
+// without codecs, so the stream it binds has none (that is how dlrrResponder
+// tells it from media) and pion's NACK and TWCC interceptors leave it alone.
+// Its reads end when pc closes; the caller reads it (drainRTCP).
+func listenRTCP(pc *webrtc.PeerConnection, ssrc uint32) (*webrtc.RTPReceiver, error) {
+	sctp := pc.SCTP()
+	if sctp == nil || sctp.Transport() == nil {
+		return nil, fmt.Errorf("listen to rtcp of ssrc %d: no transport", ssrc)
+	}
+	r, err := webrtc.NewAPI().NewRTPReceiver(webrtc.RTPCodecTypeVideo, sctp.Transport())
+	if err != nil {
+		return nil, fmt.Errorf("listen to rtcp of ssrc %d: %w", ssrc, err)
+	}
+	params := webrtc.RTPReceiveParameters{Encodings: []webrtc.RTPDecodingParameters{
+		{RTPCodingParameters: webrtc.RTPCodingParameters{SSRC: webrtc.SSRC(ssrc)}},
+	}}
+	if err := r.Receive(params); err != nil {
+		return nil, fmt.Errorf("listen to rtcp of ssrc %d: %w", ssrc, err)
+	}
+	return r, nil
+}
+
+// drainRTCP reads r's RTCP until r or its transport closes, then stops r.
+func drainRTCP(r *webrtc.RTPReceiver) {
+	defer func() { _ = r.Stop() }()
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := r.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// listenViewerRTCP reads, until the PeerConnection closes, the RTCP the viewer
+// addresses to its own SSRC (readRTCP calls it once, at the first receiver
+// report), so that dlrrResponder sees the viewer's RRTRs.
+func (s *session) listenViewerRTCP(ssrc uint32) {
+	r, err := listenRTCP(s.pc, ssrc)
+	if err != nil {
+		s.log.Debug("no round trip for the viewer", "err", err)
+		return
+	}
+	s.rtcpWG.Add(1)
+	go func() {
+		defer s.rtcpWG.Done()
+		drainRTCP(r)
+	}()
+}
