@@ -2,6 +2,7 @@ package camera
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -209,7 +210,7 @@ func registerDLRR(reg *interceptor.Registry) {
 // RRTRs) through pc's interceptors (dlrrResponder). It is made by an API
 // without codecs, so the stream it binds has none (that is how dlrrResponder
 // tells it from media) and pion's NACK and TWCC interceptors leave it alone.
-// Its reads end when pc closes; the caller reads it (drainRTCP).
+// The caller reads it (drainRTCP) and stops it: pc.Close does not.
 func listenRTCP(pc *webrtc.PeerConnection, ssrc uint32) (*webrtc.RTPReceiver, error) {
 	sctp := pc.SCTP()
 	if sctp == nil || sctp.Transport() == nil {
@@ -228,9 +229,8 @@ func listenRTCP(pc *webrtc.PeerConnection, ssrc uint32) (*webrtc.RTPReceiver, er
 	return r, nil
 }
 
-// drainRTCP reads r's RTCP until r or its transport closes, then stops r.
+// drainRTCP reads r's RTCP until r is stopped.
 func drainRTCP(r *webrtc.RTPReceiver) {
-	defer func() { _ = r.Stop() }()
 	buf := make([]byte, 1500)
 	for {
 		if _, _, err := r.Read(buf); err != nil {
@@ -239,18 +239,85 @@ func drainRTCP(r *webrtc.RTPReceiver) {
 	}
 }
 
-// listenViewerRTCP reads, until the PeerConnection closes, the RTCP the viewer
-// addresses to its own SSRC (readRTCP calls it once, at the first receiver
-// report), so that dlrrResponder sees the viewer's RRTRs.
-func (s *session) listenViewerRTCP(ssrc uint32) {
-	r, err := listenRTCP(s.pc, ssrc)
-	if err != nil {
-		s.log.Debug("no round trip for the viewer", "err", err)
+// viewerRTCP reads the RTCP the viewer addresses to its own SSRC, so that
+// dlrrResponder sees the viewer's RRTRs. readRTCP owns it: listen at the first
+// receiver report (its sender SSRC is the viewer's), stop when the sender's
+// RTCP ends (PeerConnection.Close does not stop a receiver it does not know).
+type viewerRTCP struct {
+	once sync.Once
+	r    *webrtc.RTPReceiver
+	done chan struct{}
+}
+
+// listen starts reading ssrc's RTCP on pc's transport, the first time only.
+func (v *viewerRTCP) listen(pc *webrtc.PeerConnection, ssrc uint32, log func(msg string, args ...any)) {
+	v.once.Do(func() {
+		r, err := listenRTCP(pc, ssrc)
+		if err != nil {
+			log("no round trip for the viewer", "err", err)
+			return
+		}
+		v.r, v.done = r, make(chan struct{})
+		go func() {
+			defer close(v.done)
+			drainRTCP(r)
+		}()
+	})
+}
+
+// stop ends the reading and waits for it; called by the goroutine that
+// called listen.
+func (v *viewerRTCP) stop() {
+	if v.r == nil {
 		return
 	}
-	s.rtcpWG.Add(1)
-	go func() {
-		defer s.rtcpWG.Done()
-		drainRTCP(r)
-	}()
+	_ = v.r.Stop()
+	<-v.done
+}
+
+// askForRRTR adds "a=rtcp-fb:PT rrtr" after each "a=rtcp-fb:PT nack" line of
+// a media payload type (not RTX) that has none. The camera's answers need it:
+// pion answers with the feedback both sides listed, Chromium's offers do not
+// list rrtr, and Chromium's receiver takes its feedback from the description
+// the other side sent. SDP lines end in CRLF (RFC 8866 §5); a bare LF is kept
+// as it is.
+func askForRRTR(sdp string) string {
+	lines := strings.SplitAfter(sdp, "\n")
+	rtx, has := map[string]bool{}, map[string]bool{}
+	for _, l := range lines {
+		if pt, rest, ok := attribute(l, "a=rtpmap:"); ok && strings.HasPrefix(strings.ToLower(rest), "rtx/") {
+			rtx[pt] = true
+		}
+		if pt, rest, ok := attribute(l, "a=rtcp-fb:"); ok && rest == "rrtr" {
+			has[pt] = true
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(sdp) + 64)
+	for _, l := range lines {
+		b.WriteString(l)
+		pt, rest, ok := attribute(l, "a=rtcp-fb:")
+		if !ok || rest != "nack" || rtx[pt] || has[pt] {
+			continue
+		}
+		has[pt] = true
+		eol := l[len(strings.TrimRight(l, "\r\n")):]
+		if !strings.HasSuffix(l, "\n") { // the last line, unended: end it
+			b.WriteString(strings.TrimPrefix("\r\n", eol))
+			eol = "\r\n"
+		}
+		b.WriteString("a=rtcp-fb:" + pt + " rrtr" + eol)
+	}
+	return b.String()
+}
+
+// attribute splits an SDP line "PREFIX PT REST" into PT and REST (without the
+// line end); false if the line does not start with prefix or has no value.
+func attribute(line, prefix string) (pt, rest string, ok bool) {
+	v, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), prefix)
+	if !ok {
+		return "", "", false
+	}
+	pt, rest, ok = strings.Cut(v, " ")
+	return pt, strings.TrimSpace(rest), ok && pt != ""
 }

@@ -1,6 +1,7 @@
 package camera
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -236,5 +237,53 @@ func FuzzDLRRResponder(f *testing.F) {
 		back, err := rtcp.Unmarshal(wire)
 		require.NoError(t, err)
 		assert.Len(t, back[0].(*rtcp.ExtendedReport).Reports[0].(*rtcp.DLRRReportBlock).Reports, want)
+	})
+}
+
+func TestAskForRRTR(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"vp8 and its rtx",
+			"m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtpmap:97 rtx/90000\r\na=rtcp-fb:97 nack\r\na=fmtp:97 apt=96\r\n",
+			"m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 rrtr\r\na=rtcp-fb:96 nack pli\r\na=rtpmap:97 rtx/90000\r\na=rtcp-fb:97 nack\r\na=fmtp:97 apt=96\r\n"},
+		{"two codecs",
+			"a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtpmap:102 H264/90000\r\na=rtcp-fb:102 nack\r\n",
+			"a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 rrtr\r\na=rtpmap:102 H264/90000\r\na=rtcp-fb:102 nack\r\na=rtcp-fb:102 rrtr\r\n"},
+		{"already there",
+			"a=rtcp-fb:96 rrtr\r\na=rtcp-fb:96 nack\r\n",
+			"a=rtcp-fb:96 rrtr\r\na=rtcp-fb:96 nack\r\n"},
+		{"no nack, no rrtr", "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n", "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n"},
+		{"bare LF kept", "a=rtcp-fb:96 nack\n", "a=rtcp-fb:96 nack\na=rtcp-fb:96 rrtr\n"},
+		{"last line without end", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 rrtr\r\n"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := askForRRTR(tt.in)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, got, askForRRTR(got), "a second pass changes nothing")
+		})
+	}
+}
+
+// FuzzAskForRRTR: the answer keeps every line it had, in order, and only gains
+// rrtr lines; a second pass changes nothing.
+func FuzzAskForRRTR(f *testing.F) {
+	f.Add("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtpmap:97 rtx/90000\r\na=rtcp-fb:97 nack\r\n")
+	f.Add("a=rtcp-fb: nack\r\na=rtcp-fb:96  nack \r\n")
+	f.Fuzz(func(t *testing.T, sdp string) {
+		got := askForRRTR(sdp)
+		require.Equal(t, got, askForRRTR(got))
+		var kept []string
+		for l := range strings.Lines(got) {
+			if _, rest, ok := attribute(l, "a=rtcp-fb:"); ok && rest == "rrtr" && !strings.Contains(sdp, strings.TrimRight(l, "\r\n")) {
+				continue // added
+			}
+			kept = append(kept, strings.TrimRight(l, "\r\n"))
+		}
+		var orig []string
+		for l := range strings.Lines(sdp) {
+			orig = append(orig, strings.TrimRight(l, "\r\n"))
+		}
+		require.Equal(t, orig, kept)
 	})
 }
