@@ -156,3 +156,34 @@ func TestJoinOnConnect(t *testing.T) {
 		})
 	}
 }
+
+// TestVersionedFiles: index.html names the files it loads with their
+// version; with the current version they are cached as immutable (a
+// returning browser does not ask again), with another or none they are
+// revalidated like every other file.
+func TestVersionedFiles(t *testing.T) {
+	h := webui.Handler()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	index := rec.Body.String()
+	for _, name := range []string{"bundle.js", "style.css", "favicon.svg"} {
+		t.Run(name, func(t *testing.T) {
+			m := regexp.MustCompile(`"/` + regexp.QuoteMeta(name) + `\?v=([0-9a-f]{32})"`).FindStringSubmatch(index)
+			require.NotNil(t, m, "index.html loads %s with its version", name)
+			cases := []struct {
+				query, cacheControl string
+			}{
+				{"?v=" + m[1], "public, max-age=31536000, immutable"},
+				{"?v=" + strings.Repeat("0", 32), "no-cache"},
+				{"", "no-cache"},
+			}
+			for _, tc := range cases {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/"+name+tc.query, nil))
+				assert.Equal(t, http.StatusOK, rec.Code, tc.query)
+				assert.Equal(t, tc.cacheControl, rec.Header().Get("Cache-Control"), tc.query)
+				assert.Equal(t, `"`+m[1]+`"`, rec.Header().Get("ETag"), "the version is the file's ETag")
+			}
+		})
+	}
+}
