@@ -174,6 +174,15 @@ func WithIgnoreCertErrors() Option {
 	return WithFlag("ignore-certificate-errors", true)
 }
 
+// WithTrustedKeys accepts the certificates of servers whose public key is
+// one of spkis (base64 SHA-256 of the SubjectPublicKeyInfo, as
+// signaling/server.SPKIFingerprint gives it) as valid. Unlike
+// WithIgnoreCertErrors alone, Chromium then caches what those servers send,
+// as a browser does for a server with a real certificate.
+func WithTrustedKeys(spkis ...string) Option {
+	return WithFlag("ignore-certificate-errors-spki-list", strings.Join(spkis, ","))
+}
+
 // WithLoopbackPeerConnection lets WebRTC gather loopback candidates: needed
 // in a network namespace that has only lo (FIELD-NOTES).
 func WithLoopbackPeerConnection() Option {
