@@ -15,19 +15,21 @@ import (
 // trip with, so it asks for it with RTCP extended reports (RFC 3611): it sends
 // a Receiver Reference Time Report block (RRTR, §4.4) with its NTP time, and
 // the sender answers with a DLRR block (§4.5) that echoes the middle 32 bits of
-// that time and says how long it held it. Chromium sends RRTR when the offer's
-// codec carries "a=rtcp-fb:PT rrtr" (videoFeedback); with the round trip its
-// receiver adds the RTT to its jitter-buffer target once it has seen NACKed
-// frames, so a lost packet's retransmission arrives before the frame is due.
-// Without it (pion has no DLRR responder) Chromium's target stays at a few
-// frames for this camera and every retransmission is a freeze. DESIGN.md: "The
-// camera adapts", round trip for the viewer.
+// that time and says how long it held it. Chromium sends RRTR when the
+// description it got lists "a=rtcp-fb:PT rrtr" (videoFeedback in the camera's
+// offers, askForRRTR in its answers); with the round trip its receiver adds
+// the RTT to its jitter-buffer target once it has seen NACKed frames, so a
+// lost packet's retransmission arrives before the frame is due. Without it
+// (pion has no DLRR responder) Chromium's target stays at a few frames for
+// this camera and every retransmission is a freeze. DESIGN.md: "The viewer's
+// round trip".
 //
-// Two parts: the dlrrResponder interceptor answers each RRTR it reads, and
-// listenRTCP makes pion deliver those RRTRs at all: pion routes an RTCP packet
-// to the stream of the SSRCs it is addressed to, and an XR with only an RRTR
-// block is addressed to nobody but its sender (the viewer's own SSRC, 1 for
-// Chromium), so it would end in pion's "unhandled RTCP" stream.
+// Besides the rrtr line, two parts: the dlrrResponder interceptor answers each
+// RRTR it reads, and listenRTCP makes pion deliver those RRTRs at all: pion
+// routes an RTCP packet to the stream of the SSRCs it is addressed to, and an
+// XR with only an RRTR block is addressed to nobody but its sender (the
+// viewer's own SSRC, 1 for Chromium), so it would end in pion's "unhandled
+// RTCP" stream.
 
 // dlrrFactory makes one dlrrResponder per PeerConnection.
 type dlrrFactory struct {
@@ -197,9 +199,8 @@ func compactDuration(d time.Duration) uint32 {
 	return uint32(d * 65536 / time.Second)
 }
 
-// registerDLRR announces rrtr feedback for video (videoFeedback) and adds the
-// responder. It goes before the default interceptors so that its RTCP writer
-// sees their receiver reports.
+// registerDLRR adds the responder. It goes first, before the default
+// interceptors, so that its RTCP writer sees their receiver reports.
 func registerDLRR(reg *interceptor.Registry) {
 	reg.Add(dlrrFactory{})
 }
