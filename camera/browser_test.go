@@ -139,7 +139,30 @@ func TestChromiumViewer(t *testing.T) {
 			assert.Nil(t, snap.Error)
 			logSetup(t, snap)
 			checkFrameCode(ctx, t, page)
+			waitViewerRTT(ctx, t, page)
 		})
+	}
+}
+
+// waitViewerRTT waits until the page's receiver knows the round trip to the
+// camera: Chromium, which only receives, has it only from the camera's DLRR
+// answers to its RRTRs (dlrr.go), as roundTripTimeMeasurements of the
+// remote-outbound-rtp stats.
+func waitViewerRTT(ctx context.Context, t *testing.T, page *browser.Page) {
+	t.Helper()
+	const js = `(async () => { let n = 0;
+		(await window.echtzeit.pc.getStats()).forEach(s => {
+			if (s.type === "remote-outbound-rtp" && s.kind === "video") n = s.roundTripTimeMeasurements || 0; });
+		return n; })()`
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := browser.Eval[int](ctx, page, js)
+		require.NoError(t, err)
+		if n > 0 {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "the viewer has no round trip for the camera's stream: no DLRR answers to its RRTRs")
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

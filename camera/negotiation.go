@@ -232,7 +232,11 @@ func (s *session) sendHeldSDP(why string) error {
 	}
 	s.log.Debug("sending local description", "type", d.Type, "candidates", n, "complete", s.endSent,
 		"waited", time.Since(s.heldAt).Round(time.Millisecond), "because", why)
-	payload, err := protocol.EncodePayload(protocol.Payload{SDP: &protocol.SessionDescription{Type: d.Type.String(), SDP: d.SDP}})
+	sdp := d.SDP
+	if d.Type == webrtc.SDPTypeAnswer {
+		sdp = askForRRTR(sdp) // the viewer's round trip (dlrr.go); pion refuses a changed answer
+	}
+	payload, err := protocol.EncodePayload(protocol.Payload{SDP: &protocol.SessionDescription{Type: d.Type.String(), SDP: sdp}})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ type keyFrameRequest struct{}
 // is stopped by PeerConnection.Close.
 func (s *session) readRTCP(sender *webrtc.RTPSender) {
 	defer s.rtcpWG.Done()
+	var viewer viewerRTCP // the viewer's RRTRs (dlrr.go)
+	defer viewer.stop()
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
@@ -37,6 +39,7 @@ func (s *session) readRTCP(sender *webrtc.RTPSender) {
 				s.inbox.put(keyFrameRequest{})
 			case *rtcp.ReceiverReport:
 				s.receiverReport(p)
+				viewer.listen(s.pc, p.SSRC, s.log.Debug)
 			case *rtcp.TransportLayerNack:
 				n := 0
 				for _, pair := range p.Nacks {

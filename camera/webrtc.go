@@ -23,6 +23,7 @@ const (
 
 var videoFeedback = []webrtc.RTCPFeedback{
 	{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
+	{Type: "rrtr"}, // the viewer asks for the round trip (dlrr.go)
 }
 
 func mimeType(codec string) string {
@@ -120,6 +121,7 @@ func NewAPI(o APIOptions) (*API, error) {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
+	registerDLRR(reg)
 	api := &API{}
 	if !o.NoCongestionControl {
 		api.bwe = &estimators{}

@@ -39,7 +39,7 @@ func (r *runner) ensureBrowser(ctx context.Context, fps int) (*browser.Browser, 
 		browser.WithAutoplay(),
 		browser.WithLogger(r.logger),
 	}
-	opts = append(opts, r.cfg.BrowserOptions...)
+	opts = append(append(opts, r.browserTrust()...), r.cfg.BrowserOptions...)
 	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	br, err := browser.Launch(lctx, opts...)

@@ -45,7 +45,7 @@ func (r *runner) startLoadServers(ctx context.Context, n, capacity int) (*loadSe
 		return nil, fmt.Errorf("certificate folder: %w", err)
 	}
 	ls := &loadServers{dir: dir}
-	fp, certFile, keyFile, err := writeCertificate(dir)
+	id, err := writeCertificate(dir)
 	if err != nil {
 		return nil, errors.Join(err, ls.stop())
 	}
@@ -63,7 +63,7 @@ func (r *runner) startLoadServers(ctx context.Context, n, capacity int) (*loadSe
 	within := 15 * time.Second
 	for i := range n {
 		addr := "127.0.0.1:" + strconv.Itoa(ports[i])
-		args := []string{"--addr", addr, "--tls-cert", certFile, "--tls-key", keyFile,
+		args := []string{"--addr", addr, "--tls-cert", id.certFile, "--tls-key", id.keyFile,
 			"--room-capacity", strconv.Itoa(capacity), "--log-level", "warn"}
 		if n > 1 {
 			within = clusterReady
@@ -77,8 +77,8 @@ func (r *runner) startLoadServers(ctx context.Context, n, capacity int) (*loadSe
 		}
 		ep := &endpoint{
 			wsURL: "wss://" + addr + "/ws", baseURL: "https://" + addr, metricsURL: "https://" + addr + "/metrics",
-			fingerprint: fp, proc: c, http: pinnedHTTPClient(fp, nil),
-			opts: []client.Option{client.WithFingerprint(fp), client.WithLogger(r.logger)},
+			fingerprint: id.fp, proc: c, http: pinnedHTTPClient(id.fp, nil),
+			opts: []client.Option{client.WithFingerprint(id.fp), client.WithLogger(r.logger)},
 		}
 		ls.nodes = append(ls.nodes, ep)
 	}
@@ -143,24 +143,35 @@ func (ls *loadServers) stop() error {
 	return errors.Join(errs...)
 }
 
+// certificate is a self-signed certificate and its key, written as PEM.
+type certificate struct {
+	certFile, keyFile string
+	fp                string // SHA-256 of the certificate (hex), what clients pin
+	spki              string // base64 SHA-256 of its public key, what Chromium trusts
+}
+
 // writeCertificate writes a self-signed certificate and its key as PEM into
-// dir and returns its SHA-256 fingerprint and the files.
-func writeCertificate(dir string) (fp, certFile, keyFile string, err error) {
+// dir.
+func writeCertificate(dir string) (certificate, error) {
 	cert, err := server.SelfSignedCertificate()
 	if err != nil {
-		return "", "", "", err
+		return certificate{}, err
 	}
 	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 	if err != nil {
-		return "", "", "", fmt.Errorf("encode the key: %w", err)
+		return certificate{}, fmt.Errorf("encode the key: %w", err)
 	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	spki, err := server.SPKIFingerprint(cert)
+	if err != nil {
+		return certificate{}, err
+	}
+	c := certificate{certFile: filepath.Join(dir, "cert.pem"), keyFile: filepath.Join(dir, "key.pem"), fp: server.Fingerprint(cert), spki: spki}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key})
-	if err := errors.Join(os.WriteFile(certFile, certPEM, 0o600), os.WriteFile(keyFile, keyPEM, 0o600)); err != nil {
-		return "", "", "", fmt.Errorf("write the certificate: %w", err)
+	if err := errors.Join(os.WriteFile(c.certFile, certPEM, 0o600), os.WriteFile(c.keyFile, keyPEM, 0o600)); err != nil {
+		return certificate{}, fmt.Errorf("write the certificate: %w", err)
 	}
-	return server.Fingerprint(cert), certFile, keyFile, nil
+	return c, nil
 }
 
 // freePorts asks the kernel for n different free loopback TCP ports (held

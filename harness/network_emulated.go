@@ -169,7 +169,7 @@ func (n *emulatedNetwork) launch(ctx context.Context, s side, fps int) *launch {
 		browser.WithLogger(n.r.logger),
 		browser.WithCommandPrefix(n.Prefix(s)...),
 	}
-	opts = append(opts, n.r.cfg.BrowserOptions...)
+	opts = append(append(opts, n.r.browserTrust()...), n.r.cfg.BrowserOptions...)
 	l := &launch{done: make(chan struct{})}
 	go func() {
 		defer close(l.done)

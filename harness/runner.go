@@ -92,6 +92,11 @@ type runner struct {
 	cgroupErr error
 	// metricsHTTP reads plain-HTTP /metrics endpoints (the camera's).
 	metricsHTTP *http.Client
+	// cert is the certificate of every signaling server the run starts for
+	// its media trials, in a temporary folder; its Chromium trusts its key
+	// (browserTrust), so that it caches the page's files as a viewer's
+	// browser does (DESIGN.md "Setup phases").
+	cert *certificate
 }
 
 // Run runs every trial of cfg.Scenario and writes the run folder. It returns an
@@ -143,6 +148,16 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		logger.Warn(w)
 	}
 	r.sweepCgroups()
+	certDir, err := os.MkdirTemp("", "echtzeit-tls-")
+	if err != nil {
+		return nil, fmt.Errorf("certificate folder: %w", err)
+	}
+	defer func() { _ = os.RemoveAll(certDir) }()
+	cert, err := writeCertificate(certDir)
+	if err != nil {
+		return nil, fmt.Errorf("run certificate: %w", err)
+	}
+	r.cert = &cert
 	r.samples, err = results.OpenSampleWriter(filepath.Join(dir, results.FileSamples))
 	if err != nil {
 		return nil, err
@@ -309,7 +324,7 @@ func (r *runner) ensureSignaling(ctx context.Context) (*endpoint, error) {
 // room for the sender and the most viewers of any trial, the TURN server
 // when a trial has a path.
 func (r *runner) signalingConfig() signalingConfig {
-	c := signalingConfig{capacity: r.sc.Signaling.RoomCapacity}
+	c := signalingConfig{capacity: r.sc.Signaling.RoomCapacity, cert: r.cert}
 	for _, b := range r.sc.Trials {
 		for _, n := range b.Viewers {
 			c.capacity = max(c.capacity, n+1)
@@ -351,6 +366,15 @@ func (r *runner) waitIdle(ctx context.Context, ep *endpoint) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// browserTrust is the option that makes the run's Chromium trust the
+// certificate of the servers it starts (none when it starts none).
+func (r *runner) browserTrust() []browser.Option {
+	if r.cert == nil {
+		return nil
+	}
+	return []browser.Option{browser.WithTrustedKeys(r.cert.spki)}
 }
 
 // teardown stops the browser and the signaling server.

@@ -46,6 +46,9 @@ type signalingConfig struct {
 	capacity int
 	// turn runs the embedded TURN server beside it, with a fresh secret.
 	turn bool
+	// cert is the run's certificate (runner.cert), which the server
+	// presents; without it the server makes its own.
+	cert *certificate
 }
 
 // signalingPlace says where startSignaling runs the server: by default on
@@ -80,7 +83,10 @@ func startSignaling(ctx context.Context, path string, sc signalingConfig, at sig
 		}
 		addr := net.JoinHostPort(at.host, strconv.Itoa(port))
 		args := []string{"--addr", addr, "--room-capacity", strconv.Itoa(sc.capacity), "--log-level", "warn"}
-		if at.host != "127.0.0.1" {
+		switch {
+		case sc.cert != nil:
+			args = append(args, "--tls-cert", sc.cert.certFile, "--tls-key", sc.cert.keyFile)
+		case at.host != "127.0.0.1":
 			args = append(args, "--tls-host", at.host)
 		}
 		var env []string

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"echtzeit/harness/browser"
+	"echtzeit/harness/browser/browsertest"
 	"echtzeit/harness/phase"
 	webui "echtzeit/interface"
 	"echtzeit/signaling/protocol"
@@ -155,4 +156,61 @@ func TestJoinOnConnect(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVersionedFiles: index.html names the files it loads with their
+// version; with the current version they are cached as immutable (a
+// returning browser does not ask again), with another or none they are
+// revalidated like every other file.
+func TestVersionedFiles(t *testing.T) {
+	h := webui.Handler()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	index := rec.Body.String()
+	for _, name := range []string{"bundle.js", "style.css", "favicon.svg"} {
+		t.Run(name, func(t *testing.T) {
+			m := regexp.MustCompile(`"/` + regexp.QuoteMeta(name) + `\?v=([0-9a-f]{32})"`).FindStringSubmatch(index)
+			require.NotNil(t, m, "index.html loads %s with its version", name)
+			cases := []struct {
+				query, cacheControl string
+			}{
+				{"?v=" + m[1], "public, max-age=31536000, immutable"},
+				{"?v=" + strings.Repeat("0", 32), "no-cache"},
+				{"", "no-cache"},
+			}
+			for _, tc := range cases {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/"+name+tc.query, nil))
+				assert.Equal(t, http.StatusOK, rec.Code, tc.query)
+				assert.Equal(t, tc.cacheControl, rec.Header().Get("Cache-Control"), tc.query)
+				assert.Equal(t, `"`+m[1]+`"`, rec.Header().Get("ETag"), "the version is the file's ETag")
+			}
+		})
+	}
+}
+
+// TestVersionedFilesFromCache: a second page load takes the bundle and the
+// style sheet from Chromium's cache without a request (a revalidation would
+// show as a transfer of the response's headers).
+func TestVersionedFilesFromCache(t *testing.T) {
+	srv := startServer(t)
+	ctx := testContext(t, 90*time.Second)
+	const transfers = `Object.fromEntries(performance.getEntriesByType("resource")
+		.filter((e) => /\/(bundle\.js|style\.css)\?v=/.test(e.name))
+		.map((e) => [new URL(e.name).pathname, e.transferSize]))`
+	br := browsertest.LaunchForTest(t, browser.WithFakeCamera(30), browser.WithLoopbackPeerConnection(),
+		browser.WithTrustedKeys(srv.SPKIFingerprint), browser.WithIgnoreCertErrors())
+	var sizes []map[string]float64
+	for range 2 {
+		page, err := br.NewPage(ctx)
+		require.NoError(t, err)
+		require.NoError(t, page.Navigate(ctx, srv.URL+"/"))
+		require.NoError(t, page.WaitFor(ctx, "window.echtzeit && window.echtzeit.snapshot().id !== null", 20*time.Second, dump))
+		s, err := browser.Eval[map[string]float64](ctx, page, transfers)
+		require.NoError(t, err)
+		sizes = append(sizes, s)
+	}
+	require.Len(t, sizes[0], 2, "the page loads the bundle and the style sheet by versioned URL")
+	assert.Positive(t, sizes[0]["/bundle.js"], "first load: from the server")
+	assert.Equal(t, map[string]float64{"/bundle.js": 0, "/style.css": 0}, sizes[1], "second load: from the cache, no request")
 }

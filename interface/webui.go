@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -103,10 +104,14 @@ func Files() fs.FS {
 // allowed. Every file carries an ETag (a hash of its content) with
 // "Cache-Control: no-cache": a browser asks again each time but gets "304 Not
 // Modified" for what it has, and keeps the compiled code of the modules it
-// cached (a faster page load, DESIGN.md).
+// cached. index.html names the files it loads (versioned) with their hash in
+// the query ("/bundle.js?v=…"); such a request is answered as immutable, so a
+// browser that has the file loads it from its cache without asking (a faster
+// page load, DESIGN.md "Setup phases").
 func Handler() http.Handler {
 	files := Files()
 	tags := etags(files)
+	index, indexTag := versionedIndex(files, tags)
 	fileServer := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSecurityHeaders(w.Header())
@@ -117,7 +122,7 @@ func Handler() http.Handler {
 		}
 		name := path.Clean("/" + r.URL.Path)
 		if name == "/" || name == "/index.html" {
-			serveIndex(w, r, files, tags["index.html"])
+			serveIndex(w, r, index, indexTag)
 			return
 		}
 		if ct, ok := contentTypes[strings.ToLower(path.Ext(name))]; ok {
@@ -126,6 +131,9 @@ func Handler() http.Handler {
 			w.Header().Set("Content-Type", ct)
 		}
 		w.Header().Set("Cache-Control", "no-cache")
+		if v := r.URL.Query().Get("v"); v != "" && v == version(tags[strings.TrimPrefix(name, "/")]) {
+			w.Header().Set("Cache-Control", immutable)
+		}
 		if tag, ok := tags[strings.TrimPrefix(name, "/")]; ok {
 			// http.FileServer answers If-None-Match against this header.
 			w.Header().Set("ETag", tag)
@@ -150,11 +158,40 @@ func etags(files fs.FS) map[string]string {
 	return tags
 }
 
-// serveIndex writes index.html directly: http.FileServer would redirect
-// "/index.html" to "/" and drop the query string the page needs (?room=…).
-func serveIndex(w http.ResponseWriter, r *http.Request, files fs.FS, tag string) {
+// versioned are the files index.html loads on every page load; it names
+// them with their version (the hash of their content) in the query.
+var versioned = []string{"bundle.js", "style.css", "favicon.svg"}
+
+// immutable is the caching of a versioned file requested with its current
+// version: that URL never changes its content.
+const immutable = "public, max-age=31536000, immutable"
+
+// version is the query value naming a file's content: its ETag without quotes.
+func version(tag string) string { return strings.Trim(tag, `"`) }
+
+// versionedIndex returns index.html with the versioned files' URLs carrying
+// their version ("/bundle.js" → "/bundle.js?v=…"), and its ETag; nil when
+// there is no index.html.
+func versionedIndex(files fs.FS, tags map[string]string) ([]byte, string) {
 	body, err := fs.ReadFile(files, "index.html")
 	if err != nil {
+		return nil, ""
+	}
+	for _, name := range versioned {
+		if v := version(tags[name]); v != "" {
+			for _, attr := range []string{`src="/`, `href="/`} {
+				body = bytes.ReplaceAll(body, []byte(attr+name+`"`), []byte(attr+name+"?v="+v+`"`))
+			}
+		}
+	}
+	sum := sha256.Sum256(body)
+	return body, `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// serveIndex writes index.html directly: http.FileServer would redirect
+// "/index.html" to "/" and drop the query string the page needs (?room=…).
+func serveIndex(w http.ResponseWriter, r *http.Request, body []byte, tag string) {
+	if body == nil {
 		http.Error(w, "index.html missing", http.StatusInternalServerError)
 		return
 	}

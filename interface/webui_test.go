@@ -24,7 +24,7 @@ func TestHandler(t *testing.T) {
 		contentType        string
 		bodyContains       string
 	}{
-		{"index at root", http.MethodGet, "/", 200, "text/html; charset=utf-8", `<script type="module" src="/bundle.js">`},
+		{"index at root", http.MethodGet, "/", 200, "text/html; charset=utf-8", `<script type="module" src="/bundle.js?v=`},
 		{"index with room query", http.MethodGet, "/?room=" + strings.Repeat("a", 64), 200, "text/html; charset=utf-8", "<title>echtzeit"},
 		{"index by name", http.MethodGet, "/index.html", 200, "text/html; charset=utf-8", "<title>echtzeit"},
 		{"module", http.MethodGet, "/main.js", 200, "text/javascript; charset=utf-8", "window.echtzeit"},

@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -169,6 +172,15 @@ func WithFakeCamera(fps int) Option {
 // WithIgnoreCertErrors accepts the self-signed certificates of test servers.
 func WithIgnoreCertErrors() Option {
 	return WithFlag("ignore-certificate-errors", true)
+}
+
+// WithTrustedKeys accepts the certificates of servers whose public key is
+// one of spkis (base64 SHA-256 of the SubjectPublicKeyInfo, as
+// signaling/server.SPKIFingerprint gives it) as valid. Unlike
+// WithIgnoreCertErrors alone, Chromium then caches what those servers send,
+// as a browser does for a server with a real certificate.
+func WithTrustedKeys(spkis ...string) Option {
+	return WithFlag("ignore-certificate-errors-spki-list", strings.Join(spkis, ","))
 }
 
 // WithLoopbackPeerConnection lets WebRTC gather loopback candidates: needed
@@ -329,9 +341,59 @@ func (b *Browser) start(ctx context.Context) error {
 // the exit itself.
 func (b *Browser) watchExit() {
 	defer close(b.watchDone)
+	stop := make(chan struct{})
+	reaped := make(chan struct{})
+	go func() {
+		defer close(reaped)
+		b.reapGroup(stop)
+	}()
 	if chromedp.WaitClosed(b.ctx) == nil {
 		b.markExited()
 	}
+	close(stop)
+	<-reaped
+}
+
+// reapGroup kills what is left of Chromium's process group once its main
+// process has gone without Close (killed, crashed): chromedp reports the exit
+// only when the process's output closes, and the renderer, GPU and zygote
+// processes hold it open until they notice on their own — on a busy machine
+// that took more than 30 s. It returns when stop closes or after the kill.
+func (b *Browser) reapGroup(stop <-chan struct{}) {
+	if b.pid <= 0 {
+		return
+	}
+	tick := time.NewTicker(reapPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		if b.closed() || processAlive(b.pid) {
+			continue
+		}
+		// The group outlives its leader while members live, so its ID is
+		// not reused before they are gone.
+		if err := syscall.Kill(-b.pid, syscall.SIGKILL); err == nil {
+			b.logger.Info("killed the rest of chromium's process group", "pgid", b.pid)
+		}
+		return
+	}
+}
+
+// reapPoll is how often reapGroup looks whether Chromium's main process lives.
+const reapPoll = 250 * time.Millisecond
+
+// processAlive reports whether pid exists and is neither a zombie nor dead.
+func processAlive(pid int) bool {
+	st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(st, ')')
+	return i >= 0 && i+2 < len(st) && st[i+2] != 'Z' && st[i+2] != 'X'
 }
 
 // markExited records how the process ended; call it only once the process

@@ -135,6 +135,31 @@ func TestExitReason(t *testing.T) {
 	}
 	assert.True(t, b.Exited())
 	assert.Equal(t, "chromium exited: signal: killed", b.ExitReason())
+	assert.Eventually(t, func() bool { return len(groupMembers(t, b.PID())) == 0 }, 5*time.Second, 50*time.Millisecond,
+		"renderer, GPU and zygote processes of a killed Chromium are gone")
+}
+
+// groupMembers returns the live processes of process group pgid.
+func groupMembers(t *testing.T, pgid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) > 2 && fields[0] != "Z" && fields[2] == strconv.Itoa(pgid) {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
 // TestExitedAfterClose: Close ends the process, and Done says so.
