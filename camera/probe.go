@@ -41,11 +41,14 @@ const (
 	paddingBytes = 255
 	// probeInterval between periodic probes; probeQuiet after a fall of the
 	// estimate (the delay detector saw the link full: a probe would only
-	// add to its queue); probeAgain after a probe that raised the estimate
-	// (the next one starts from the new estimate, as libwebrtc's further
-	// probing does).
+	// add to its queue, and a failed one can itself make GCC fall: with 2 s
+	// the camera on 3g, where GCC falls every 4–6 s, probed every 3 s, its
+	// mean target was ~60 kbit/s lower and some streams stepped down to
+	// 20 fps); probeAgain after a probe that raised the estimate (the next
+	// one starts from the new estimate, as libwebrtc's further probing
+	// does).
 	probeInterval = 3 * time.Second
-	probeQuiet    = 2 * time.Second
+	probeQuiet    = 5 * time.Second
 	probeAgain    = 500 * time.Millisecond
 	// probeTimeout: a cluster not fully reported on this long after it was
 	// sent is judged on what was reported.

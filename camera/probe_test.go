@@ -184,7 +184,7 @@ func TestProberDue(t *testing.T) {
 		{name: "no feedback yet", est: 1_000_000},
 		{name: "the format gets what it wants", est: 2_200_000, feedback: true},
 		{name: "just fell", est: 1_000_000, feedback: true, fellAgo: time.Second},
-		{name: "fell a while ago", est: 1_000_000, feedback: true, fellAgo: 3 * time.Second, rate: 2_000_000},
+		{name: "fell a while ago", est: 1_000_000, feedback: true, fellAgo: probeQuiet + time.Second, rate: 2_000_000},
 		{name: "probed just now", est: 1_000_000, feedback: true, lastAgo: time.Second},
 		{name: "probed a while ago", est: 1_000_000, feedback: true, lastAgo: 4 * time.Second, rate: 2_000_000},
 	}
