@@ -58,9 +58,12 @@ const (
 	// A cluster counts when at least probeMinArrived of its packets arrived;
 	// a send rate more than probeMaxRatio times the receive rate is not a
 	// measurement; a receive rate under probeSaturated of the send rate
-	// found the link's capacity: the result is probeUtilization of it
-	// (libwebrtc's ProbeBitrateEstimator: 2, 0.9 and 0.95). A result raises
-	// the estimate when it is probeRaise times the estimate or more.
+	// means the link could not carry the cluster whole: libwebrtc takes
+	// probeUtilization of it for the link's capacity (its
+	// ProbeBitrateEstimator: 2, 0.9 and 0.95), the camera raises nothing on
+	// it (probeCluster.result). A result of a cluster that came through
+	// whole raises the estimate when it is probeRaise times the estimate or
+	// more.
 	probeMinArrived  = 0.8
 	probeMaxRatio    = 2.0
 	probeSaturated   = 0.9
