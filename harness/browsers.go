@@ -3,22 +3,17 @@ package harness
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"echtzeit/harness/browser"
-	"echtzeit/harness/probe"
 	"echtzeit/harness/results"
 )
 
 // ensureBrowser returns the run's Chromium, launching it (again) when there is
 // none, it died, or its fake camera runs at another frame rate (fps > 0).
 func (r *runner) ensureBrowser(ctx context.Context, fps int) (*browser.Browser, error) {
-	if r.br != nil && (!pidAlive(r.proc, r.br.PID()) || (fps > 0 && fps != r.brFPS)) {
-		if !pidAlive(r.proc, r.br.PID()) {
+	if r.br != nil && (!r.proc.Alive(r.br.PID()) || (fps > 0 && fps != r.brFPS)) {
+		if !r.proc.Alive(r.br.PID()) {
 			r.logger.Warn("chromium gone; relaunching", "output", tailLines(r.br.Output(), 10))
 		}
 		if err := r.br.Close(); err != nil {
@@ -53,21 +48,8 @@ func (r *runner) ensureBrowser(ctx context.Context, fps int) (*browser.Browser, 
 // browserError describes a failed browser step: Chromium's exit when it is
 // gone, else the step's error.
 func (r *runner) browserError(br *browser.Browser, what string, err error) error {
-	if !pidAlive(r.proc, br.PID()) {
+	if !r.proc.Alive(br.PID()) {
 		return &partError{part: results.ProcessBrowser, reason: "chromium exited during " + what, tail: tailLines(br.Output(), 20)}
 	}
 	return fmt.Errorf("%s: %w", what, err)
-}
-
-// pidAlive reports whether pid exists and is not a zombie.
-func pidAlive(p probe.Proc, pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	b, err := os.ReadFile(filepath.Join(p.Root, strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
 }

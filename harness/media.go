@@ -309,7 +309,7 @@ func (t *mediaTrial) check() error {
 		return err
 	}
 	for _, v := range t.viewers {
-		if !pidAlive(t.r.proc, v.br.PID()) {
+		if !t.r.proc.Alive(v.br.PID()) {
 			return &partError{part: results.ProcessBrowser, reason: "chromium exited", tail: tailLines(v.br.Output(), 20)}
 		}
 	}

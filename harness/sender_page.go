@@ -67,7 +67,7 @@ func (s *pageSender) ViewerQuery() url.Values { return nil }
 
 // Check fails when the sender page's Chromium is gone.
 func (s *pageSender) Check() error {
-	if s.br != nil && !pidAlive(s.proc, s.br.PID()) {
+	if s.br != nil && !s.proc.Alive(s.br.PID()) {
 		return &partError{part: results.ProcessBrowser, reason: "chromium exited", tail: tailLines(s.br.Output(), 20)}
 	}
 	return nil

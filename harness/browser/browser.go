@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"echtzeit/harness/probe"
 	"echtzeit/internal/child"
 )
 
@@ -371,7 +371,7 @@ func (b *Browser) reapGroup(stop <-chan struct{}) {
 			return
 		case <-tick.C:
 		}
-		if b.closed() || processAlive(b.pid) {
+		if b.closed() || probe.NewProc().Alive(b.pid) {
 			continue
 		}
 		// The group outlives its leader while members live, so its ID is
@@ -385,16 +385,6 @@ func (b *Browser) reapGroup(stop <-chan struct{}) {
 
 // reapPoll is how often reapGroup looks whether Chromium's main process lives.
 const reapPoll = 250 * time.Millisecond
-
-// processAlive reports whether pid exists and is neither a zombie nor dead.
-func processAlive(pid int) bool {
-	st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(st, ')')
-	return i >= 0 && i+2 < len(st) && st[i+2] != 'Z' && st[i+2] != 'X'
-}
 
 // markExited records how the process ended; call it only once the process
 // has been waited for (chromedp's wait happens before WaitClosed returns nil

@@ -54,8 +54,8 @@ func TestParseStat(t *testing.T) {
 		want    ProcStat
 		wantErr bool
 	}{
-		{name: "plain", line: statLine(42, "chromium", 1, 10, 5, 2, 1, 300), want: ProcStat{PID: 42, PPID: 1, Comm: "chromium", Ticks: 18, RSSPages: 300}},
-		{name: "comm with spaces and parens", line: statLine(7, "Web Content (x)", 3, 1, 1, 0, 0, 1), want: ProcStat{PID: 7, PPID: 3, Comm: "Web Content (x)", Ticks: 2, RSSPages: 1}},
+		{name: "plain", line: statLine(42, "chromium", 1, 10, 5, 2, 1, 300), want: ProcStat{PID: 42, PPID: 1, Comm: "chromium", State: 'S', Ticks: 18, RSSPages: 300}},
+		{name: "comm with spaces and parens", line: statLine(7, "Web Content (x)", 3, 1, 1, 0, 0, 1), want: ProcStat{PID: 7, PPID: 3, Comm: "Web Content (x)", State: 'S', Ticks: 2, RSSPages: 1}},
 		{name: "short", line: "1 (init) S 0 1", wantErr: true},
 		{name: "no comm", line: "1 init S 0", wantErr: true},
 		{name: "bad number", line: strings.Replace(statLine(1, "x", 0, 1, 1, 1, 1, 1), " S 0 ", " S zero ", 1), wantErr: true},
@@ -71,6 +71,25 @@ func TestParseStat(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// TestAlive: a process counts as alive while its stat file exists and it is
+// neither a zombie (Z) nor dead (X).
+func TestAlive(t *testing.T) {
+	root := t.TempDir()
+	withState := func(pid int, state string) string {
+		return strings.Replace(statLine(pid, "x y", 1, 0, 0, 0, 0, 1), ") S ", ") "+state+" ", 1)
+	}
+	writeProc(t, root, map[int]string{10: withState(10, "S"), 11: withState(11, "R"), 12: withState(12, "Z"), 13: withState(13, "X")})
+	p := Proc{Root: root, PageSize: 4096}
+	tests := []struct {
+		pid  int
+		want bool
+	}{{10, true}, {11, true}, {12, false}, {13, false}, {14, false}, {0, false}, {-1, false}}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, p.Alive(tc.pid), "pid %d", tc.pid)
+	}
+	assert.True(t, NewProc().Alive(os.Getpid()), "this test's own process")
 }
 
 func TestTreeDiscovery(t *testing.T) {

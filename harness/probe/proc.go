@@ -16,6 +16,8 @@ var ErrNoProcess = errors.New("no such process")
 type ProcStat struct {
 	PID, PPID int
 	Comm      string
+	// State is the process state letter (R, S, D, Z for a zombie, X dead…).
+	State byte
 	// Ticks is utime + stime + cutime + cstime in clock ticks.
 	Ticks    uint64
 	RSSPages int64
@@ -39,7 +41,7 @@ func ParseStat(line string) (ProcStat, error) {
 		return ProcStat{}, fmt.Errorf("stat of %d: %d fields after comm, want %d", pid, len(f), last-2)
 	}
 	field := func(n int) string { return f[n-3] }
-	st := ProcStat{PID: pid, Comm: line[open+1 : closing]}
+	st := ProcStat{PID: pid, Comm: line[open+1 : closing], State: field(3)[0]}
 	if st.PPID, err = strconv.Atoi(field(4)); err != nil {
 		return ProcStat{}, fmt.Errorf("stat of %d: ppid: %w", pid, err)
 	}
@@ -78,6 +80,15 @@ func (p Proc) Stat(pid int) (ProcStat, error) {
 		return ProcStat{}, fmt.Errorf("read stat of %d: %w", pid, err)
 	}
 	return ParseStat(strings.TrimRight(string(b), "\n"))
+}
+
+// Alive reports whether pid exists and is neither a zombie nor dead.
+func (p Proc) Alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	st, err := p.Stat(pid)
+	return err == nil && st.State != 'Z' && st.State != 'X'
 }
 
 // All reads every process. Processes that vanish while being read are skipped.
