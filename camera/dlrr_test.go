@@ -112,21 +112,28 @@ func TestDLRRAnswersRRTR(t *testing.T) {
 				return
 			}
 			require.Len(t, written, 1)
-			// What goes on the wire, read back by pion's parser.
-			wire, err := rtcp.Marshal(written[0])
-			require.NoError(t, err)
-			pkts, err := rtcp.Unmarshal(wire)
-			require.NoError(t, err)
-			require.Len(t, pkts, 1)
-			xr, ok := pkts[0].(*rtcp.ExtendedReport)
-			require.True(t, ok, "%T", pkts[0])
+			xr, dlrr := onWire(t, written[0])
 			assert.Equal(t, uint32(camera), xr.SenderSSRC, "sent from the camera's media SSRC")
-			require.Len(t, xr.Reports, 1)
-			dlrr, ok := xr.Reports[0].(*rtcp.DLRRReportBlock)
-			require.True(t, ok, "%T", xr.Reports[0])
 			assert.Equal(t, tt.want, dlrr.Reports)
 		})
 	}
+}
+
+// onWire marshals what the responder wrote and reads it back with pion's
+// parser: one XR with one DLRR block, as it goes on the wire.
+func onWire(t *testing.T, written []rtcp.Packet) (*rtcp.ExtendedReport, *rtcp.DLRRReportBlock) {
+	t.Helper()
+	wire, err := rtcp.Marshal(written)
+	require.NoError(t, err)
+	pkts, err := rtcp.Unmarshal(wire)
+	require.NoError(t, err)
+	require.Len(t, pkts, 1)
+	xr, ok := pkts[0].(*rtcp.ExtendedReport)
+	require.True(t, ok, "%T", pkts[0])
+	require.Len(t, xr.Reports, 1)
+	dlrr, ok := xr.Reports[0].(*rtcp.DLRRReportBlock)
+	require.True(t, ok, "%T", xr.Reports[0])
+	return xr, dlrr
 }
 
 // The round trip the viewer computes from the answer (RFC 3611 §4.5:
@@ -144,7 +151,9 @@ func TestDLRRGivesTheViewerItsRoundTrip(t *testing.T) {
 	clock.t = clock.t.Add(80 * time.Millisecond) // the way back
 	written := rec.all()
 	require.Len(t, written, 1)
-	r := written[0][0].(*rtcp.ExtendedReport).Reports[0].(*rtcp.DLRRReportBlock).Reports[0]
+	_, dlrr := onWire(t, written[0])
+	require.Len(t, dlrr.Reports, 1)
+	r := dlrr.Reports[0]
 	rtt := ntpMiddle(clock.now()) - r.LastRR - r.DLRR
 	assert.InDelta(t, 155, float64(rtt)*1000/65536, 0.1, "ms")
 }
@@ -232,11 +241,8 @@ func FuzzDLRRResponder(f *testing.F) {
 			return
 		}
 		require.Len(t, written, 1)
-		wire, err := rtcp.Marshal(written[0])
-		require.NoError(t, err)
-		back, err := rtcp.Unmarshal(wire)
-		require.NoError(t, err)
-		assert.Len(t, back[0].(*rtcp.ExtendedReport).Reports[0].(*rtcp.DLRRReportBlock).Reports, want)
+		_, dlrr := onWire(t, written[0])
+		assert.Len(t, dlrr.Reports, want)
 	})
 }
 
