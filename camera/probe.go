@@ -17,9 +17,9 @@ import (
 // the estimate allows, so after the link's rate rises (step: 1 → 5 Mbit/s) it
 // takes 9–10 s to climb from 1 to the 2.2 Mbit/s a 1280×720 stream wants.
 // Like libwebrtc's ProbeController (periodic probing in ALR), the camera then
-// sends short clusters of RTP padding on the RTX SSRC at twice its estimate,
-// while the estimate is below what the format wants and has not fallen for a
-// while, and reads from the viewer's transport-wide feedback how fast the
+// sends short clusters of RTP padding (on the media SSRC, see prober) at twice
+// its estimate, while the estimate is below what the format wants and has not
+// fallen for a while, and reads from the viewer's transport-wide feedback how fast the
 // cluster (and the media sent with it) arrived: a cluster that came through
 // at more than the estimate raises the estimate to its rate
 // (gcc.SendSideBWE.RaiseEstimate, third_party/pion-interceptor/PATCH.md),
