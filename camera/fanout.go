@@ -109,6 +109,8 @@ type feed struct {
 	restarting atomic.Bool
 
 	mu           sync.Mutex // guards the fields below
+	seq          uint64     // number of the newest sample
+	held         heldKey    // while no viewer is connected: the newest key frame
 	lastKey      time.Time  // when the last key frame went out (forced or periodic)
 	keyTimer     *time.Timer
 	rate         int                // bit/s the encoder runs at (or a new stream starts at); 0: the format's
@@ -273,6 +275,17 @@ func (fd *feed) forceKeyFrame() {
 	}
 }
 
+// warmKeyFrame asks the source to make its next frame a key frame while
+// nobody receives its frames (heldkey.go): not a forced key frame, which
+// viewers pay for (fd.mu held).
+func (fd *feed) warmKeyFrame() {
+	select {
+	case fd.keyFrames <- struct{}{}:
+		fd.o.metrics.KeyFrameWarm()
+	default: // one is already asked for
+	}
+}
+
 // run streams the source until ctx is cancelled, starting it again after a
 // failure.
 func (fd *feed) run(ctx context.Context) {
@@ -324,13 +337,24 @@ func (fd *feed) stream(ctx context.Context) error {
 			o.metrics.FrameEncoded(0)
 		}
 		key := IsKeyFrame(fd.format.Codec, sample.Data)
+		subs := *fd.subs.Load()
+		fd.mu.Lock()
 		if key {
-			fd.mu.Lock()
 			fd.lastKey = time.Now()
-			fd.mu.Unlock()
 		}
-		for _, sub := range *fd.subs.Load() {
-			sub.write(sample, key, picture)
+		fd.seq++
+		seq := fd.seq
+		if warm(subs) {
+			fd.held.add(seq, sample, key, picture)
+			if picture {
+				fd.warmKeyFrame() // the next frame is one too
+			}
+		} else {
+			fd.held.clear()
+		}
+		fd.mu.Unlock()
+		for _, sub := range subs {
+			sub.write(seq, sample, key, picture)
 		}
 		return nil
 	}
@@ -360,6 +384,10 @@ type subscription struct {
 	metrics  *Metrics
 	awaitKey atomic.Bool // nothing is sent before the first key frame
 	active   atomic.Bool // connected: frames are sent (subscribeWarm, activate)
+	// mu orders the feed's writes and activate's; sent is the number of the
+	// newest sample written (feed.seq), so none goes out twice.
+	mu   sync.Mutex
+	sent uint64
 	// target is the bitrate the viewer's estimate allows (bit/s, 0: none).
 	target atomic.Int64
 	// delivered, when set, counts the bytes written to the viewer's track.
@@ -373,22 +401,49 @@ func (s *subscription) setTarget(bps int) {
 	s.feed.retarget()
 }
 
-// activate starts sending to a viewer subscribed before it connected, from a
-// key frame asked for now.
+// activate starts sending to a viewer subscribed before it connected: with
+// the feed's held key frame at once when it has one (the newest frame, so
+// the frames after it follow on), else from a key frame asked for now.
 func (s *subscription) activate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.active.Swap(true) {
 		return
 	}
-	s.feed.mu.Lock()
-	defer s.feed.mu.Unlock()
-	s.feed.newcomerKeyFrameLocked()
+	fd := s.feed
+	fd.mu.Lock()
+	held, seq := fd.held.take()
+	if held == nil {
+		fd.newcomerKeyFrameLocked()
+	} else {
+		select { // the key frame asked for the next warm frame is not needed now
+		case <-fd.keyFrames:
+		default:
+		}
+	}
+	fd.mu.Unlock()
+	if held == nil {
+		return
+	}
+	s.metrics.KeyFrameHeld()
+	s.awaitKey.Store(false)
+	for _, sample := range held {
+		s.send(sample, sample.Duration > 0)
+	}
+	s.sent = seq
 }
 
-// write sends one sample to the viewer (on the feed's goroutine).
-func (s *subscription) write(sample media.Sample, key, picture bool) {
+// write sends sample number seq to the viewer (on the feed's goroutine).
+func (s *subscription) write(seq uint64, sample media.Sample, key, picture bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.active.Load() {
 		return // warm: not connected yet
 	}
+	if seq <= s.sent {
+		return // activate sent it
+	}
+	s.sent = seq
 	if s.awaitKey.Load() {
 		if !key {
 			s.metrics.FrameHeld()
@@ -396,6 +451,11 @@ func (s *subscription) write(sample media.Sample, key, picture bool) {
 		}
 		s.awaitKey.Store(false)
 	}
+	s.send(sample, picture)
+}
+
+// send writes one sample to the viewer's track (s.mu held).
+func (s *subscription) send(sample media.Sample, picture bool) {
 	if s.delivered != nil {
 		s.delivered.Add(int64(len(sample.Data)))
 	}

@@ -129,3 +129,91 @@ func counterValue(t *testing.T, m *Metrics, name string) float64 {
 	t.Fatalf("no metric %s", name)
 	return 0
 }
+
+// TestWarmViewerGetsTheHeldKeyFrameAtOnce: while its only viewer connects,
+// a feed makes every frame a key frame and holds the newest; the viewer gets
+// it the moment it connects, without waiting for the encoder, and after it
+// inter frames again, none of them twice.
+func TestWarmViewerGetsTheHeldKeyFrameAtOnce(t *testing.T) {
+	o, src, m := newTestFanOut(t)
+	f := Format{Width: 320, Height: 240, FPS: 200, Codec: CodecVP8}
+	track, err := newTrack(f.Codec)
+	require.NoError(t, err)
+	sub := o.subscribeWarm("a", f, track)
+	defer o.unsubscribe(sub)
+	require.Eventually(t, func() bool { return src.frames.Load() > 20 }, 5*time.Second, time.Millisecond)
+	frames := src.frames.Load()
+	assert.GreaterOrEqual(t, src.keys.Load(), frames-1, "while warm every frame is a key frame")
+	assert.Equal(t, 0.0, viewerFramesSent(t, m, "a"), "nothing goes to a viewer that is not connected")
+
+	frames = src.frames.Load()
+	sub.activate()
+	assert.False(t, sub.awaitKey.Load(), "the held key frame went out in activate")
+	assert.GreaterOrEqual(t, viewerFramesSent(t, m, "a"), 1.0)
+	assert.Equal(t, 1.0, counterValue(t, m, "echtzeit_camera_keyframes_held_total"))
+	keys := src.keys.Load()
+	require.Eventually(t, func() bool { return src.frames.Load() > frames+40 }, 5*time.Second, time.Millisecond)
+	assert.LessOrEqual(t, src.keys.Load(), keys+2, "connected, the feed encodes inter frames again")
+	sent, produced := viewerFramesSent(t, m, "a"), float64(src.frames.Load()-frames)
+	// The held frame is one of those up to frames, or the next.
+	assert.LessOrEqual(t, sent, produced+1, "no frame is sent twice")
+	assert.GreaterOrEqual(t, sent, produced-1, "and none is lost")
+}
+
+// TestHeldKeyFrame: what a warm feed holds for a frame sequence.
+func TestHeldKeyFrame(t *testing.T) {
+	type step struct{ key, picture bool }
+	params, idr, delta := step{true, false}, step{true, true}, step{false, true}
+	sei := step{false, false}
+	tests := []struct {
+		name    string
+		steps   []step
+		samples int // held, 0: none
+	}{
+		{"key frame", []step{idr}, 1},
+		{"the newest key frame", []step{idr, idr, idr}, 1},
+		{"parameter sets sent apart", []step{params, idr}, 2},
+		{"parameter sets then a new key frame", []step{params, idr, params, sei, idr}, 3},
+		{"inter frame after it", []step{idr, delta}, 0},
+		{"key frame after an inter frame", []step{idr, delta, idr}, 1},
+		{"parameter sets alone", []step{idr, params}, 0},
+		{"nothing before a key frame", []step{sei, delta}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h heldKey
+			for i, s := range tt.steps {
+				d := time.Duration(0)
+				if s.picture {
+					d = time.Millisecond
+				}
+				h.add(uint64(i+1), media.Sample{Data: []byte{byte(i)}, Duration: d}, s.key, s.picture)
+			}
+			samples, seq := h.take()
+			require.Len(t, samples, tt.samples)
+			if tt.samples > 0 {
+				assert.Equal(t, uint64(len(tt.steps)), seq, "the number of the last sample")
+				assert.Equal(t, byte(len(tt.steps)-1), samples[len(samples)-1].Data[0], "the newest frame")
+			}
+			again, _ := h.take()
+			assert.Nil(t, again, "taken once")
+		})
+	}
+}
+
+func viewerFramesSent(t *testing.T, m *Metrics, viewer string) float64 {
+	t.Helper()
+	families, err := m.Registry().Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() != "echtzeit_camera_viewer_frames_sent_total" {
+			continue
+		}
+		for _, x := range f.GetMetric() {
+			if x.GetLabel()[0].GetValue() == viewer {
+				return x.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}

@@ -16,6 +16,8 @@ type fanOutMetrics struct {
 	framesHeld       prometheus.Counter
 	keyFrameRequests prometheus.Counter
 	keyFramesForced  prometheus.Counter
+	keyFramesWarm    prometheus.Counter
+	keyFramesHeld    prometheus.Counter
 }
 
 func newFanOutMetrics(reg *prometheus.Registry) *fanOutMetrics {
@@ -44,8 +46,16 @@ func newFanOutMetrics(reg *prometheus.Registry) *fanOutMetrics {
 			Name: "echtzeit_camera_keyframes_forced_total",
 			Help: "Key frames forced in an encoder, at most one per 500 ms per format whatever the requests.",
 		}),
+		keyFramesWarm: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "echtzeit_camera_keyframes_warm_total",
+			Help: "Key frames asked of an encoder while the viewers of its format were all still connecting (each frame then is one; the newest is held for them).",
+		}),
+		keyFramesHeld: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "echtzeit_camera_keyframes_held_total",
+			Help: "Viewers that got a held key frame the moment they connected, instead of waiting for one to be encoded.",
+		}),
 	}
-	reg.MustRegister(f.encoders, f.viewers, f.viewerFramesSent, f.framesHeld, f.keyFrameRequests, f.keyFramesForced)
+	reg.MustRegister(f.encoders, f.viewers, f.viewerFramesSent, f.framesHeld, f.keyFrameRequests, f.keyFramesForced, f.keyFramesWarm, f.keyFramesHeld)
 	return f
 }
 
@@ -106,6 +116,21 @@ func (m *Metrics) FrameHeld() {
 func (m *Metrics) KeyFrameRequested() {
 	if m != nil {
 		m.fan.keyFrameRequests.Inc()
+	}
+}
+
+// KeyFrameWarm counts a key frame asked for while a feed's viewers all
+// connect.
+func (m *Metrics) KeyFrameWarm() {
+	if m != nil {
+		m.fan.keyFramesWarm.Inc()
+	}
+}
+
+// KeyFrameHeld counts a viewer that got the held key frame when it connected.
+func (m *Metrics) KeyFrameHeld() {
+	if m != nil {
+		m.fan.keyFramesHeld.Inc()
 	}
 }
 

@@ -183,6 +183,7 @@ func (s *session) open() error {
 	s.metrics.SetPeerState(webrtc.PeerConnectionStateNew)
 	s.setup = time.AfterFunc(s.limits.SetupTimeout, func() { s.inbox.put(setupDeadline{}) })
 	if s.offerer {
+		s.warmStart() // the encoder starts while the offer is made and answered
 		return s.offer()
 	}
 	return nil

@@ -1,0 +1,65 @@
+package camera
+
+import (
+	"slices"
+
+	"github.com/pion/webrtc/v4/pkg/media"
+)
+
+// A viewer's first picture waits for a key frame. Asked for when the viewer
+// connects, it waits for the source's next frame (up to a frame interval)
+// and its encoding (the most of a frame's time at 1280×720): 40–90 ms on a
+// busy 2-core machine, the most of the setup's last phase at that size
+// (DESIGN.md "Setup phases"). So while a feed has viewers and none of them
+// is connected (warm: nobody receives its frames), it makes every frame a
+// key frame and holds the newest; a viewer that connects gets it at once,
+// and the encoder's next frame, which refers to it, follows on.
+
+// heldKey is the newest key frame of a warm feed: its samples (parameter
+// sets sent apart, then the picture), copied, since the encoder reuses its
+// buffers. It belongs to its feed (feed.mu).
+type heldKey struct {
+	samples []media.Sample
+	seq     uint64 // feed.seq of the last sample
+	whole   bool   // the picture is in: the last sample is a picture
+}
+
+// add takes the feed's sample number seq: a key frame starts a new held
+// frame (after a whole one), the samples of a frame that is not whole yet
+// join it, and an inter frame ends holding.
+func (h *heldKey) add(seq uint64, sample media.Sample, key, picture bool) {
+	switch {
+	case key && (h.whole || len(h.samples) == 0):
+		h.samples = h.samples[:0]
+	case !key && picture, len(h.samples) == 0:
+		h.clear()
+		return
+	}
+	sample.Data = slices.Clone(sample.Data)
+	h.samples = append(h.samples, sample)
+	h.seq, h.whole = seq, picture
+}
+
+// take returns the held frame and the number of its last sample, and
+// clears it; nil when no whole key frame is held.
+func (h *heldKey) take() ([]media.Sample, uint64) {
+	if !h.whole {
+		return nil, 0
+	}
+	samples, seq := h.samples, h.seq
+	*h = heldKey{}
+	return samples, seq
+}
+
+func (h *heldKey) clear() { *h = heldKey{} }
+
+// warm says whether a feed's frames go to nobody yet: it has viewers and
+// none is connected.
+func warm(subs []*subscription) bool {
+	for _, s := range subs {
+		if s.active.Load() {
+			return false
+		}
+	}
+	return len(subs) > 0
+}
