@@ -81,10 +81,13 @@ func TestBrowserToBrowser(t *testing.T) {
 	assert.Equal(t, rtp{640, 480, direct.Decoded}, direct)
 	assert.GreaterOrEqual(t, direct.Decoded, snap.Inbound.FramesDecoded)
 
-	// The video element shows the stream.
+	// The video element shows the stream, and the page shows the rest.
 	size, err := browser.Eval[[]int](ctx, viewer, `[document.getElementById("remote").videoWidth, document.getElementById("remote").videoHeight]`)
 	require.NoError(t, err)
 	assert.Equal(t, []int{640, 480}, size)
+	shown, err := browser.Eval[layout](ctx, viewer, readLayout)
+	require.NoError(t, err)
+	assert.Equal(t, layout{false, "flex", "block"}, shown)
 
 	// The sender's side: it encodes 640×480 and reaches "streaming".
 	require.NoError(t, sender.WaitFor(ctx, `(() => { const s = window.echtzeit.snapshot();

@@ -108,12 +108,30 @@ const countRequests = `(() => {
 	const f = window.fetch;
 	window.__fetches = [];
 	window.fetch = (...a) => { window.__fetches.push(String(a[0])); return f(...a); };
+	document.addEventListener("DOMContentLoaded", () => {
+		window.__layoutAtLoad = { videoFirst: document.documentElement.classList.contains("video-first"),
+			header: getComputedStyle(document.querySelector("header")).display,
+			stage: getComputedStyle(document.querySelector(".stage")).display };
+	});
 })();`
+
+// layout is what the page shows: whether it lays out the video first, and
+// the header's and the video's display.
+type layout struct {
+	VideoFirst    bool
+	Header, Stage string
+}
+
+const readLayout = `({ videoFirst: document.documentElement.classList.contains("video-first"),
+	header: getComputedStyle(document.querySelector("header")).display,
+	stage: getComputedStyle(document.querySelector(".stage")).display })`
 
 // TestJoinOnConnect: a viewer's link (?room=ID) joins on connect — the early
 // socket carries the room, the page sends no JoinOrCreate (the server counts
 // none) and is in the room — and the page asks for /iceservers once, from
 // the inline script. A link that sends (send=camera) joins with JoinOrCreate.
+// A viewer's link lays out only the video until the first frame (or a
+// second); a sender's page shows all at once.
 func TestJoinOnConnect(t *testing.T) {
 	srv, _ := startServerWithTURN(t) // with GET /iceservers
 	ctx := testContext(t, 90*time.Second)
@@ -147,10 +165,19 @@ func TestJoinOnConnect(t *testing.T) {
 			fetches, err := browser.Eval[[]string](ctx, page, "window.__fetches")
 			require.NoError(t, err)
 			assert.Equal(t, []string{"/iceservers"}, slices.DeleteFunc(fetches, func(u string) bool { return !strings.Contains(u, "iceservers") }))
+			atLoad, err := browser.Eval[layout](ctx, page, "window.__layoutAtLoad")
+			require.NoError(t, err)
 			if tc.joinOnConnect {
 				assert.True(t, strings.HasSuffix(sockets[0], "/ws?room="+room), sockets[0])
 				assert.Equal(t, before, joinsIn(), "no JoinOrCreate from the page")
+				assert.Equal(t, layout{true, "none", "block"}, atLoad, "a viewer's link lays out the video first")
+				// Nobody sends in this room: the rest of the page comes after a second.
+				require.NoError(t, page.WaitFor(ctx, `!document.documentElement.classList.contains("video-first")`, 10*time.Second, readLayout))
+				now, err := browser.Eval[layout](ctx, page, readLayout)
+				require.NoError(t, err)
+				assert.Equal(t, layout{false, "flex", "block"}, now)
 			} else {
+				assert.Equal(t, layout{false, "flex", "block"}, atLoad, "a sender's page shows all at once")
 				assert.True(t, strings.HasSuffix(sockets[0], "/ws"), sockets[0])
 				assert.NotEqual(t, before, joinsIn(), "the sender page joins with JoinOrCreate")
 			}

@@ -2,7 +2,7 @@
 // window.echtzeit (DESIGN.md).
 
 import { Echtzeit, readParams } from "./app.js";
-import { UI } from "./ui.js";
+import { UI, showAll } from "./ui.js";
 import { chartEnabled, mountChart } from "./chart.js";
 
 const params = readParams();
@@ -30,6 +30,9 @@ if (params.room !== null) {
   app.join(params.room).catch(() => {});
 }
 app.start();
+// A viewer's link shows the video first (index.html); the rest of the page
+// comes with the first frame, an error, or after a second at the latest.
+setTimeout(showAll, 1000);
 // The chart comes last: its first drawing lays the page out and loads a
 // font, which must not hold up the session's start (DESIGN.md "Setup phases").
 if (chartEnabled()) mountChart(window.echtzeit, document.getElementById("stats"));

@@ -58,6 +58,7 @@ export class UI {
     err.textContent = text;
     err.hidden = text === "";
     const streaming = app.state === "streaming" && this.remoteVideo.srcObject;
+    if (streaming || text !== "" || app.state === "left" || app.state === "closed") showAll();
     $("placeholder").hidden = Boolean(streaming);
     $("placeholder").textContent = app.room
       ? app.state === "left"
@@ -180,4 +181,9 @@ export class UI {
     this.localVideo.hidden = false;
     this.localVideo.play().catch(() => {});
   }
+}
+
+/** Ends the video-first layout of a viewer's link (index.html). */
+export function showAll() {
+  document.documentElement.classList.remove("video-first");
 }
