@@ -111,6 +111,7 @@ type feed struct {
 	mu           sync.Mutex // guards the fields below
 	seq          uint64     // number of the newest sample
 	held         heldKey    // while no viewer is connected: the newest key frame
+	warmKeys     int        // key frames asked for since the feed became warm
 	lastKey      time.Time  // when the last key frame went out (forced or periodic)
 	keyTimer     *time.Timer
 	rate         int                // bit/s the encoder runs at (or a new stream starts at); 0: the format's
@@ -346,11 +347,13 @@ func (fd *feed) stream(ctx context.Context) error {
 		seq := fd.seq
 		if warm(subs) {
 			fd.held.add(seq, sample, key, picture)
-			if picture {
+			if picture && fd.warmKeys < warmKeyFrames(fd.format) {
+				fd.warmKeys++
 				fd.warmKeyFrame() // the next frame is one too
 			}
 		} else {
 			fd.held.clear()
+			fd.warmKeys = 0
 		}
 		fd.mu.Unlock()
 		for _, sub := range subs {

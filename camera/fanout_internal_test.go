@@ -217,3 +217,24 @@ func viewerFramesSent(t *testing.T, m *Metrics, viewer string) float64 {
 	}
 	return 0
 }
+
+// TestWarmKeyFramesAreBounded: a viewer that never connects makes its feed
+// encode key frames for warmKeyFrames frames, then inter frames; if it
+// connects after all, it gets a key frame asked for then.
+func TestWarmKeyFramesAreBounded(t *testing.T) {
+	o, src, m := newTestFanOut(t)
+	f := Format{Width: 320, Height: 240, FPS: 20, Codec: CodecVP8} // 40 warm key frames, at 5 ms a frame
+	track, err := newTrack(f.Codec)
+	require.NoError(t, err)
+	sub := o.subscribeWarm("a", f, track)
+	defer o.unsubscribe(sub)
+	limit := int64(warmKeyFrames(f))
+	require.Eventually(t, func() bool { return src.frames.Load() > 3*limit }, 5*time.Second, time.Millisecond)
+	keys := src.keys.Load()
+	assert.InDelta(t, limit+1, keys, 1, "the encoder's first frame and the warm key frames after it")
+	assert.Equal(t, float64(limit), counterValue(t, m, "echtzeit_camera_keyframes_warm_total"))
+
+	sub.activate()
+	assert.Equal(t, 0.0, counterValue(t, m, "echtzeit_camera_keyframes_held_total"), "no key frame is held after inter frames")
+	require.Eventually(t, func() bool { return !sub.awaitKey.Load() }, 5*time.Second, time.Millisecond, "the key frame asked for at the connection comes")
+}

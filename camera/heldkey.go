@@ -15,6 +15,13 @@ import (
 // key frame and holds the newest; a viewer that connects gets it at once,
 // and the encoder's next frame, which refers to it, follows on.
 
+// warmKeyFrames is how many frames in a row a warm feed makes key frames:
+// two seconds' worth, far longer than a connection takes (answer →
+// connected is 30–100 ms). A viewer that joins and never connects then
+// costs inter frames, as before warm feeds held key frames, and gets a key
+// frame asked for if it connects after all.
+func warmKeyFrames(f Format) int { return 2 * max(1, f.FPS) }
+
 // heldKey is the newest key frame of a warm feed: its samples (parameter
 // sets sent apart, then the picture), copied, since the encoder reuses its
 // buffers. It belongs to its feed (feed.mu).
