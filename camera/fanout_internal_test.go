@@ -160,24 +160,26 @@ func TestWarmViewerGetsTheHeldKeyFrameAtOnce(t *testing.T) {
 	assert.GreaterOrEqual(t, sent, produced-1, "and none is lost")
 }
 
-// TestHeldKeyFrame: what a warm feed holds for a frame sequence.
+// TestHeldKeyFrame: what a warm feed holds for a frame sequence: the
+// newest key picture with the samples without a picture just before it.
 func TestHeldKeyFrame(t *testing.T) {
 	type step struct{ key, picture bool }
 	params, idr, delta := step{true, false}, step{true, true}, step{false, true}
 	sei := step{false, false}
 	tests := []struct {
-		name    string
-		steps   []step
-		samples int // held, 0: none
+		name  string
+		steps []step
+		held  []int // indexes of the steps held, none: nothing
 	}{
-		{"key frame", []step{idr}, 1},
-		{"the newest key frame", []step{idr, idr, idr}, 1},
-		{"parameter sets sent apart", []step{params, idr}, 2},
-		{"parameter sets then a new key frame", []step{params, idr, params, sei, idr}, 3},
-		{"inter frame after it", []step{idr, delta}, 0},
-		{"key frame after an inter frame", []step{idr, delta, idr}, 1},
-		{"parameter sets alone", []step{idr, params}, 0},
-		{"nothing before a key frame", []step{sei, delta}, 0},
+		{"key frame", []step{idr}, []int{0}},
+		{"the newest key frame", []step{idr, idr, idr}, []int{2}},
+		{"parameter sets sent apart", []step{params, idr}, []int{0, 1}},
+		{"parameter sets then a new key frame", []step{params, idr, params, sei, idr}, []int{2, 3, 4}},
+		{"a sample without a picture after a key frame", []step{idr, sei, idr}, []int{1, 2}},
+		{"inter frame after it", []step{idr, delta}, nil},
+		{"key frame after an inter frame", []step{idr, delta, idr}, []int{2}},
+		{"the next frame's parameter sets not yet followed by it", []step{idr, params}, []int{0}},
+		{"nothing before a key frame", []step{sei, delta}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,10 +192,13 @@ func TestHeldKeyFrame(t *testing.T) {
 				h.add(uint64(i+1), media.Sample{Data: []byte{byte(i)}, Duration: d}, s.key, s.picture)
 			}
 			samples, seq := h.take()
-			require.Len(t, samples, tt.samples)
-			if tt.samples > 0 {
-				assert.Equal(t, uint64(len(tt.steps)), seq, "the number of the last sample")
-				assert.Equal(t, byte(len(tt.steps)-1), samples[len(samples)-1].Data[0], "the newest frame")
+			var got []int
+			for _, s := range samples {
+				got = append(got, int(s.Data[0]))
+			}
+			assert.Equal(t, tt.held, got)
+			if len(tt.held) > 0 {
+				assert.Equal(t, uint64(tt.held[len(tt.held)-1]+1), seq, "the number of the picture")
 			}
 			again, _ := h.take()
 			assert.Nil(t, again, "taken once")

@@ -23,36 +23,33 @@ import (
 func warmKeyFrames(f Format) int { return 2 * max(1, f.FPS) }
 
 // heldKey is the newest key frame of a warm feed: its samples (parameter
-// sets sent apart, then the picture), copied, since the encoder reuses its
-// buffers. It belongs to its feed (feed.mu).
+// sets or other samples without a picture sent apart, then the picture),
+// copied, since the encoder reuses its buffers. It belongs to its feed
+// (feed.mu).
 type heldKey struct {
-	samples []media.Sample
-	seq     uint64 // feed.seq of the last sample
-	whole   bool   // the picture is in: the last sample is a picture
+	samples []media.Sample // the newest key frame, whole
+	seq     uint64         // feed.seq of its picture
+	next    []media.Sample // samples without a picture since: they open the next frame
 }
 
-// add takes the feed's sample number seq: a key frame starts a new held
-// frame (after a whole one), the samples of a frame that is not whole yet
-// join it, and an inter frame ends holding.
+// add takes the feed's sample number seq. Samples without a picture wait
+// for the picture they open; a key picture makes them and itself the held
+// frame; an inter picture ends holding (what follows refers to it).
 func (h *heldKey) add(seq uint64, sample media.Sample, key, picture bool) {
-	switch {
-	case key && (h.whole || len(h.samples) == 0):
-		h.samples = h.samples[:0]
-	case !key && picture, len(h.samples) == 0:
-		h.clear()
-		return
-	}
 	sample.Data = slices.Clone(sample.Data)
-	h.samples = append(h.samples, sample)
-	h.seq, h.whole = seq, picture
+	switch {
+	case !picture:
+		h.next = append(h.next, sample)
+	case key:
+		h.samples, h.seq, h.next = append(h.next, sample), seq, nil
+	default:
+		h.clear()
+	}
 }
 
-// take returns the held frame and the number of its last sample, and
-// clears it; nil when no whole key frame is held.
+// take returns the held frame and the number of its picture, and clears
+// it; nil when no key frame is held.
 func (h *heldKey) take() ([]media.Sample, uint64) {
-	if !h.whole {
-		return nil, 0
-	}
 	samples, seq := h.samples, h.seq
 	*h = heldKey{}
 	return samples, seq
