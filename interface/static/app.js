@@ -531,6 +531,21 @@ export class Echtzeit {
 
   // ---- media ------------------------------------------------------------
 
+  // boundConnected bounds iceConnected and dtlsConnected by the first frame:
+  // a decoded frame proves ICE and the DTLS handshake done when its first
+  // packet arrived, and Chromium's connectionstatechange task can run after
+  // the first requestVideoFrameCallback (in 1–2 % of the harness's camera
+  // trials, by up to 100 ms). Without this the "first frame" segment would
+  // come out negative; the bound is the frame's receiveTime where Chromium
+  // gives one (the last packet's arrival), else the callback's own time.
+  boundConnected(meta, t) {
+    const received = Number.isFinite(meta?.receiveTime) ? performance.timeOrigin + meta.receiveTime : t;
+    const bound = Math.min(received, t);
+    for (const name of ["iceConnected", "dtlsConnected"]) {
+      if (this.phases[name] === null || this.phases[name] > bound) this.phases[name] = bound;
+    }
+  }
+
   startFrameLoop() {
     const video = this.ui.remoteVideo;
     if (typeof video.requestVideoFrameCallback !== "function") return;
@@ -540,7 +555,9 @@ export class Echtzeit {
           // On the main thread's clock like every other phase: the
           // compositor's expectedDisplayTime can come before the
           // connectionstatechange handler's own time (DESIGN.md "Setup phases").
-          this.phases.firstFrame = now();
+          const t = now();
+          this.phases.firstFrame = t;
+          this.boundConnected(meta, t);
           this.setState("streaming");
           this.log("first frame", meta.width, "x", meta.height);
         }
