@@ -30,12 +30,32 @@ type loadServers struct {
 	dir   string // the shared certificate
 }
 
+// loadServerAttempts bounds the starts of a trial's servers: a port found
+// free can be taken before the node binds it (by another process's outgoing
+// connection, or a node's own route to another node: both get ports from the
+// same ephemeral range), and then the node cannot start.
+const loadServerAttempts = 3
+
 // startLoadServers starts n signaling processes on free loopback ports of
-// the harness's network namespace (scripts/netns.sh gives it a private one).
-// They share one self-signed certificate, so one pinned fingerprint reaches
-// every node. With n > 1 they form a cluster: each runs its embedded NATS
-// server on a cluster port of its own with routes to all the others.
+// the harness's network namespace (scripts/netns.sh gives it a private one),
+// on new ports again when a node does not get ready (up to
+// loadServerAttempts times). They share one self-signed certificate, so one
+// pinned fingerprint reaches every node. With n > 1 they form a cluster:
+// each runs its embedded NATS server on a cluster port of its own with
+// routes to all the others.
 func (r *runner) startLoadServers(ctx context.Context, n, capacity int) (*loadServers, error) {
+	for attempt := 1; ; attempt++ {
+		ls, err := r.startLoadServersOnce(ctx, n, capacity)
+		var pe *partError
+		if err == nil || attempt == loadServerAttempts || ctx.Err() != nil || !errors.As(err, &pe) {
+			return ls, err
+		}
+		r.logger.Warn("signaling servers not ready, starting them again on other ports", "attempt", attempt, "err", pe.reason)
+	}
+}
+
+// startLoadServersOnce is one attempt of startLoadServers.
+func (r *runner) startLoadServersOnce(ctx context.Context, n, capacity int) (*loadServers, error) {
 	bin, err := r.signalingBinary()
 	if err != nil {
 		return nil, err

@@ -537,13 +537,13 @@ export class Echtzeit {
   // the first requestVideoFrameCallback (in 1–2 % of the harness's camera
   // trials, by up to 100 ms). Without this the "first frame" segment would
   // come out negative; the bound is the frame's receiveTime where Chromium
-  // gives one (the last packet's arrival), else the callback's own time.
+  // gives one (the last packet's arrival), else the callback's own time;
+  // ICE comes no later than DTLS.
   boundConnected(meta, t) {
     const received = Number.isFinite(meta?.receiveTime) ? performance.timeOrigin + meta.receiveTime : t;
-    const bound = Math.min(received, t);
-    for (const name of ["iceConnected", "dtlsConnected"]) {
-      if (this.phases[name] === null || this.phases[name] > bound) this.phases[name] = bound;
-    }
+    const p = this.phases;
+    p.dtlsConnected = Math.min(p.dtlsConnected ?? Infinity, received, t);
+    p.iceConnected = Math.min(p.iceConnected ?? Infinity, p.dtlsConnected);
   }
 
   startFrameLoop() {
