@@ -139,11 +139,12 @@ func (n *Node) connect() error {
 	if err != nil {
 		return fmt.Errorf("embedded NATS server: %w", err)
 	}
-	ns.SetLoggerV2(&natsLogger{log: n.cfg.Logger.With("part", "nats")}, false, false, false)
+	logger := &natsLogger{log: n.cfg.Logger.With("part", "nats"), fatal: make(chan string, 1)}
+	ns.SetLoggerV2(logger, false, false, false)
 	go ns.Start()
-	if !ns.ReadyForConnections(30 * time.Second) {
+	if err := waitNATS(ns, logger.fatal, 30*time.Second); err != nil {
 		ns.Shutdown()
-		return fmt.Errorf("embedded NATS server on %s did not start", n.cfg.Listen)
+		return fmt.Errorf("embedded NATS server on %s did not start: %w", n.cfg.Listen, err)
 	}
 	n.ns = ns
 	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("echtzeit-signaling-"+n.id))
@@ -273,19 +274,49 @@ func (n *Node) shutdown() {
 	})
 }
 
+// waitNATS waits until ns takes connections, at most within; it gives up
+// at once when the server reports a fatal error (a port it cannot bind: the
+// server itself would go on and wait for routes that never come).
+func waitNATS(ns *natsserver.Server, fatal <-chan string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		if ns.ReadyForConnections(100 * time.Millisecond) {
+			return nil
+		}
+		select {
+		case msg := <-fatal:
+			return errors.New(msg)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready within %s", within)
+		}
+	}
+}
+
 // natsLogger passes the embedded server's logs to slog: its notices at debug
-// level (it is chatty), warnings and errors as such.
+// level (it is chatty), warnings and errors as such. Its fatal errors also
+// go to fatal (the first one; the server does not stop on them when it has a
+// logger of its own).
 type natsLogger struct {
 	log interface {
 		Debug(string, ...any)
 		Warn(string, ...any)
 		Error(string, ...any)
 	}
+	fatal chan string
 }
 
 func (l *natsLogger) Noticef(f string, v ...any) { l.log.Debug(fmt.Sprintf(f, v...)) }
 func (l *natsLogger) Warnf(f string, v ...any)   { l.log.Warn(fmt.Sprintf(f, v...)) }
-func (l *natsLogger) Fatalf(f string, v ...any)  { l.log.Error(fmt.Sprintf(f, v...)) }
-func (l *natsLogger) Errorf(f string, v ...any)  { l.log.Error(fmt.Sprintf(f, v...)) }
-func (l *natsLogger) Debugf(f string, v ...any)  { l.log.Debug(fmt.Sprintf(f, v...)) }
-func (l *natsLogger) Tracef(f string, v ...any)  {}
+func (l *natsLogger) Fatalf(f string, v ...any) {
+	msg := fmt.Sprintf(f, v...)
+	l.log.Error(msg)
+	select {
+	case l.fatal <- msg:
+	default:
+	}
+}
+func (l *natsLogger) Errorf(f string, v ...any) { l.log.Error(fmt.Sprintf(f, v...)) }
+func (l *natsLogger) Debugf(f string, v ...any) { l.log.Debug(fmt.Sprintf(f, v...)) }
+func (l *natsLogger) Tracef(f string, v ...any) {}
