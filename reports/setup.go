@@ -33,6 +33,9 @@ func setupSection(r *run, media []results.Trial) []block {
 			"\"Harness clock\" adds the harness's own part before the navigation (its request to Chromium over the DevTools protocol). " +
 			"Means with 95 % intervals; the median is given too because the goal is stated for it."},
 	}
+	if p := settleNote(media); p != "" {
+		out = append(out, para{p})
+	}
 	set := sendersOf(media)
 	segs := phase.Segments()
 	head := []string{"sender", "resolution", "n", "page clock p50", "page clock mean", "harness clock mean", "harness → navigation"}
@@ -147,4 +150,22 @@ func setupBreakdownPlot(r *run) (plotResult, error) {
 		"navigation → first frame (ms)", names, parts, setupGoalMs, fmt.Sprintf("goal: %d ms (camera 1280x720 VP8)", setupGoalMs))
 	res.png = png
 	return res, err
+}
+
+// settleNote says how long the first viewers waited after their senders were
+// ready (the scenario's settle) and how busy the machine was meanwhile; ""
+// for runs recorded before the settle.
+func settleNote(media []results.Trial) string {
+	waits := values(media, func(t results.Trial) (float64, bool) { return deref(t.SettleMs) })
+	if len(waits) == 0 {
+		return ""
+	}
+	wait, _ := median(waits)
+	note := fmt.Sprintf("Each trial's first viewer navigated %s ms (median) after its sender was ready: the scenario's settle, "+
+		"because a person opening a link meets a camera that has run a while (harness/settle.go)", f0(wait))
+	if busy := values(media, func(t results.Trial) (float64, bool) { return deref(t.SettleBusyCores) }); len(busy) > 0 {
+		b, _ := median(busy)
+		note += fmt.Sprintf("; the machine was busy with %.2f cores (median) meanwhile", b)
+	}
+	return note + "."
 }

@@ -15,6 +15,12 @@ type Breakdown struct {
 	// trip, Chromium starting the navigation). SetupMs ≈ NavigationDelayMs +
 	// SetupPageMs.
 	NavigationDelayMs *float64 `json:"navigationDelayMs,omitempty"`
+	// SettleMs is how long the harness waited between the sender being
+	// ready and the first viewer's navigation (the scenario's settle),
+	// SettleBusyCores how busy the machine was meanwhile: cores, all its
+	// processes.
+	SettleMs        *float64 `json:"settleMs,omitempty"`
+	SettleBusyCores *float64 `json:"settleBusyCores,omitempty"`
 
 	// LatencyMeanMs is the mean end-to-end latency of the frame codes read
 	// in the measurement window (the parts in Delays are means too).

@@ -33,6 +33,7 @@ const MaxFileSize = 1 << 20
 // Defaults of a scenario and of its trial blocks.
 const (
 	DefaultWarmup      = Duration(2e9)
+	DefaultSettle      = Duration(1e9)
 	DefaultMeasure     = Duration(8e9)
 	DefaultTimeout     = Duration(45e9)
 	DefaultRepeats     = 1
@@ -53,9 +54,13 @@ type Scenario struct {
 	Timeout Duration `yaml:"timeout"`
 	Repeats int      `yaml:"repeats"`
 	// SampleInterval is how often the viewer and the processes are sampled (1s).
-	SampleInterval Duration  `yaml:"sample-interval"`
-	Signaling      Signaling `yaml:"signaling"`
-	Camera         Camera    `yaml:"camera"`
+	SampleInterval Duration `yaml:"sample-interval"`
+	// Settle is how long a media trial waits between its sender being ready
+	// and its first viewer's navigation (1s; 0 for none): the camera of a
+	// person opening a link has been running a while (harness/settle.go).
+	Settle    Duration  `yaml:"settle"`
+	Signaling Signaling `yaml:"signaling"`
+	Camera    Camera    `yaml:"camera"`
 	// CPUFactors overrides the per-core speed factor of named CPU budgets
 	// (board name → factor relative to one core of this machine), e.g. from
 	// camera --benchmark run on the board and here (DESIGN.md "CPU budgets").
@@ -324,6 +329,9 @@ func (s *Scenario) applyDefaults() {
 	}
 	if _, set := s.lines["warmup"]; !set {
 		s.Warmup = DefaultWarmup
+	}
+	if _, set := s.lines["settle"]; !set {
+		s.Settle = DefaultSettle
 	}
 	if _, set := s.lines["measure"]; !set {
 		s.Measure = DefaultMeasure

@@ -51,6 +51,44 @@ func TestDecodeGood(t *testing.T) {
 		assert.Equal(t, i, sp.Index)
 	}
 	assert.Equal(t, 4, s.Line("trials[0].kind")+0-1)
+	assert.Equal(t, DefaultSettle.D(), specs[0].Settle, "media trials settle")
+	assert.Equal(t, DefaultSettle.D(), specs[4].Settle)
+	assert.Zero(t, specs[6].Settle, "a signaling load has no viewer page")
+}
+
+// TestSettle: the settle before a media trial's first viewer (default 1s,
+// 0 for none) goes into every media spec and its estimate.
+func TestSettle(t *testing.T) {
+	tests := []struct {
+		name, settle string
+		want         time.Duration
+		problem      string
+	}{
+		{"default", "", time.Second, ""},
+		{"none", "settle: 0s\n", 0, ""},
+		{"longer", "settle: 2500ms\n", 2500 * time.Millisecond, ""},
+		{"negative", "settle: -1s\n", 0, "line 1: 'settle' must be between 0s and 10s"},
+		{"too long", "settle: 11s\n", 0, "line 1: 'settle' must be between 0s and 10s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Decode([]byte(tt.settle + "trials:\n  - kind: camera-to-browser\n    resolutions: [320x180]\n"))
+			require.NoError(t, err)
+			err = s.Validate()
+			if tt.problem != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.problem)
+				return
+			}
+			require.NoError(t, err)
+			specs := s.Expand()
+			require.Len(t, specs, 1)
+			assert.Equal(t, tt.want, specs[0].Settle)
+			none := specs[0]
+			none.Settle = 0
+			assert.Equal(t, tt.want, specs[0].Estimate()-none.Estimate(), "the estimate counts the settle")
+		})
+	}
 }
 
 // TestExpandLoadModes: participants × modes × nodes, a rate only in the

@@ -36,6 +36,8 @@ const (
 	// MinSetupTime is what a trial's timeout must leave for setup beyond warm-up
 	// and measurement.
 	MinSetupTime = 5 * time.Second
+	// MaxSettle bounds a scenario's settle.
+	MaxSettle = 10 * time.Second
 )
 
 var (
@@ -80,6 +82,9 @@ func (s *Scenario) Validate() error {
 	}
 	if s.SampleInterval.D() < 100*time.Millisecond || s.SampleInterval.D() > 10*time.Second {
 		p.add("sample-interval", "must be between 100ms and 10s, got %s", s.SampleInterval)
+	}
+	if s.Settle < 0 || s.Settle.D() > MaxSettle {
+		p.add("settle", "must be between 0s and %s, got %s", MaxSettle, s.Settle)
 	}
 	s.validateSignaling(p)
 	s.validateCamera(p)
