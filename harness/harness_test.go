@@ -173,7 +173,7 @@ func TestRunEndToEnd(t *testing.T) {
 			require.NotNil(t, tr.SetupMs)
 			require.NotNil(t, tr.SetupPageMs, "setup on the page's clock")
 			require.NotNil(t, tr.NavigationDelayMs)
-			require.NotNil(t, tr.SettleMs, "the first viewer navigates after the settle")
+			require.NotNil(t, tr.SettleMs, "the first viewer's tab navigates after the settle")
 			assert.GreaterOrEqual(t, *tr.SettleMs, 1000.0, "the default settle, 1 s")
 			require.NotNil(t, tr.SettleBusyCores, "the machine's CPU over the settle (/proc/stat)")
 			assert.GreaterOrEqual(t, *tr.SettleBusyCores, 0.0)

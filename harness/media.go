@@ -130,17 +130,8 @@ func (t *mediaTrial) openViewers(ctx context.Context, n int, m *results.Measured
 	}
 	t.probes.Add(probe.Target{Name: results.ProcessBrowser, PID: br.PID(), Tree: true})
 	for i := range n {
-		if i == 0 {
-			t.st.set("settling before the viewer's navigation")
-			s := t.r.settleMachine(ctx)
-			waited := float64(s.waited.Microseconds()) / 1000
-			m.SettleMs = &waited
-			if busy := s.busy; busy >= 0 {
-				m.SettleBusyCores = &busy
-			}
-		}
 		t.st.set("opening the viewer page")
-		v, err := t.openViewer(ctx, br, i)
+		v, err := t.openViewer(ctx, br, i, m)
 		if v != nil {
 			t.viewers = append(t.viewers, v)
 		}

@@ -8,15 +8,19 @@ import (
 	"echtzeit/harness/probe"
 )
 
-// A media trial's first viewer navigates a while after the sender is ready
-// (the scenario's settle, 1 s by default). A person opening a link meets a
-// camera that has been running for a while, not one that started a moment
-// ago while the previous trial's pages and processes were still ending.
-// Right after the sender was ready the setup came out 20–35 % longer: 10
-// camera trials at 1280×720 VP8 set up in p50 293 and 305 ms without a
-// settle, 238 and 245 ms with 1 s, while the machine's CPU was already idle
-// (≤ 0.1 cores over 200 ms) 200 ms after the sender was ready (DESIGN.md
-// "Setup phases").
+// A media trial's first viewer page navigates a while (the scenario's
+// settle, 1 s by default) after its tab was opened. Chromium goes on working
+// for a new tab (its processes) for most of a second on the 2-core VM; a
+// navigation that starts at once shares the cores with that work, and the
+// setup measured is the harness's opening of a tab as much as the page's. A
+// person opens the link in a browser that is already open. Measured with
+// 6-trial runs of the camera at 1280×720 VP8, alternating (DESIGN.md "Setup
+// phases"): navigating at once set up in p50 336 and 295 ms, one second
+// after the tab opened in 259 and 238 ms; a second's wait before the tab
+// opened (the camera a second older) did not help, 0.55 s after it helped
+// in part, 1.8 s no more than 0.8 s. In another pair of runs Chromium's
+// processes spent ~770 ms of CPU from navigation to the first frame when
+// navigating at once, ~600 ms after a second.
 
 // settling is what settle saw: how long it waited and how busy the machine
 // was meanwhile (cores, all its processes; < 0 when it could not tell).

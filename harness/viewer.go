@@ -270,12 +270,22 @@ type viewer struct {
 	series   *viewerSeries
 }
 
-// openViewer opens viewer page i in br and navigates it to the trial's room.
-// It returns the viewer (to be closed) also when the navigation failed.
-func (t *mediaTrial) openViewer(ctx context.Context, br *browser.Browser, i int) (*viewer, error) {
+// openViewer opens viewer page i in br and navigates it to the trial's room;
+// the first one after the scenario's settle, which goes into m. It returns
+// the viewer (to be closed) also when the navigation failed.
+func (t *mediaTrial) openViewer(ctx context.Context, br *browser.Browser, i int, m *results.Measured) (*viewer, error) {
 	page, err := br.NewPage(ctx)
 	if err != nil {
 		return nil, t.r.browserError(br, "open viewer page", err)
+	}
+	if i == 0 {
+		t.st.set("letting the new tab settle")
+		s := t.r.settleMachine(ctx)
+		waited := float64(s.waited.Microseconds()) / 1000
+		m.SettleMs = &waited
+		if busy := s.busy; busy >= 0 {
+			m.SettleBusyCores = &busy
+		}
 	}
 	v := &viewer{index: i, br: br, page: page, series: newViewerSeries(t.sp.Index, t.start)}
 	v.series.process = results.ViewerProcess(i)

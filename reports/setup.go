@@ -152,17 +152,17 @@ func setupBreakdownPlot(r *run) (plotResult, error) {
 	return res, err
 }
 
-// settleNote says how long the first viewers waited after their senders were
-// ready (the scenario's settle) and how busy the machine was meanwhile; ""
-// for runs recorded before the settle.
+// settleNote says how long the first viewers' tabs were open before they
+// navigated (the scenario's settle) and how busy the machine was meanwhile;
+// "" for runs recorded before the settle.
 func settleNote(media []results.Trial) string {
 	waits := values(media, func(t results.Trial) (float64, bool) { return deref(t.SettleMs) })
 	if len(waits) == 0 {
 		return ""
 	}
 	wait, _ := median(waits)
-	note := fmt.Sprintf("Each trial's first viewer navigated %s ms (median) after its sender was ready: the scenario's settle, "+
-		"because a person opening a link meets a camera that has run a while (harness/settle.go)", f0(wait))
+	note := fmt.Sprintf("Each trial's first viewer tab navigated %s ms (median) after it was opened: the scenario's settle, "+
+		"so that Chromium's work for a new tab is over, as for a person who opens the link in a browser already open (harness/settle.go)", f0(wait))
 	if busy := values(media, func(t results.Trial) (float64, bool) { return deref(t.SettleBusyCores) }); len(busy) > 0 {
 		b, _ := median(busy)
 		note += fmt.Sprintf("; the machine was busy with %.2f cores (median) meanwhile", b)

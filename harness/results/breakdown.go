@@ -15,10 +15,9 @@ type Breakdown struct {
 	// trip, Chromium starting the navigation). SetupMs ≈ NavigationDelayMs +
 	// SetupPageMs.
 	NavigationDelayMs *float64 `json:"navigationDelayMs,omitempty"`
-	// SettleMs is how long the harness waited between the sender being
-	// ready and the first viewer's navigation (the scenario's settle),
-	// SettleBusyCores how busy the machine was meanwhile: cores, all its
-	// processes.
+	// SettleMs is how long the first viewer's tab was open before it
+	// navigated (the scenario's settle), SettleBusyCores how busy the
+	// machine was meanwhile: cores, all its processes.
 	SettleMs        *float64 `json:"settleMs,omitempty"`
 	SettleBusyCores *float64 `json:"settleBusyCores,omitempty"`
 

@@ -11,7 +11,7 @@
 //	measure: 8s
 //	timeout: 40s                # per trial, setup included
 //	repeats: 1
-//	settle: 1s                  # sender ready → first viewer's navigation (media trials)
+//	settle: 1s                  # a viewer's new tab → its navigation (media trials)
 //	signaling:                  # optional: a server the harness does not start
 //	  url: wss://pi.local:8443/ws
 //	  fingerprint: <sha256 hex> # or ca-file, or insecure: true

@@ -21,8 +21,8 @@ type Spec struct {
 	Warmup  time.Duration
 	Measure time.Duration
 	Timeout time.Duration
-	// Settle is the media trial's wait between the sender being ready and
-	// the first viewer's navigation (the scenario's settle).
+	// Settle is how long the media trial's first viewer tab is open before
+	// it navigates (the scenario's settle).
 	Settle time.Duration
 	// SignalBytes is the load signals' payload size (signaling-load);
 	// Aligned makes steady senders send at the same instants.

@@ -55,9 +55,10 @@ type Scenario struct {
 	Repeats int      `yaml:"repeats"`
 	// SampleInterval is how often the viewer and the processes are sampled (1s).
 	SampleInterval Duration `yaml:"sample-interval"`
-	// Settle is how long a media trial waits between its sender being ready
-	// and its first viewer's navigation (1s; 0 for none): the camera of a
-	// person opening a link has been running a while (harness/settle.go).
+	// Settle is how long a media trial's first viewer tab is open before it
+	// navigates (1s; 0 for none): Chromium's work for a new tab is over, as
+	// for a person who opens the link in a browser already open
+	// (harness/settle.go).
 	Settle    Duration  `yaml:"settle"`
 	Signaling Signaling `yaml:"signaling"`
 	Camera    Camera    `yaml:"camera"`
